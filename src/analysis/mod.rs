@@ -1,0 +1,6 @@
+//! Pure functions over raw source data: Kubernetes objects into domain records, and (in later
+//! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
+//! neither screen nor cluster client.
+
+pub mod objects;
+pub mod quantity;

@@ -1,0 +1,17 @@
+//! aicockpit: a terminal cockpit for the people on call for AI/ML Kubernetes clusters.
+//!
+//! Data flows one way: `sources` turn clusters, NVML and recorded scenarios into
+//! `event::SourceEvent`s; `state::update` folds them (and user input) into `state::AppState`,
+//! asking for I/O as `effect::Effect`s; `analysis` interprets raw data with pure functions; `ui`
+//! draws the state. See `DESIGN.md` in the shared folder for the principles.
+
+pub mod action;
+pub mod analysis;
+pub mod domain;
+pub mod effect;
+pub mod event;
+pub mod keymap;
+pub mod sources;
+pub mod state;
+pub mod theme;
+pub mod ui;

@@ -1,0 +1,3 @@
+//! The `aicockpit` binary: parse the command line and run.
+
+fn main() {}

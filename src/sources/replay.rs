@@ -1,0 +1,201 @@
+//! The replay source: a virtual clock over a loaded scenario. `Replayer` is pure (tests and
+//! benches drive it directly); `run` wraps it in a task that advances it with the wall clock and
+//! obeys `ReplayCmd`s from the effect runner.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::effect::ReplayCmd;
+use crate::event::{Millis, Msg, ReplayInfo, ReplayStatus, TimedEvent};
+use crate::sources::scenario::Scenario;
+
+/// The replay speeds, slowest first.
+pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];
+
+/// A scenario and a virtual clock over it.
+#[derive(Debug, Clone)]
+pub struct Replayer {
+    scenario: Scenario,
+    cursor: usize,
+    pos_ms: Millis,
+    speed_idx: usize,
+    paused: bool,
+}
+
+impl Replayer {
+    pub fn new(scenario: Scenario) -> Self {
+        Replayer {
+            scenario,
+            cursor: 0,
+            pos_ms: 0,
+            speed_idx: 0,
+            paused: false,
+        }
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Facts for the header and the timeline strip (`buckets` slices).
+    pub fn info(&self, buckets: usize) -> ReplayInfo {
+        let duration = self.scenario.duration_ms();
+        let buckets = buckets.max(1);
+        let mut density = vec![0u32; buckets];
+        for l in &self.scenario.events {
+            let b = if duration == 0 {
+                0
+            } else {
+                ((l.t_ms as i128 * buckets as i128) / (duration as i128 + 1)) as usize
+            };
+            density[b.min(buckets - 1)] += 1;
+        }
+        ReplayInfo {
+            name: self.scenario.header.scenario.clone(),
+            title: self.scenario.header.title.clone(),
+            start_ms: self.scenario.start_ms,
+            duration_ms: duration,
+            density,
+        }
+    }
+
+    pub fn status(&self) -> ReplayStatus {
+        ReplayStatus {
+            pos_ms: self.pos_ms,
+            duration_ms: self.scenario.duration_ms(),
+            speed: SPEEDS[self.speed_idx],
+            paused: self.paused,
+            cursor: self.cursor,
+            total: self.scenario.events.len(),
+        }
+    }
+
+    /// The virtual clock as event time.
+    pub fn now_ms(&self) -> Millis {
+        self.scenario.start_ms + self.pos_ms
+    }
+
+    fn take_until(&mut self, pos: Millis) -> Vec<TimedEvent> {
+        let start = self.scenario.start_ms;
+        let from = self.cursor;
+        while self.cursor < self.scenario.events.len()
+            && self.scenario.events[self.cursor].t_ms <= pos
+        {
+            self.cursor += 1;
+        }
+        self.scenario.events[from..self.cursor]
+            .iter()
+            .map(|l| TimedEvent {
+                at_ms: start + l.t_ms,
+                ev: l.ev.clone(),
+            })
+            .collect()
+    }
+
+    /// Events at t = 0 (the initial snapshot), without moving the clock.
+    pub fn prime(&mut self) -> Vec<TimedEvent> {
+        self.take_until(self.pos_ms)
+    }
+
+    /// Move the clock forward by `wall_ms` of real time (times the speed, unless paused) and
+    /// return the events that became due.
+    pub fn advance(&mut self, wall_ms: Millis) -> Vec<TimedEvent> {
+        if !self.paused {
+            let end = self.scenario.duration_ms();
+            self.pos_ms = (self.pos_ms + wall_ms * SPEEDS[self.speed_idx] as Millis).min(end);
+        }
+        self.take_until(self.pos_ms)
+    }
+
+    /// Move the clock to `pos_ms` of scenario time (forward only) and return what became due.
+    pub fn advance_to(&mut self, pos_ms: Millis) -> Vec<TimedEvent> {
+        self.pos_ms = self.pos_ms.max(pos_ms.min(self.scenario.duration_ms()));
+        self.take_until(self.pos_ms)
+    }
+
+    /// Apply a control command. Returns `(reset, events)`: when `reset` is true the receiver
+    /// must drop its derived world before applying `events`.
+    pub fn control(&mut self, cmd: ReplayCmd) -> (bool, Vec<TimedEvent>) {
+        match cmd {
+            ReplayCmd::TogglePause => self.paused = !self.paused,
+            ReplayCmd::Faster => self.speed_idx = (self.speed_idx + 1).min(SPEEDS.len() - 1),
+            ReplayCmd::Slower => self.speed_idx = self.speed_idx.saturating_sub(1),
+            ReplayCmd::JumpStart => {
+                self.cursor = 0;
+                self.pos_ms = 0;
+                return (true, self.take_until(0));
+            }
+            ReplayCmd::JumpEnd => {
+                self.pos_ms = self.scenario.duration_ms();
+                return (false, self.take_until(self.pos_ms));
+            }
+            ReplayCmd::Step => {
+                self.paused = true;
+                if let Some(next) = self.scenario.events.get(self.cursor) {
+                    self.pos_ms = next.t_ms;
+                }
+                return (false, self.take_until(self.pos_ms));
+            }
+        }
+        (false, Vec::new())
+    }
+
+    pub fn finished(&self) -> bool {
+        self.cursor >= self.scenario.events.len()
+    }
+}
+
+/// How often the replay task moves its clock.
+pub const STEP: Duration = Duration::from_millis(50);
+
+/// Drive a `Replayer` with the wall clock: sends `ReplayLoaded`, the initial events, then every
+/// `STEP` the due events, a `Tick` with the virtual time and the clock status. Ends when either
+/// channel closes.
+pub async fn run(
+    mut replayer: Replayer,
+    tx: mpsc::UnboundedSender<Msg>,
+    mut cmds: mpsc::UnboundedReceiver<ReplayCmd>,
+) {
+    let send =
+        |tx: &mpsc::UnboundedSender<Msg>, r: &Replayer, reset: bool, evs: Vec<TimedEvent>| {
+            let mut ok = true;
+            if reset {
+                ok &= tx.send(Msg::ResetWorld).is_ok();
+            }
+            if !evs.is_empty() {
+                ok &= tx.send(Msg::Source(evs)).is_ok();
+            }
+            ok &= tx.send(Msg::Tick { now_ms: r.now_ms() }).is_ok();
+            ok && tx.send(Msg::Replay(r.status())).is_ok()
+        };
+    if tx.send(Msg::ReplayLoaded(replayer.info(200))).is_err() {
+        return;
+    }
+    let first = replayer.prime();
+    if !send(&tx, &replayer, false, first) {
+        return;
+    }
+    let mut interval = tokio::time::interval(STEP);
+    let mut last = Instant::now();
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                let now = Instant::now();
+                let wall = now.duration_since(last).as_millis() as Millis;
+                last = now;
+                let evs = replayer.advance(wall);
+                if !send(&tx, &replayer, false, evs) {
+                    return;
+                }
+            }
+            cmd = cmds.recv() => {
+                let Some(cmd) = cmd else { return };
+                let (reset, evs) = replayer.control(cmd);
+                if !send(&tx, &replayer, reset, evs) {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Metric samples kept per series in bounded ring buffers keyed by event time. A series is a
+//! metric name plus its sorted label set; names are indexed case-insensitively.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use crate::event::Millis;
+
+/// Identity of one series.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SeriesKey {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One series' recent points, oldest first, at most `cap` of them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    pub points: VecDeque<(Millis, f64)>,
+}
+
+impl Series {
+    pub fn last(&self) -> Option<(Millis, f64)> {
+        self.points.back().copied()
+    }
+}
+
+/// All series, with an index from lower-cased metric name to series ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricStore {
+    cap: usize,
+    keys: Vec<SeriesKey>,
+    series: Vec<Series>,
+    by_key: HashMap<SeriesKey, usize>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Default for MetricStore {
+    fn default() -> Self {
+        MetricStore::with_capacity(720)
+    }
+}
+
+impl MetricStore {
+    /// A store that keeps at most `cap` points per series.
+    pub fn with_capacity(cap: usize) -> Self {
+        MetricStore {
+            cap: cap.max(1),
+            keys: Vec::new(),
+            series: Vec::new(),
+            by_key: HashMap::new(),
+            by_name: HashMap::new(),
+        }
+    }
+
+    /// Record one sample. Non-finite values are kept (NaN is a real exporter value) but callers
+    /// reading them must decide what they mean.
+    pub fn push(&mut self, name: &str, labels: &BTreeMap<String, String>, at: Millis, v: f64) {
+        let key = SeriesKey {
+            name: name.to_string(),
+            labels: labels.clone(),
+        };
+        let id = match self.by_key.get(&key) {
+            Some(id) => *id,
+            None => {
+                let id = self.series.len();
+                self.series.push(Series::default());
+                self.by_name
+                    .entry(name.to_ascii_lowercase())
+                    .or_default()
+                    .push(id);
+                self.by_key.insert(key.clone(), id);
+                self.keys.push(key);
+                id
+            }
+        };
+        let s = &mut self.series[id];
+        if s.points.len() == self.cap {
+            s.points.pop_front();
+        }
+        s.points.push_back((at, v));
+    }
+
+    /// Every series of a metric name (case-insensitive), with its key.
+    pub fn by_name<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a SeriesKey, &'a Series)> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|id| (&self.keys[*id], &self.series[*id]))
+    }
+
+    /// Number of series held.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_is_bounded_and_names_are_case_insensitive() {
+        let mut m = MetricStore::with_capacity(3);
+        let labels = BTreeMap::from([("gpu".to_string(), "0".to_string())]);
+        for t in 0..5 {
+            m.push("DCGM_FI_DEV_GPU_UTIL", &labels, t, t as f64);
+        }
+        let all: Vec<_> = m.by_name("dcgm_fi_dev_gpu_util").collect();
+        assert_eq!(all.len(), 1);
+        let pts: Vec<_> = all[0].1.points.iter().map(|p| p.0).collect();
+        assert_eq!(pts, vec![2, 3, 4]);
+    }
+}

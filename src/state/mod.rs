@@ -1,0 +1,262 @@
+//! AppState and the reducer `update(&mut AppState, Msg) -> Vec<Effect>`: the one writer of
+//! state. Synchronous and free of I/O; time arrives only through `Msg::Tick` and event stamps.
+
+pub mod logs;
+pub mod metrics;
+pub mod ui;
+pub mod world;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::Action;
+use crate::effect::{Effect, ReplayCmd};
+use crate::event::{Millis, Msg, NoticeLevel, ReplayInfo, ReplayStatus};
+use crate::keymap::Keymap;
+use ui::{InputMode, Pane, UiState};
+use world::World;
+
+/// How the cockpit is connected.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Replaying an embedded scenario (`--demo`): read-only.
+    #[default]
+    Demo,
+    /// Replaying a scenario file (`--replay`): read-only.
+    Replay,
+    /// Connected to a cluster context.
+    Live { context: String, read_only: bool },
+}
+
+impl Mode {
+    pub fn read_only(&self) -> bool {
+        match self {
+            Mode::Demo | Mode::Replay => true,
+            Mode::Live { read_only, .. } => *read_only,
+        }
+    }
+}
+
+/// The whole application state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    pub mode: Mode,
+    pub world: World,
+    pub ui: UiState,
+    pub keymap: Keymap,
+    pub replay: Option<ReplayInfo>,
+    pub replay_status: Option<ReplayStatus>,
+    /// The clock as last ticked (event time).
+    pub now_ms: Millis,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(mode: Mode, keymap: Keymap) -> Self {
+        AppState {
+            mode,
+            world: World::default(),
+            ui: UiState::default(),
+            keymap,
+            replay: None,
+            replay_status: None,
+            now_ms: 0,
+            dirty: true,
+            quit: false,
+        }
+    }
+}
+
+/// The reducer: fold one message into the state and say what I/O should follow.
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    state.dirty = true;
+    match msg {
+        Msg::Source(batch) => {
+            for te in &batch {
+                state.world.apply(te);
+            }
+            Vec::new()
+        }
+        Msg::Key(key) => on_key(state, key),
+        Msg::Action(action) => on_action(state, action),
+        Msg::Tick { now_ms } => {
+            state.dirty = now_ms / 1000 != state.now_ms / 1000;
+            state.now_ms = now_ms;
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            state.ui.width = width;
+            state.ui.height = height;
+            Vec::new()
+        }
+        Msg::ReplayLoaded(info) => {
+            state.now_ms = info.start_ms;
+            state.replay = Some(info);
+            Vec::new()
+        }
+        Msg::Replay(status) => {
+            state.replay_status = Some(status);
+            Vec::new()
+        }
+        Msg::ResetWorld => {
+            state.world = World::default();
+            Vec::new()
+        }
+        Msg::Notice { level, text } => {
+            state.ui.notify(level, text, state.now_ms);
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return on_action(state, Action::Quit);
+    }
+    match state.ui.mode {
+        InputMode::Normal => match state.keymap.resolve(&key) {
+            Some(action) => on_action(state, action),
+            None => {
+                state.dirty = false;
+                Vec::new()
+            }
+        },
+        InputMode::Filter | InputMode::Command => on_input_key(state, key),
+    }
+}
+
+fn on_input_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let ui = &mut state.ui;
+    match key.code {
+        KeyCode::Esc => {
+            if ui.mode == InputMode::Filter {
+                ui.filters.remove(&ui.focus);
+            }
+            ui.mode = InputMode::Normal;
+            ui.input.clear();
+        }
+        KeyCode::Enter => {
+            let text = std::mem::take(&mut ui.input);
+            let mode = std::mem::take(&mut ui.mode);
+            if mode == InputMode::Command {
+                return run_command(state, text.trim());
+            }
+        }
+        KeyCode::Backspace => {
+            ui.input.pop();
+            if ui.mode == InputMode::Filter {
+                ui.filters.insert(ui.focus, ui.input.clone());
+            }
+        }
+        KeyCode::Char(c) => {
+            ui.input.push(c);
+            if ui.mode == InputMode::Filter {
+                ui.filters.insert(ui.focus, ui.input.clone());
+                ui.selected.insert(ui.focus, 0);
+            }
+        }
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
+fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
+    let (word, arg) = cmd.split_once(' ').unwrap_or((cmd, ""));
+    match word {
+        "q" | "quit" => return on_action(state, Action::Quit),
+        "help" => state.ui.help = true,
+        "speed" => {
+            let steps = match arg.trim() {
+                "1" => Some(0),
+                "4" => Some(1),
+                "16" => Some(2),
+                "60" => Some(3),
+                _ => None,
+            };
+            let Some(target) = steps else {
+                state.ui.notify(
+                    NoticeLevel::Warn,
+                    format!("speed must be 1, 4, 16 or 60, not {arg:?}"),
+                    state.now_ms,
+                );
+                return Vec::new();
+            };
+            let mut effects = vec![Effect::Replay(ReplayCmd::Slower); 3];
+            effects.extend(std::iter::repeat_n(
+                Effect::Replay(ReplayCmd::Faster),
+                target,
+            ));
+            return effects;
+        }
+        other => match Pane::from_command(other) {
+            Some(p) => state.ui.focus = p,
+            None => state.ui.notify(
+                NoticeLevel::Warn,
+                format!("unknown command :{cmd}"),
+                state.now_ms,
+            ),
+        },
+    }
+    Vec::new()
+}
+
+fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let ui = &mut state.ui;
+    if ui.help && !matches!(action, Action::Help | Action::Back | Action::Quit) {
+        state.dirty = false;
+        return Vec::new();
+    }
+    let page = (ui.height as isize / 2).max(5);
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => ui.help = !ui.help,
+        Action::Back => {
+            if ui.help {
+                ui.help = false;
+            } else if ui.zoom {
+                ui.zoom = false;
+            } else {
+                ui.filters.remove(&ui.focus);
+            }
+        }
+        Action::FocusNext => ui.focus = ui.focus.next(),
+        Action::FocusPrev => ui.focus = ui.focus.prev(),
+        Action::FocusNodes => ui.focus = Pane::Nodes,
+        Action::FocusTraining => ui.focus = Pane::Training,
+        Action::FocusServing => ui.focus = Pane::Serving,
+        Action::FocusTriage => ui.focus = Pane::Triage,
+        Action::FocusEvents => ui.focus = Pane::Events,
+        Action::FocusLog => ui.focus = Pane::Log,
+        Action::Zoom => ui.zoom = !ui.zoom,
+        Action::Filter => {
+            ui.mode = InputMode::Filter;
+            ui.input = ui.filter(ui.focus).to_string();
+        }
+        Action::Command => {
+            ui.mode = InputMode::Command;
+            ui.input.clear();
+        }
+        Action::Up => ui.move_selection(-1),
+        Action::Down => ui.move_selection(1),
+        Action::PageUp => ui.move_selection(-page),
+        Action::PageDown => ui.move_selection(page),
+        Action::Top => {
+            ui.selected.insert(ui.focus, 0);
+        }
+        Action::Bottom => {
+            ui.selected.insert(ui.focus, usize::MAX / 2);
+        }
+        Action::Select => ui.zoom = true,
+        Action::ReplayPause => return vec![Effect::Replay(ReplayCmd::TogglePause)],
+        Action::ReplayFaster => return vec![Effect::Replay(ReplayCmd::Faster)],
+        Action::ReplaySlower => return vec![Effect::Replay(ReplayCmd::Slower)],
+        Action::ReplayStart => return vec![Effect::Replay(ReplayCmd::JumpStart)],
+        Action::ReplayEnd => return vec![Effect::Replay(ReplayCmd::JumpEnd)],
+        Action::ReplayStep => return vec![Effect::Replay(ReplayCmd::Step)],
+    }
+    Vec::new()
+}

@@ -1,0 +1,130 @@
+//! UI state: which pane has focus, zoom, the filter and command line, per-pane selection, the
+//! help overlay and the notice area. Pure data; the reducer in `state/mod.rs` changes it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::event::{Millis, NoticeLevel};
+
+/// The cockpit's panes, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Pane {
+    #[default]
+    Nodes,
+    Training,
+    Serving,
+    Triage,
+    Events,
+    Log,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 6] = [
+        Pane::Nodes,
+        Pane::Training,
+        Pane::Serving,
+        Pane::Triage,
+        Pane::Events,
+        Pane::Log,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Nodes => "Nodes",
+            Pane::Training => "Training",
+            Pane::Serving => "Serving",
+            Pane::Triage => "Triage",
+            Pane::Events => "Events",
+            Pane::Log => "Log",
+        }
+    }
+
+    /// Parse a pane name as typed on the command line (`:nodes`, `:ev` ...).
+    pub fn from_command(s: &str) -> Option<Pane> {
+        let s = s.to_ascii_lowercase();
+        if s.is_empty() {
+            return None;
+        }
+        Pane::ALL
+            .into_iter()
+            .find(|p| p.title().to_ascii_lowercase().starts_with(&s))
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Pane {
+        Pane::ALL[(self.index() + 1) % Pane::ALL.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        Pane::ALL[(self.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+    }
+}
+
+/// What keystrokes currently mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputMode {
+    #[default]
+    Normal,
+    /// Typing a `/` filter for the focused pane.
+    Filter,
+    /// Typing a `:` command.
+    Command,
+}
+
+/// A message for the notice area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub text: String,
+    pub at_ms: Millis,
+}
+
+/// How many notices are kept.
+pub const MAX_NOTICES: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UiState {
+    pub focus: Pane,
+    pub zoom: bool,
+    pub help: bool,
+    pub mode: InputMode,
+    /// Text being typed in filter or command mode.
+    pub input: String,
+    /// Active filter per pane (case-insensitive substring).
+    pub filters: BTreeMap<Pane, String>,
+    /// Selected row per pane (clamped by the view when drawn).
+    pub selected: BTreeMap<Pane, usize>,
+    pub notices: VecDeque<Notice>,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl UiState {
+    pub fn selected(&self, pane: Pane) -> usize {
+        self.selected.get(&pane).copied().unwrap_or(0)
+    }
+
+    pub fn filter(&self, pane: Pane) -> &str {
+        self.filters.get(&pane).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn notify(&mut self, level: NoticeLevel, text: impl Into<String>, at_ms: Millis) {
+        self.notices.push_back(Notice {
+            level,
+            text: text.into(),
+            at_ms,
+        });
+        while self.notices.len() > MAX_NOTICES {
+            self.notices.pop_front();
+        }
+    }
+
+    /// Move the focused pane's selection by `delta` rows (never below zero).
+    pub fn move_selection(&mut self, delta: isize) {
+        let cur = self.selected(self.focus) as isize;
+        self.selected
+            .insert(self.focus, (cur + delta).max(0) as usize);
+    }
+}
