@@ -7,11 +7,18 @@
 
 pub mod action;
 pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod domain;
 pub mod effect;
 pub mod event;
+pub mod r#gen;
 pub mod keymap;
+pub mod logging;
 pub mod sources;
 pub mod state;
+pub mod terminal;
 pub mod theme;
 pub mod ui;

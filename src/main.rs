@@ -1,3 +1,118 @@
-//! The `aicockpit` binary: parse the command line and run.
+//! The `aicockpit` binary: parse the command line, run a subcommand or start the cockpit.
+//! Everything that can fail before the terminal is taken over (a bad scenario, an unknown demo,
+//! a broken config) is reported on stderr with exit code 2, and the terminal is left untouched.
 
-fn main() {}
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use aicockpit::app::{self, Setup};
+use aicockpit::cli::{Cli, Command};
+use aicockpit::commands;
+use aicockpit::config::{Config, Paths};
+use aicockpit::event::NoticeLevel;
+use aicockpit::keymap::Keymap;
+use aicockpit::logging;
+use aicockpit::sources::{embedded, scenario};
+use aicockpit::state::Mode;
+use aicockpit::theme;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(ref cmd) => subcommand(cmd),
+        None => cockpit(cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
+    let mut out = std::io::stdout().lock();
+    let text = match cmd {
+        Command::Scenarios => commands::scenarios_table(),
+        Command::Info => commands::info_report(&Paths::resolve()),
+        Command::Completions { shell } => {
+            commands::completions(*shell, &mut out);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Generate(args) => commands::generate(args)? + "\n",
+    };
+    // A closed pipe (`aicockpit scenarios | head -1`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_scenario(cli: &Cli) -> Result<(Mode, scenario::Scenario), String> {
+    if let Some(path) = &cli.replay {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let s = scenario::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
+        return Ok((Mode::Replay, s));
+    }
+    let Some(demo) = &cli.demo else {
+        return Err(
+            "live mode (connecting to a cluster) is not available yet.\n\
+             Try `aicockpit --demo` to replay a recorded incident, or `aicockpit scenarios` \
+             to list them."
+                .to_string(),
+        );
+    };
+    let name = demo.as_deref().unwrap_or(embedded::DEFAULT_SCENARIO);
+    let known: Vec<&str> = embedded::list().iter().map(|i| i.name).collect();
+    if !known.contains(&name) {
+        return Err(format!(
+            "unknown demo scenario {name:?}; known scenarios: {}",
+            known.join(", ")
+        ));
+    }
+    let s = embedded::load(name).map_err(|e| e.to_string())?;
+    Ok((Mode::Demo, s))
+}
+
+fn cockpit(cli: Cli) -> Result<ExitCode, String> {
+    let (mode, scenario) = load_scenario(&cli)?;
+    let paths = Paths::resolve();
+    Config::load(&paths)?;
+    let keymap = Keymap::load(Some(&paths.config_dir))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (theme, warnings) = theme::resolve(
+        cli.theme.as_deref(),
+        Some(Path::new(&paths.config_dir)),
+        no_color,
+    );
+    let mut notices: Vec<(NoticeLevel, String)> = logging::init()
+        .into_iter()
+        .chain(warnings)
+        .map(|w| (NoticeLevel::Warn, w))
+        .collect();
+    for (_, w) in &notices {
+        tracing::warn!("{w}");
+    }
+    notices.shrink_to_fit();
+    let setup = Setup {
+        mode,
+        scenario,
+        theme,
+        keymap,
+        speed: cli.speed,
+        notices,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let exit = runtime
+        .block_on(app::run(setup))
+        .map_err(|e| format!("{e:#}"))?;
+    // Source tasks may still be winding down; do not wait for them.
+    runtime.shutdown_background();
+    Ok(ExitCode::from(exit.code()))
+}

@@ -72,3 +72,13 @@ impl Theme {
         }
     }
 }
+
+// PLACEHOLDER: replaced at merge
+/// Pick the theme (placeholder: always the plain theme, no warnings).
+pub fn resolve(
+    _requested: Option<&str>,
+    _config_dir: Option<&std::path::Path>,
+    _no_color: bool,
+) -> (Theme, Vec<String>) {
+    (Theme::plain(), Vec::new())
+}

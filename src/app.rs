@@ -1,0 +1,322 @@
+//! The run loop. One channel of `Msg` is fed by the replay source task and by the effect
+//! runner; terminal input and resizes arrive from crossterm's `EventStream`; signals end the
+//! loop. After each message, everything already queued is drained before drawing, so bursts
+//! coalesce into one frame; a frame is drawn only when the state is dirty, at most every
+//! `FRAME`. The initial (t = 0) scenario events are applied before the first frame.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::effect::{Effect, ReplayCmd};
+use crate::event::{Msg, NoticeLevel};
+use crate::keymap::Keymap;
+use crate::sources::replay::{self, Replayer, SPEEDS};
+use crate::sources::scenario::Scenario;
+use crate::state::{self, AppState, Mode};
+use crate::terminal::{self, Term};
+use crate::theme::Theme;
+use crate::ui;
+
+/// Shortest time between two frames (about 60 fps).
+pub const FRAME: Duration = Duration::from_millis(16);
+/// How long the first frame waits for the scenario's initial events.
+const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
+
+/// Everything the cockpit needs to start.
+pub struct Setup {
+    pub mode: Mode,
+    pub scenario: Scenario,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// Initial replay speed (one of `SPEEDS`).
+    pub speed: u32,
+    /// Shown in the notice area at start (config warnings ...).
+    pub notices: Vec<(NoticeLevel, String)>,
+}
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    /// A terminating signal (its number).
+    Signal(i32),
+}
+
+impl Exit {
+    /// The process exit code: 0 on quit, 128 + signal otherwise.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(n) => (128 + n).clamp(0, 255) as u8,
+        }
+    }
+}
+
+/// Take over the terminal, run the cockpit until quit or signal, and restore the terminal.
+pub async fn run(setup: Setup) -> anyhow::Result<Exit> {
+    let mut signals = Signals::new()?;
+    let mut guard = terminal::enter()?;
+    let result = run_loop(&mut guard.terminal, setup, &mut signals).await;
+    drop(guard);
+    result
+}
+
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+}
+
+/// The loop's wiring: the state, the channel back into it and the replay command channel.
+struct Runner {
+    state: AppState,
+    tx: UnboundedSender<Msg>,
+    replay_cmds: UnboundedSender<ReplayCmd>,
+}
+
+enum Flow {
+    Continue,
+    Quit,
+}
+
+impl Runner {
+    /// Fold one message into the state and carry out the effects it asks for.
+    fn dispatch(&mut self, msg: Msg, term: &mut Term) -> Flow {
+        let effects = state::update(&mut self.state, msg);
+        for effect in effects {
+            if let Flow::Quit = self.run_effect(effect, term) {
+                return Flow::Quit;
+            }
+        }
+        if self.state.quit {
+            Flow::Quit
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn run_effect(&mut self, effect: Effect, term: &mut Term) -> Flow {
+        match effect {
+            Effect::Quit => return Flow::Quit,
+            Effect::Replay(cmd) => {
+                if self.replay_cmds.send(cmd).is_err() {
+                    tracing::warn!("replay source has stopped; {cmd:?} ignored");
+                }
+            }
+            Effect::CopyToClipboard(text) => {
+                let seq = terminal::osc52(&text);
+                let backend = term.backend_mut();
+                let notice = match backend
+                    .write_all(seq.as_bytes())
+                    .and_then(|()| backend.flush())
+                {
+                    Ok(()) => (
+                        NoticeLevel::Info,
+                        format!("copied {} bytes to the clipboard", text.len()),
+                    ),
+                    Err(e) => (NoticeLevel::Error, format!("clipboard: {e}")),
+                };
+                let _ = self.tx.send(Msg::Notice {
+                    level: notice.0,
+                    text: notice.1,
+                });
+            }
+            Effect::WriteFile { path, contents } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let (level, text) = match tokio::fs::write(&path, contents.as_bytes()).await {
+                        Ok(()) => (
+                            NoticeLevel::Info,
+                            format!("wrote {path} ({} bytes)", contents.len()),
+                        ),
+                        Err(e) => (NoticeLevel::Error, format!("could not write {path}: {e}")),
+                    };
+                    tracing::info!("{text}");
+                    let _ = tx.send(Msg::Notice { level, text });
+                });
+            }
+        }
+        Flow::Continue
+    }
+
+    fn draw(&mut self, term: &mut Term, theme: &Theme) -> std::io::Result<()> {
+        term.draw(|frame| ui::draw(frame, &self.state, theme))?;
+        self.state.dirty = false;
+        Ok(())
+    }
+
+    /// Drain everything already queued. Returns `Flow::Quit` if a message asked to quit.
+    fn drain(&mut self, rx: &mut UnboundedReceiver<Msg>, term: &mut Term) -> Flow {
+        while let Ok(msg) = rx.try_recv() {
+            if let Flow::Quit = self.dispatch(msg, term) {
+                return Flow::Quit;
+            }
+        }
+        Flow::Continue
+    }
+}
+
+/// Turn a terminal event into a message, if it means anything to the reducer.
+pub fn input_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+/// A replayer set to the requested speed.
+pub fn replayer_at_speed(scenario: Scenario, speed: u32) -> Replayer {
+    let mut r = Replayer::new(scenario);
+    let steps = SPEEDS.iter().position(|s| *s == speed).unwrap_or(0);
+    for _ in 0..steps {
+        r.control(ReplayCmd::Faster);
+    }
+    r
+}
+
+async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyhow::Result<Exit> {
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let (cmd_tx, cmd_rx) = unbounded_channel::<ReplayCmd>();
+    let mut r = Runner {
+        state: AppState::new(setup.mode, setup.keymap),
+        tx: tx.clone(),
+        replay_cmds: cmd_tx,
+    };
+    let theme = setup.theme;
+    let size = term.size()?;
+    let _ = tx.send(Msg::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    for (level, text) in setup.notices {
+        let _ = tx.send(Msg::Notice { level, text });
+    }
+    let replayer = replayer_at_speed(setup.scenario, setup.speed);
+    let replay_task = tokio::spawn(replay::run(replayer, tx.clone(), cmd_rx));
+
+    // First frame: apply the initial events (the replay task sends them at once, ending with
+    // a clock status), then draw.
+    let deadline = tokio::time::Instant::now() + FIRST_FRAME_WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(msg)) => {
+                let primed = matches!(msg, Msg::Replay(_));
+                if let Flow::Quit = r.dispatch(msg, term) {
+                    replay_task.abort();
+                    return Ok(Exit::Quit);
+                }
+                if primed {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    if let Flow::Quit = r.drain(&mut rx, term) {
+        replay_task.abort();
+        return Ok(Exit::Quit);
+    }
+    r.draw(term, &theme)?;
+    let mut last_draw = Instant::now();
+    tracing::info!("cockpit started");
+
+    let mut input = EventStream::new();
+    let exit = loop {
+        let due = tokio::time::Instant::from_std(last_draw + FRAME);
+        let flow = tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(msg) => r.dispatch(msg, term),
+                None => Flow::Continue,
+            },
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => match input_msg(ev) {
+                    Some(msg) => r.dispatch(msg, term),
+                    None => Flow::Continue,
+                },
+                Some(Err(e)) => {
+                    replay_task.abort();
+                    return Err(anyhow::anyhow!("reading terminal input: {e}"));
+                }
+                None => {
+                    replay_task.abort();
+                    return Err(anyhow::anyhow!("terminal input closed"));
+                }
+            },
+            _ = signals.int.recv() => break Exit::Signal(2),
+            _ = signals.term.recv() => break Exit::Signal(15),
+            _ = signals.hup.recv() => break Exit::Signal(1),
+            _ = tokio::time::sleep_until(due), if r.state.dirty => Flow::Continue,
+        };
+        if let Flow::Quit = flow {
+            break Exit::Quit;
+        }
+        if let Flow::Quit = r.drain(&mut rx, term) {
+            break Exit::Quit;
+        }
+        if r.state.dirty && last_draw.elapsed() >= FRAME {
+            r.draw(term, &theme)?;
+            last_draw = Instant::now();
+        }
+    };
+    replay_task.abort();
+    tracing::info!("cockpit stopped: {exit:?}");
+    Ok(exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers};
+
+    #[test]
+    fn key_presses_and_resizes_become_messages() {
+        let press = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(input_msg(Event::Key(press)), Some(Msg::Key(press)));
+        let release = KeyEvent {
+            kind: KeyEventKind::Release,
+            state: KeyEventState::NONE,
+            ..press
+        };
+        assert_eq!(input_msg(Event::Key(release)), None);
+        assert_eq!(
+            input_msg(Event::Resize(80, 24)),
+            Some(Msg::Resize {
+                width: 80,
+                height: 24
+            })
+        );
+        assert_eq!(input_msg(Event::FocusGained), None);
+    }
+
+    #[test]
+    fn replayer_starts_at_the_requested_speed() {
+        let s = crate::sources::embedded::load(crate::sources::embedded::DEFAULT_SCENARIO)
+            .expect("default scenario");
+        for speed in SPEEDS {
+            assert_eq!(replayer_at_speed(s.clone(), speed).status().speed, speed);
+        }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_shell_convention() {
+        assert_eq!(Exit::Quit.code(), 0);
+        assert_eq!(Exit::Signal(15).code(), 143);
+        assert_eq!(Exit::Signal(2).code(), 130);
+    }
+}

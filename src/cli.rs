@@ -1,0 +1,113 @@
+//! Command-line definitions (clap derive) for the binary and every subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::sources::replay::SPEEDS;
+
+/// A terminal cockpit for the people on call for AI/ML Kubernetes clusters.
+#[derive(Debug, Parser)]
+#[command(name = "aicockpit", version, about, long_about = None)]
+pub struct Cli {
+    /// Replay an embedded incident scenario, read-only, with no cluster (NAME defaults to the
+    /// default scenario; `aicockpit scenarios` lists them).
+    #[arg(long, value_name = "NAME", num_args = 0..=1)]
+    pub demo: Option<Option<String>>,
+
+    /// Replay a scenario file (JSON Lines, schema 1), read-only.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    pub replay: Option<PathBuf>,
+
+    /// Colour theme by name (built-in or a file in the config directory's themes/).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Initial replay speed: 1, 4, 16 or 60.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_speed)]
+    pub speed: u32,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the embedded demo scenarios.
+    Scenarios,
+    /// Show version, paths, kube context and NVML availability.
+    Info,
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Write a built-in scenario, or a synthetic cluster of any size, to a file.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// A built-in scenario name, or `synthetic`.
+    pub name: String,
+    /// Where to write the scenario (JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// synthetic: number of nodes.
+    #[arg(long, default_value_t = 2000)]
+    pub nodes: usize,
+    /// synthetic: number of pods.
+    #[arg(long, default_value_t = 40000)]
+    pub pods: usize,
+    /// synthetic: GPUs per node.
+    #[arg(long, default_value_t = 8)]
+    pub gpus_per_node: u32,
+    /// synthetic: scenario length in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub duration: u32,
+    /// synthetic: random seed (same seed, same file).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+fn parse_speed(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if SPEEDS.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "speed must be one of {}",
+            SPEEDS.map(|n| n.to_string()).join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn demo_takes_an_optional_name() {
+        let c = Cli::try_parse_from(["aicockpit", "--demo"]).expect("parse");
+        assert_eq!(c.demo, Some(None));
+        let c = Cli::try_parse_from(["aicockpit", "--demo", "xid79"]).expect("parse");
+        assert_eq!(c.demo, Some(Some("xid79".to_string())));
+        let c = Cli::try_parse_from(["aicockpit"]).expect("parse");
+        assert_eq!(c.demo, None);
+    }
+
+    #[test]
+    fn speed_is_checked() {
+        assert!(Cli::try_parse_from(["aicockpit", "--demo", "--speed", "16"]).is_ok());
+        assert!(Cli::try_parse_from(["aicockpit", "--demo", "--speed", "5"]).is_err());
+    }
+
+    #[test]
+    fn demo_and_replay_conflict() {
+        assert!(Cli::try_parse_from(["aicockpit", "--demo", "--replay", "f.jsonl"]).is_err());
+    }
+}
