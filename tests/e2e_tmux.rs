@@ -1,0 +1,216 @@
+//! End to end: the real binary in a real terminal (a detached tmux session, 120×40). Starts the
+//! demo, waits for the header, switches panes, opens and closes help, quits, and checks that the
+//! terminal came back (the alternate screen was left and the exit status was 0).
+//!
+//! Skipped, with a message, when tmux is not installed (except under CI, where it must be).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use aicockpit::keymap::Keymap;
+
+const WAIT: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(40);
+
+/// A private tmux server (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    /// The visible screen as text; with `styled`, including the escape sequences for colours
+    /// and attributes.
+    fn capture(&self, styled: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "t"];
+        if styled {
+            args.push("-e");
+        }
+        String::from_utf8_lossy(&self.cmd(&args).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// Poll the screen until `pred` holds; the last screen either way.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture(false);
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Poll the styled screen until it differs from `before`.
+    fn wait_styled_change(&self, what: &str, before: &str, row_of: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let now = self.capture(true);
+            if line_with(&now, row_of) != line_with(before, row_of) {
+                return now;
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {what}; row with {row_of:?} unchanged:\n{now}");
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Poll until two captures in a row are the same (the screen settled).
+    fn settle(&self) -> String {
+        let start = Instant::now();
+        let mut last = self.capture(true);
+        loop {
+            std::thread::sleep(Duration::from_millis(150));
+            let now = self.capture(true);
+            if now == last || start.elapsed() > WAIT {
+                return now;
+            }
+            last = now;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// The first line of `screen` (styled or not) whose text contains `needle`.
+fn line_with(screen: &str, needle: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| strip_escapes(l).contains(needle))
+        .map(str::to_string)
+}
+
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn demo_starts_switches_panes_and_restores_the_terminal() {
+    if !tmux_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required under CI (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED demo_starts_switches_panes_and_restores_the_terminal: tmux not found");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux {
+        socket: format!("aicockpit-e2e-{}", std::process::id()),
+    };
+    let script = format!(
+        "echo BEFORE; env HOME='{home}' AICOCKPIT_CONFIG_DIR='{home}/cfg' '{bin}' --demo; \
+         echo AFTER-$?; sleep 600",
+        home = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_aicockpit"),
+    );
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(started.status.success(), "tmux new-session failed");
+
+    // The header with the read-only badge, and the pane titles.
+    let screen = tmux.wait_for("the header", |s| s.contains("DEMO · READ-ONLY"));
+    assert!(
+        !screen.contains("BEFORE"),
+        "not on the alternate screen:\n{screen}"
+    );
+    for title in ["Nodes", "Training", "Serving"] {
+        assert!(screen.contains(title), "no {title} pane:\n{screen}");
+    }
+
+    // Pause the replay so only our keys change the screen.
+    tmux.keys(&["Space"]);
+    let before = tmux.settle();
+
+    // `2` focuses Training: its title row is drawn differently.
+    tmux.keys(&["2"]);
+    let after_2 = tmux.wait_styled_change("focus on Training", &before, "Training");
+    // Tab moves on to Serving.
+    let before_tab = tmux.settle();
+    tmux.keys(&["Tab"]);
+    tmux.wait_styled_change("focus on Serving", &before_tab, "Serving");
+    assert_ne!(before, after_2);
+
+    // `?` opens the help overlay, generated from the keymap; Esc closes it.
+    let keymap = Keymap::embedded().expect("embedded keymap");
+    let help_only = keymap
+        .bindings
+        .iter()
+        .find(|b| !b.hint)
+        .expect("a binding not in the footer")
+        .desc
+        .clone();
+    assert!(!tmux.capture(false).contains(&help_only));
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help overlay", |s| s.contains(&help_only));
+    tmux.keys(&["Escape"]);
+    let closed = tmux.wait_for("help to close", |s| !s.contains(&help_only));
+    if let Some(path) = std::env::var_os("AICOCKPIT_E2E_CAPTURE") {
+        std::fs::write(path, &closed).expect("write capture");
+    }
+
+    // `q` quits: the shell prints after it, and the pre-run text is back.
+    tmux.keys(&["q"]);
+    let done = tmux.wait_for("the program to exit", |s| s.contains("AFTER-"));
+    assert!(done.contains("AFTER-0"), "non-zero exit:\n{done}");
+    assert!(
+        done.contains("BEFORE"),
+        "alternate screen not left:\n{done}"
+    );
+    assert!(
+        !done.contains("DEMO · READ-ONLY"),
+        "cockpit still on screen:\n{done}"
+    );
+}
