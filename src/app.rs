@@ -37,6 +37,8 @@ pub struct Setup {
     pub speed: u32,
     /// Shown in the notice area at start (config warnings ...).
     pub notices: Vec<(NoticeLevel, String)>,
+    /// When the process started (for the first-frame latency in the program log).
+    pub started: Instant,
 }
 
 /// Why the loop ended.
@@ -213,19 +215,14 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
     // First frame: apply the initial events (the replay task sends them at once, ending with
     // a clock status), then draw.
     let deadline = tokio::time::Instant::now() + FIRST_FRAME_WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(msg)) => {
-                let primed = matches!(msg, Msg::Replay(_));
-                if let Flow::Quit = r.dispatch(msg, term) {
-                    replay_task.abort();
-                    return Ok(Exit::Quit);
-                }
-                if primed {
-                    break;
-                }
-            }
-            _ => break,
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        let primed = matches!(msg, Msg::Replay(_));
+        if let Flow::Quit = r.dispatch(msg, term) {
+            replay_task.abort();
+            return Ok(Exit::Quit);
+        }
+        if primed {
+            break;
         }
     }
     if let Flow::Quit = r.drain(&mut rx, term) {
@@ -234,7 +231,10 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
     }
     r.draw(term, &theme)?;
     let mut last_draw = Instant::now();
-    tracing::info!("cockpit started");
+    tracing::info!(
+        "first frame drawn {} ms after start",
+        setup.started.elapsed().as_millis()
+    );
 
     let mut input = EventStream::new();
     let exit = loop {

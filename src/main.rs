@@ -20,10 +20,11 @@ use aicockpit::state::Mode;
 use aicockpit::theme;
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(ref cmd) => subcommand(cmd),
-        None => cockpit(cli),
+        None => cockpit(cli, started),
     };
     match result {
         Ok(code) => code,
@@ -77,7 +78,7 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, scenario::Scenario), String> {
     Ok((Mode::Demo, s))
 }
 
-fn cockpit(cli: Cli) -> Result<ExitCode, String> {
+fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     let (mode, scenario) = load_scenario(&cli)?;
     let paths = Paths::resolve();
     Config::load(&paths)?;
@@ -88,7 +89,7 @@ fn cockpit(cli: Cli) -> Result<ExitCode, String> {
         Some(Path::new(&paths.config_dir)),
         no_color,
     );
-    let mut notices: Vec<(NoticeLevel, String)> = logging::init()
+    let notices: Vec<(NoticeLevel, String)> = logging::init()
         .into_iter()
         .chain(warnings)
         .map(|w| (NoticeLevel::Warn, w))
@@ -96,7 +97,6 @@ fn cockpit(cli: Cli) -> Result<ExitCode, String> {
     for (_, w) in &notices {
         tracing::warn!("{w}");
     }
-    notices.shrink_to_fit();
     let setup = Setup {
         mode,
         scenario,
@@ -104,6 +104,7 @@ fn cockpit(cli: Cli) -> Result<ExitCode, String> {
         keymap,
         speed: cli.speed,
         notices,
+        started,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
