@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
@@ -62,7 +63,8 @@ impl Exit {
 /// Take over the terminal, run the cockpit until quit or signal, and restore the terminal.
 pub async fn run(setup: Setup) -> anyhow::Result<Exit> {
     let mut signals = Signals::new()?;
-    let mut guard = terminal::enter()?;
+    let mut guard = terminal::enter()
+        .context("cannot take over the terminal (aicockpit needs an interactive terminal)")?;
     let result = run_loop(&mut guard.terminal, setup, &mut signals).await;
     drop(guard);
     result

@@ -125,23 +125,26 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn demo_starts_switches_panes_and_restores_the_terminal() {
+/// Start `aicockpit --demo` in a fresh 120×40 tmux session, wrapped so the shell prints
+/// `BEFORE` first, and `AFTER-<status>` and the tty's canonical mode (`MODE:icanon` once raw
+/// mode is left) after it exits. `None` when tmux is absent (not under CI).
+fn start_demo(test: &str) -> Option<(Tmux, tempfile::TempDir)> {
     if !tmux_available() {
         assert!(
             std::env::var_os("CI").is_none(),
             "tmux is required under CI (.ci/run installs it)"
         );
-        eprintln!("SKIPPED demo_starts_switches_panes_and_restores_the_terminal: tmux not found");
-        return;
+        eprintln!("SKIPPED {test}: tmux not found");
+        return None;
     }
     let home = tempfile::tempdir().expect("tempdir");
     let tmux = Tmux {
-        socket: format!("aicockpit-e2e-{}", std::process::id()),
+        socket: format!("aicockpit-e2e-{}-{test}", std::process::id()),
     };
     let script = format!(
         "echo BEFORE; env HOME='{home}' AICOCKPIT_CONFIG_DIR='{home}/cfg' '{bin}' --demo; \
-         echo AFTER-$?; sleep 600",
+         echo AFTER-$?; echo MODE:$(stty -a | grep -o -e -icanon -e icanon | head -n1); \
+         sleep 600",
         home = home.path().display(),
         bin = env!("CARGO_BIN_EXE_aicockpit"),
     );
@@ -159,16 +162,25 @@ fn demo_starts_switches_panes_and_restores_the_terminal() {
         &script,
     ]);
     assert!(started.status.success(), "tmux new-session failed");
+    Some((tmux, home))
+}
+
+#[test]
+fn demo_starts_switches_panes_and_restores_the_terminal() {
+    let Some((tmux, _home)) = start_demo("keys") else {
+        return;
+    };
 
     // The header with the read-only badge, and the pane titles.
-    let screen = tmux.wait_for("the header", |s| s.contains("DEMO · READ-ONLY"));
+    // (A capture can land mid-frame, so wait for everything rather than assert on one capture.)
+    let titles = ["Nodes", "Training", "Serving"];
+    let screen = tmux.wait_for("the header and the pane titles", |s| {
+        s.contains("DEMO · READ-ONLY") && titles.iter().all(|t| s.contains(t))
+    });
     assert!(
         !screen.contains("BEFORE"),
         "not on the alternate screen:\n{screen}"
     );
-    for title in ["Nodes", "Training", "Serving"] {
-        assert!(screen.contains(title), "no {title} pane:\n{screen}");
-    }
 
     // Pause the replay so only our keys change the screen.
     tmux.keys(&["Space"]);
@@ -205,6 +217,8 @@ fn demo_starts_switches_panes_and_restores_the_terminal() {
     tmux.keys(&["q"]);
     let done = tmux.wait_for("the program to exit", |s| s.contains("AFTER-"));
     assert!(done.contains("AFTER-0"), "non-zero exit:\n{done}");
+    let done = tmux.wait_for("the tty mode", |s| s.contains("MODE:"));
+    assert!(done.contains("MODE:icanon"), "raw mode not left:\n{done}");
     assert!(
         done.contains("BEFORE"),
         "alternate screen not left:\n{done}"
@@ -212,5 +226,43 @@ fn demo_starts_switches_panes_and_restores_the_terminal() {
     assert!(
         !done.contains("DEMO · READ-ONLY"),
         "cockpit still on screen:\n{done}"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let Some((tmux, _home)) = start_demo("sigterm") else {
+        return;
+    };
+    // Wait until the cockpit owns the screen (alternate screen: the shell's text is gone).
+    tmux.wait_for("the cockpit to start", |s| {
+        !s.contains("BEFORE") && !s.trim().is_empty()
+    });
+    let shell = String::from_utf8_lossy(
+        &tmux
+            .cmd(&["display", "-p", "-t", "t", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let pgrep = Command::new("pgrep")
+        .args(["-P", &shell, "-x", "aicockpit"])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&pgrep.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "no aicockpit under shell {shell}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let done = tmux.wait_for("the program to exit", |s| s.contains("AFTER-"));
+    assert!(
+        done.contains("AFTER-143"),
+        "want exit status 128+15:\n{done}"
+    );
+    assert!(
+        done.contains("BEFORE"),
+        "alternate screen not left:\n{done}"
     );
 }
