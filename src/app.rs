@@ -143,15 +143,7 @@ impl Runner {
             Effect::WriteFile { path, contents } => {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let (level, text) = match tokio::fs::write(&path, contents.as_bytes()).await {
-                        Ok(()) => (
-                            NoticeLevel::Info,
-                            format!("wrote {path} ({} bytes)", contents.len()),
-                        ),
-                        Err(e) => (NoticeLevel::Error, format!("could not write {path}: {e}")),
-                    };
-                    tracing::info!("{text}");
-                    let _ = tx.send(Msg::Notice { level, text });
+                    let _ = tx.send(write_file(&path, &contents).await);
                 });
             }
         }
@@ -173,6 +165,19 @@ impl Runner {
         }
         Flow::Continue
     }
+}
+
+/// Carry out `Effect::WriteFile`: write the file and say how it went, as a notice.
+pub async fn write_file(path: &str, contents: &str) -> Msg {
+    let (level, text) = match tokio::fs::write(path, contents.as_bytes()).await {
+        Ok(()) => (
+            NoticeLevel::Info,
+            format!("wrote {path} ({} bytes)", contents.len()),
+        ),
+        Err(e) => (NoticeLevel::Error, format!("could not write {path}: {e}")),
+    };
+    tracing::info!("{text}");
+    Msg::Notice { level, text }
 }
 
 /// Turn a terminal event into a message, if it means anything to the reducer.
@@ -313,6 +318,30 @@ mod tests {
         for speed in SPEEDS {
             assert_eq!(replayer_at_speed(s.clone(), speed).status().speed, speed);
         }
+    }
+
+    #[tokio::test]
+    async fn write_file_answers_with_a_notice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = dir.path().join("report.md");
+        let ok_s = ok.display().to_string();
+        let Msg::Notice { level, text } = write_file(&ok_s, "# report\n").await else {
+            panic!("not a notice");
+        };
+        assert_eq!(level, NoticeLevel::Info);
+        assert!(text.contains(&ok_s) && text.contains("9 bytes"), "{text}");
+        assert_eq!(std::fs::read_to_string(&ok).expect("written"), "# report\n");
+
+        let bad = dir.path().join("missing-dir").join("x.md");
+        let bad_s = bad.display().to_string();
+        let Msg::Notice { level, text } = write_file(&bad_s, "x").await else {
+            panic!("not a notice");
+        };
+        assert_eq!(level, NoticeLevel::Error);
+        assert!(
+            text.starts_with("could not write") && text.contains(&bad_s),
+            "{text}"
+        );
     }
 
     #[test]
