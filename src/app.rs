@@ -249,7 +249,8 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         let flow = tokio::select! {
             msg = rx.recv() => match msg {
                 Some(msg) => r.dispatch(msg, term),
-                None => Flow::Continue,
+                // Unreachable while `r.tx` lives; never spin on a closed channel.
+                None => return Err(anyhow::anyhow!("message channel closed")),
             },
             ev = input.next() => match ev {
                 Some(Ok(ev)) => match input_msg(ev) {
