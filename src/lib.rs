@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod analysis;
+pub mod config;
 pub mod domain;
 pub mod effect;
 pub mod event;
