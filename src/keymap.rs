@@ -54,11 +54,13 @@ impl KeySpec {
             (Some(_), None) | (None, _) => return Err(unknown()),
             _ => named_key(&rest.to_ascii_lowercase()).ok_or_else(unknown)?,
         };
-        if code == KeyCode::Tab && mods.contains(KeyModifiers::SHIFT) {
-            return Ok(KeySpec {
-                code: KeyCode::BackTab,
-                mods: mods - KeyModifiers::SHIFT,
-            });
+        // Shift-Tab is BackTab, and BackTab carries its shift (as crossterm reports it).
+        let code = match (code, mods.contains(KeyModifiers::SHIFT)) {
+            (KeyCode::Tab, true) => KeyCode::BackTab,
+            (code, _) => code,
+        };
+        if code == KeyCode::BackTab {
+            mods -= KeyModifiers::SHIFT;
         }
         Ok(KeySpec { code, mods })
     }

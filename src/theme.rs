@@ -319,6 +319,11 @@ fn parse_modifier(name: &str) -> Result<Modifier, String> {
         })
 }
 
+/// Whether the environment asks for no colour (`NO_COLOR` set and not empty, per no-color.org).
+pub fn no_color_from_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// Choose the theme to draw with. `requested` is a built-in name, the name of a user theme
 /// `<config_dir>/themes/<name>.toml` (which wins over a built-in of the same name), or a path to
 /// a theme file; `None` means the default. `no_color` (the caller passes whether `NO_COLOR` is

@@ -73,3 +73,11 @@ fn paths_follow_the_environment() {
     assert_eq!(p.keymap_file(), PathBuf::from("/tmp/cfg/keymap.toml"));
     assert_ne!(p.state_dir, PathBuf::from(""));
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_user_configs_never_panic(text in "\\PC{0,200}") {
+        let _ = Config::from_user_toml(&text, "fuzz.toml");
+        let _ = parse_duration(&text);
+    }
+}

@@ -119,3 +119,25 @@ fn user_file_errors_name_what_is_wrong() {
         .expect_err("bad key");
     assert_eq!(err, "k.toml: bind #1 (quit): unknown key \"ctrl-\"");
 }
+
+proptest::proptest! {
+    #[test]
+    fn parsing_never_panics(text in "\\PC{0,12}") {
+        let _ = KeySpec::parse(&text);
+    }
+
+    #[test]
+    fn labels_round_trip(
+        text in "(ctrl-|alt-|shift-|CTRL-){0,3}([a-zA-Z0-9?/:<>. -]|Tab|tab|BackTab|Up|PageDown|Space|Esc|F[0-9]{1,2})"
+    ) {
+        if let Ok(k) = KeySpec::parse(&text) {
+            proptest::prop_assert_eq!(KeySpec::parse(&k.label()), Ok(k));
+        }
+    }
+
+    #[test]
+    fn arbitrary_user_keymaps_never_panic(text in "\\PC{0,200}") {
+        let base = Keymap::embedded().expect("embedded");
+        let _ = base.with_user(&text, "fuzz.toml");
+    }
+}

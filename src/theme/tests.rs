@@ -66,3 +66,24 @@ fn roles_list_matches_the_struct() {
     assert_eq!(t.role("nope"), None);
     assert_eq!(ROLES.len(), 21);
 }
+
+#[test]
+fn builtin_roles_never_paint_text_in_its_own_background() {
+    for name in BUILTIN {
+        let t = Theme::builtin(name).expect("builtin");
+        for role in ROLES {
+            let s = t.role(role).expect("role");
+            if let (Some(fg), Some(bg)) = (s.fg, s.bg) {
+                assert_ne!(fg, bg, "{name}.{role}");
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_theme_text_never_panics(text in "\\PC{0,200}") {
+        let _ = Theme::from_toml(&text, "fuzz.toml");
+        let _ = parse_color(&text);
+    }
+}
