@@ -19,13 +19,14 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "demo")]
     pub replay: Option<PathBuf>,
 
-    /// Colour theme by name (built-in or a file in the config directory's themes/).
+    /// Colour theme: a built-in name, a file in the config directory's themes/, or a path
+    /// (default: `ui.theme` in config.toml).
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
 
-    /// Initial replay speed: 1, 4, 16 or 60.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_speed)]
-    pub speed: u32,
+    /// Initial replay speed: 1, 4, 16 or 60 (default: `replay.speed` in config.toml).
+    #[arg(long, value_name = "N", value_parser = parse_speed)]
+    pub speed: Option<u32>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -102,7 +103,8 @@ mod tests {
 
     #[test]
     fn speed_is_checked() {
-        assert!(Cli::try_parse_from(["aicockpit", "--demo", "--speed", "16"]).is_ok());
+        let c = Cli::try_parse_from(["aicockpit", "--demo", "--speed", "16"]).expect("parse");
+        assert_eq!(c.speed, Some(16));
         assert!(Cli::try_parse_from(["aicockpit", "--demo", "--speed", "5"]).is_err());
     }
 

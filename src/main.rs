@@ -3,7 +3,6 @@
 //! a broken config) is reported on stderr with exit code 2, and the terminal is left untouched.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -39,7 +38,7 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     let text = match cmd {
         Command::Scenarios => commands::scenarios_table(),
-        Command::Info => commands::info_report(&Paths::resolve()),
+        Command::Info => commands::info_report(&Paths::resolve()?),
         Command::Completions { shell } => {
             commands::completions(*shell, &mut out);
             return Ok(ExitCode::SUCCESS);
@@ -80,18 +79,19 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, scenario::Scenario), String> {
 
 fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     let (mode, scenario) = load_scenario(&cli)?;
-    let paths = Paths::resolve();
-    Config::load(&paths)?;
-    let keymap = Keymap::load(Some(&paths.config_dir))?;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (theme, warnings) = theme::resolve(
-        cli.theme.as_deref(),
-        Some(Path::new(&paths.config_dir)),
-        no_color,
+    let paths = Paths::resolve()?;
+    let config = Config::load(&paths)?;
+    let (keymap, keymap_warnings) = Keymap::load_reporting(Some(&paths.config_dir))?;
+    let requested = cli.theme.as_deref().unwrap_or(&config.ui.theme);
+    let (theme, theme_warnings) = theme::resolve(
+        Some(requested),
+        Some(&paths.config_dir),
+        theme::no_color_from_env(),
     );
     let notices: Vec<(NoticeLevel, String)> = logging::init()
         .into_iter()
-        .chain(warnings)
+        .chain(keymap_warnings)
+        .chain(theme_warnings)
         .map(|w| (NoticeLevel::Warn, w))
         .collect();
     for (_, w) in &notices {
@@ -102,7 +102,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         scenario,
         theme,
         keymap,
-        speed: cli.speed,
+        speed: cli.speed.unwrap_or(config.replay.speed),
         notices,
         started,
     };

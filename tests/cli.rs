@@ -11,6 +11,8 @@ fn bin() -> Command {
     for k in [
         "AICOCKPIT_LOG",
         "AICOCKPIT_CONFIG_DIR",
+        "AICOCKPIT_DATA_DIR",
+        "AICOCKPIT_STATE_DIR",
         "XDG_CONFIG_HOME",
         "XDG_DATA_HOME",
         "XDG_STATE_HOME",
