@@ -209,8 +209,14 @@ fn demo_starts_switches_panes_and_restores_the_terminal() {
     tmux.wait_for("the help overlay", |s| s.contains(&help_only));
     tmux.keys(&["Escape"]);
     let closed = tmux.wait_for("help to close", |s| !s.contains(&help_only));
+    assert!(closed.contains("DEMO · READ-ONLY"));
+    // For the README: the incident at its end (`]` jumps there), when asked for.
     if let Some(path) = std::env::var_os("AICOCKPIT_E2E_CAPTURE") {
-        std::fs::write(path, &closed).expect("write capture");
+        let before = tmux.capture(true);
+        tmux.keys(&["]"]);
+        tmux.wait_for("the end of the replay", |_| tmux.capture(true) != before);
+        tmux.settle();
+        std::fs::write(path, tmux.capture(false)).expect("write capture");
     }
 
     // `q` quits: the shell prints after it, and the pre-run text is back.
