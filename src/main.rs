@@ -66,14 +66,18 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, scenario::Scenario), String> {
         );
     };
     let name = demo.as_deref().unwrap_or(embedded::DEFAULT_SCENARIO);
-    let known: Vec<&str> = embedded::list().iter().map(|i| i.name).collect();
-    if !known.contains(&name) {
-        return Err(format!(
-            "unknown demo scenario {name:?}; known scenarios: {}",
-            known.join(", ")
-        ));
-    }
-    let s = embedded::load(name).map_err(|e| e.to_string())?;
+    // Parse only the scenario asked for; list the others only when the name is unknown.
+    let s = embedded::load(name).map_err(|e| {
+        let known: Vec<&str> = embedded::list().iter().map(|i| i.name).collect();
+        if known.contains(&name) {
+            e.to_string()
+        } else {
+            format!(
+                "unknown demo scenario {name:?}; known scenarios: {}",
+                known.join(", ")
+            )
+        }
+    })?;
     Ok((Mode::Demo, s))
 }
 
