@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, GenerateArgs};
-use crate::config::Paths;
+use crate::config::{Config, Paths};
 use crate::r#gen;
 use crate::sources::{embedded, kubeconfig, nvml};
 
@@ -61,10 +61,17 @@ pub fn info_report(paths: &Paths) -> String {
         Ok(s) => format!("available: {s}"),
         Err(why) => format!("NVML not available: {why}"),
     };
+    let config_file = paths.config_file();
+    let config = match Config::load(paths) {
+        Ok(_) if config_file.is_file() => format!("{} (ok)", config_file.display()),
+        Ok(_) => format!("{} (not present: defaults)", config_file.display()),
+        Err(e) => format!("error: {e}"),
+    };
     let line = |k: &str, v: &str| format!("{k:<14}{v}\n");
     let mut out = String::new();
     out.push_str(&line("aicockpit", env!("CARGO_PKG_VERSION")));
     out.push_str(&line("config dir", &paths.config_dir.display().to_string()));
+    out.push_str(&line("config file", &config));
     out.push_str(&line("data dir", &paths.data_dir.display().to_string()));
     out.push_str(&line("state dir", &paths.state_dir.display().to_string()));
     out.push_str(&line("kube context", &kube));

@@ -99,6 +99,32 @@ fn info_reports_version_paths_context_and_nvml() {
 }
 
 #[test]
+fn info_reports_a_broken_config_file() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let cfg = home.path().join("cfg");
+    std::fs::create_dir_all(&cfg).expect("mkdir");
+    let (_, stdout, _) = run(bin()
+        .arg("info")
+        .env("HOME", home.path())
+        .env("AICOCKPIT_CONFIG_DIR", &cfg));
+    assert!(stdout.contains("not present: defaults"), "{stdout}");
+    std::fs::write(cfg.join("config.toml"), "[ui]\nno_such_key = 1\n").expect("write");
+    let (out, stdout, _) = run(bin()
+        .arg("info")
+        .env("HOME", home.path())
+        .env("AICOCKPIT_CONFIG_DIR", &cfg));
+    assert!(out.status.success());
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("config file"))
+        .expect("config file line");
+    assert!(
+        line.contains("error:") && line.contains("no_such_key"),
+        "{line}"
+    );
+}
+
+#[test]
 fn info_without_kubeconfig_says_why() {
     let home = tempfile::tempdir().expect("tempdir");
     let (out, stdout, _) = run(bin().arg("info").env("HOME", home.path()));
