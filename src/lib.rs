@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod domain;
 pub mod effect;
 pub mod event;
+pub mod r#gen;
 pub mod keymap;
 pub mod sources;
 pub mod state;

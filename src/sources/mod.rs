@@ -1,5 +1,6 @@
 //! Sources: the only place where cluster clients, NVML, HTTP and files of recorded incidents are
 //! read. Each turns what it reads into `SourceEvent`s for the reducer.
 
+pub mod embedded;
 pub mod replay;
 pub mod scenario;

@@ -1,0 +1,513 @@
+//! Kubernetes object builders for generated scenarios: nodes, pods, events, deployments,
+//! daemonsets, PyTorchJobs and NetworkPolicies, as the API server returns them (compact but with
+//! the fields real tools read). Everything is derived from the arguments; uids are hashes of the
+//! object's identity, so the same input always gives the same JSON.
+
+use serde_json::{Map, Value, json};
+
+use crate::event::Millis;
+
+/// Epoch milliseconds as the API's RFC 3339 timestamp (second precision, `Z`).
+pub fn ts(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// 64-bit FNV-1a: a stable hash for deterministic ids.
+pub fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A UUID-shaped id derived from an object's identity.
+pub fn uid(kind: &str, ns: &str, name: &str) -> String {
+    let a = fnv(&format!("{kind}/{ns}/{name}"));
+    let b = fnv(&format!("{name}/{ns}/{kind}"));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        b >> 52,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn map(pairs: &[(String, String)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect::<Map<String, Value>>(),
+    )
+}
+
+/// Owned key/value pairs from borrowed ones.
+pub fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A Namespace.
+pub fn namespace(name: &str, created: Millis) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "uid": uid("Namespace", "", name), "creationTimestamp": ts(created),
+            "labels": {"kubernetes.io/metadata.name": name}},
+        "status": {"phase": "Active"}})
+}
+
+/// What a node looks like.
+#[derive(Debug, Clone, Default)]
+pub struct NodeSpec {
+    pub name: String,
+    pub ip: String,
+    pub labels: Vec<(String, String)>,
+    /// (key, value, effect); empty value for none.
+    pub taints: Vec<(String, String, String)>,
+    pub capacity: Vec<(String, String)>,
+    pub allocatable: Vec<(String, String)>,
+    pub created: Millis,
+    pub kubelet: String,
+    pub os_image: String,
+    pub kernel: String,
+}
+
+/// A Node with the given readiness, heartbeat at `now`.
+pub fn node(n: &NodeSpec, ready: bool, now: Millis) -> Value {
+    let cond = |ty: &str, status: &str, reason: &str| {
+        json!({"type": ty, "status": status, "reason": reason,
+            "lastHeartbeatTime": ts(now), "lastTransitionTime": ts(n.created)})
+    };
+    let taints: Vec<Value> = n
+        .taints
+        .iter()
+        .map(|(k, v, e)| {
+            if v.is_empty() {
+                json!({"key": k, "effect": e})
+            } else {
+                json!({"key": k, "value": v, "effect": e})
+            }
+        })
+        .collect();
+    let mut spec = json!({"podCIDR": ""});
+    if !taints.is_empty() {
+        spec["taints"] = Value::Array(taints);
+    }
+    json!({"apiVersion": "v1", "kind": "Node",
+    "metadata": {"name": n.name, "uid": uid("Node", "", &n.name),
+        "creationTimestamp": ts(n.created), "labels": map(&n.labels)},
+    "spec": spec,
+    "status": {
+        "capacity": map(&n.capacity),
+        "allocatable": map(&n.allocatable),
+        "conditions": [
+            cond("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+            cond("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+            cond("PIDPressure", "False", "KubeletHasSufficientPID"),
+            cond("Ready", if ready { "True" } else { "False" },
+                if ready { "KubeletReady" } else { "KubeletNotReady" }),
+        ],
+        "addresses": [{"type": "InternalIP", "address": n.ip}, {"type": "Hostname", "address": n.name}],
+        "nodeInfo": {"kubeletVersion": n.kubelet, "kubeProxyVersion": n.kubelet,
+            "osImage": n.os_image, "kernelVersion": n.kernel,
+            "containerRuntimeVersion": "containerd://1.7.27", "architecture": "amd64", "operatingSystem": "linux"}
+    }})
+}
+
+/// One container of a pod spec.
+#[derive(Debug, Clone, Default)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub ports: Vec<(String, u16)>,
+    pub env: Vec<(String, String)>,
+    pub requests: Vec<(String, String)>,
+    pub limits: Vec<(String, String)>,
+}
+
+impl Container {
+    fn to_json(&self) -> Value {
+        let mut c = json!({"name": self.name, "image": self.image});
+        if !self.command.is_empty() {
+            c["command"] = json!(self.command);
+        }
+        if !self.args.is_empty() {
+            c["args"] = json!(self.args);
+        }
+        if !self.ports.is_empty() {
+            c["ports"] = Value::Array(
+                self.ports
+                    .iter()
+                    .map(|(n, p)| json!({"name": n, "containerPort": p, "protocol": "TCP"}))
+                    .collect(),
+            );
+        }
+        if !self.env.is_empty() {
+            c["env"] = Value::Array(
+                self.env
+                    .iter()
+                    .map(|(k, v)| json!({"name": k, "value": v}))
+                    .collect(),
+            );
+        }
+        let mut res = Map::new();
+        if !self.requests.is_empty() {
+            res.insert("requests".into(), map(&self.requests));
+        }
+        if !self.limits.is_empty() {
+            res.insert("limits".into(), map(&self.limits));
+        }
+        c["resources"] = Value::Object(res);
+        c
+    }
+}
+
+/// The parts of a pod that do not change over its life.
+#[derive(Debug, Clone, Default)]
+pub struct PodSpec {
+    pub namespace: String,
+    pub name: String,
+    pub node: Option<String>,
+    pub ip: String,
+    pub host_ip: String,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    /// (apiVersion, kind, name) of the controller.
+    pub owner: Option<(String, String, String)>,
+    pub containers: Vec<Container>,
+    pub tolerations: Vec<(String, String)>,
+    pub restart_policy: String,
+    pub created: Millis,
+}
+
+/// The state of a pod's containers (all containers share it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CState {
+    Running {
+        since: Millis,
+    },
+    Waiting {
+        reason: String,
+        message: String,
+    },
+    Terminated {
+        reason: String,
+        exit_code: i32,
+        started: Millis,
+        finished: Millis,
+    },
+}
+
+/// The changing part of a pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodStatus {
+    pub phase: String,
+    pub state: CState,
+    /// The previous run's termination, shown as `lastState` when restarts > 0.
+    pub last: Option<CState>,
+    pub restarts: u32,
+    pub started: Millis,
+}
+
+impl PodStatus {
+    /// A pod running since `since`.
+    pub fn running(since: Millis) -> Self {
+        PodStatus {
+            phase: "Running".into(),
+            state: CState::Running { since },
+            last: None,
+            restarts: 0,
+            started: since,
+        }
+    }
+
+    /// A pod waiting to be scheduled.
+    pub fn pending() -> Self {
+        PodStatus {
+            phase: "Pending".into(),
+            state: CState::Waiting {
+                reason: "ContainerCreating".into(),
+                message: String::new(),
+            },
+            last: None,
+            restarts: 0,
+            started: 0,
+        }
+    }
+}
+
+fn cstate(s: &CState) -> Value {
+    match s {
+        CState::Running { since } => json!({"running": {"startedAt": ts(*since)}}),
+        CState::Waiting { reason, message } if message.is_empty() => {
+            json!({"waiting": {"reason": reason}})
+        }
+        CState::Waiting { reason, message } => {
+            json!({"waiting": {"reason": reason, "message": message}})
+        }
+        CState::Terminated {
+            reason,
+            exit_code,
+            started,
+            finished,
+        } => json!({"terminated": {"reason": reason, "exitCode": exit_code,
+            "startedAt": ts(*started), "finishedAt": ts(*finished)}}),
+    }
+}
+
+/// A Pod as the API returns it.
+pub fn pod(p: &PodSpec, st: &PodStatus) -> Value {
+    let mut meta = json!({"name": p.name, "namespace": p.namespace,
+        "uid": uid("Pod", &p.namespace, &p.name), "creationTimestamp": ts(p.created),
+        "labels": map(&p.labels)});
+    if !p.annotations.is_empty() {
+        meta["annotations"] = map(&p.annotations);
+    }
+    if let Some((api, kind, name)) = &p.owner {
+        meta["ownerReferences"] = json!([{"apiVersion": api, "kind": kind, "name": name,
+            "uid": uid(kind, &p.namespace, name), "controller": true, "blockOwnerDeletion": true}]);
+    }
+    let mut spec = json!({
+        "containers": p.containers.iter().map(Container::to_json).collect::<Vec<_>>(),
+        "restartPolicy": if p.restart_policy.is_empty() { "Always" } else { &p.restart_policy },
+    });
+    if let Some(n) = &p.node {
+        spec["nodeName"] = json!(n);
+    }
+    if !p.tolerations.is_empty() {
+        spec["tolerations"] = Value::Array(
+            p.tolerations
+                .iter()
+                .map(|(k, e)| json!({"key": k, "operator": "Exists", "effect": e}))
+                .collect(),
+        );
+    }
+    let ready = matches!(st.state, CState::Running { .. });
+    let statuses: Vec<Value> = p
+        .containers
+        .iter()
+        .map(|c| {
+            let mut cs = json!({"name": c.name, "image": c.image, "ready": ready,
+                "restartCount": st.restarts, "started": ready, "state": cstate(&st.state)});
+            if let Some(last) = &st.last {
+                cs["lastState"] = cstate(last);
+            }
+            cs
+        })
+        .collect();
+    let mut status = json!({"phase": st.phase,
+        "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}]});
+    if p.node.is_some() && st.phase != "Pending" {
+        status["hostIP"] = json!(p.host_ip);
+        status["podIP"] = json!(p.ip);
+        status["startTime"] = json!(ts(st.started));
+        status["containerStatuses"] = Value::Array(statuses);
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
+}
+
+/// What an Event is about.
+#[derive(Debug, Clone, Default)]
+pub struct Involved {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub field_path: String,
+}
+
+/// A core/v1 Event. `seq` makes its name unique, the way the API suffixes event names.
+#[allow(clippy::too_many_arguments)]
+pub fn event(
+    obj: &Involved,
+    seq: u32,
+    type_: &str,
+    reason: &str,
+    message: &str,
+    count: u32,
+    first: Millis,
+    last: Millis,
+    component: &str,
+    host: &str,
+) -> Value {
+    let name = format!("{}.{:016x}", obj.name, fnv(&format!("{}/{seq}", obj.name)));
+    let mut involved = json!({"apiVersion": obj.api_version, "kind": obj.kind,
+        "namespace": obj.namespace, "name": obj.name, "uid": uid(&obj.kind, &obj.namespace, &obj.name)});
+    if !obj.field_path.is_empty() {
+        involved["fieldPath"] = json!(obj.field_path);
+    }
+    let mut source = json!({"component": component});
+    if !host.is_empty() {
+        source["host"] = json!(host);
+    }
+    json!({"apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": obj.namespace, "creationTimestamp": ts(first)},
+        "involvedObject": involved, "type": type_, "reason": reason, "message": message,
+        "count": count, "firstTimestamp": ts(first), "lastTimestamp": ts(last),
+        "source": source, "reportingComponent": component})
+}
+
+/// A pod template from a spec's containers and labels.
+fn template(
+    labels: &[(String, String)],
+    annotations: &[(String, String)],
+    c: &[Container],
+) -> Value {
+    let mut meta = json!({"labels": map(labels)});
+    if !annotations.is_empty() {
+        meta["annotations"] = map(annotations);
+    }
+    json!({"metadata": meta, "spec": {"containers": c.iter().map(Container::to_json).collect::<Vec<_>>()}})
+}
+
+/// An apps/v1 Deployment with every replica available.
+pub fn deployment(p: &PodSpec, replicas: u32, ready: u32) -> Value {
+    let sel: Vec<(String, String)> = p
+        .labels
+        .iter()
+        .filter(|(k, _)| k == "app")
+        .cloned()
+        .collect();
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": p.name, "namespace": p.namespace, "uid": uid("Deployment", &p.namespace, &p.name),
+            "creationTimestamp": ts(p.created), "labels": map(&sel), "generation": 1},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": map(&sel)},
+            "template": template(&p.labels, &p.annotations, &p.containers)},
+        "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": ready,
+            "availableReplicas": ready, "updatedReplicas": replicas,
+            "conditions": [{"type": "Available", "status": if ready == replicas { "True" } else { "False" },
+                "reason": "MinimumReplicasAvailable"}]}})
+}
+
+/// An apps/v1 DaemonSet scheduled on `desired` nodes selected by `node_selector`.
+pub fn daemonset(
+    p: &PodSpec,
+    node_selector: &[(String, String)],
+    desired: u32,
+    ready: u32,
+) -> Value {
+    let sel: Vec<(String, String)> = p
+        .labels
+        .iter()
+        .filter(|(k, _)| k == "app" || k == "name" || k == "k8s-app")
+        .cloned()
+        .collect();
+    let mut tpl = template(&p.labels, &p.annotations, &p.containers);
+    if !node_selector.is_empty() {
+        tpl["spec"]["nodeSelector"] = map(node_selector);
+    }
+    json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": p.name, "namespace": p.namespace, "uid": uid("DaemonSet", &p.namespace, &p.name),
+            "creationTimestamp": ts(p.created), "labels": map(&sel), "generation": 1},
+        "spec": {"selector": {"matchLabels": map(&sel)}, "template": tpl},
+        "status": {"desiredNumberScheduled": desired, "currentNumberScheduled": desired,
+            "numberReady": ready, "numberAvailable": ready, "updatedNumberScheduled": desired,
+            "numberMisscheduled": 0, "observedGeneration": 1}})
+}
+
+/// A job condition (type, status, reason, message, at).
+pub type Condition<'a> = (&'a str, &'a str, &'a str, &'a str, Millis);
+
+/// A Kubeflow PyTorchJob (kubeflow.org/v1) with a master and `workers` workers.
+#[allow(clippy::too_many_arguments)]
+pub fn pytorchjob(
+    ns: &str,
+    name: &str,
+    created: Millis,
+    master: &Container,
+    workers: u32,
+    conditions: &[Condition],
+    active: u32,
+    failed: u32,
+) -> Value {
+    let replica = |n: u32| {
+        json!({"replicas": n, "restartPolicy": "OnFailure",
+            "template": {"metadata": {"labels": {"training": "distributed"}},
+                "spec": {"containers": [master.to_json()]}}})
+    };
+    let conds: Vec<Value> = conditions
+        .iter()
+        .map(|(ty, st, reason, msg, at)| {
+            json!({"type": ty, "status": st, "reason": reason, "message": msg,
+                "lastUpdateTime": ts(*at), "lastTransitionTime": ts(*at)})
+        })
+        .collect();
+    json!({"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob",
+        "metadata": {"name": name, "namespace": ns, "uid": uid("PyTorchJob", ns, name),
+            "creationTimestamp": ts(created), "generation": 1},
+        "spec": {"runPolicy": {"cleanPodPolicy": "None", "backoffLimit": 6},
+            "pytorchReplicaSpecs": {"Master": replica(1), "Worker": replica(workers)}},
+        "status": {"conditions": conds, "startTime": ts(created),
+            "replicaStatuses": {"Master": {"active": active.min(1), "failed": failed.min(1)},
+                "Worker": {"active": active.saturating_sub(1), "failed": failed.saturating_sub(1)}}}})
+}
+
+/// A networking.k8s.io/v1 NetworkPolicy selecting pods by `selector`; ingress and egress are
+/// allowed only between those pods on `ports` (each `{"protocol": .., "port": ..}`), plus DNS.
+pub fn networkpolicy(
+    ns: &str,
+    name: &str,
+    created: Millis,
+    selector: &[(String, String)],
+    ports: Value,
+    annotations: &[(String, String)],
+) -> Value {
+    let peer = json!([{"podSelector": {"matchLabels": map(selector)}}]);
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns, "uid": uid("NetworkPolicy", ns, name),
+            "creationTimestamp": ts(created), "generation": 1, "annotations": map(annotations)},
+        "spec": {"podSelector": {"matchLabels": map(selector)}, "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": peer, "ports": ports}],
+            "egress": [{"to": peer, "ports": ports},
+                {"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_and_uids_are_deterministic() {
+        assert_eq!(ts(0), "1970-01-01T00:00:00Z");
+        assert_eq!(uid("Pod", "a", "b"), uid("Pod", "a", "b"));
+        assert_ne!(uid("Pod", "a", "b"), uid("Pod", "a", "c"));
+        assert_eq!(uid("Pod", "a", "b").len(), 36);
+    }
+
+    #[test]
+    fn pod_json_reads_back_through_the_domain_parser() {
+        let spec = PodSpec {
+            namespace: "ns".into(),
+            name: "p".into(),
+            node: Some("n1".into()),
+            containers: vec![Container {
+                name: "c".into(),
+                image: "img".into(),
+                limits: kv(&[("nvidia.com/gpu", "8")]),
+                ..Container::default()
+            }],
+            ..PodSpec::default()
+        };
+        let st = PodStatus {
+            phase: "Running".into(),
+            state: CState::Waiting {
+                reason: "CrashLoopBackOff".into(),
+                message: "back-off".into(),
+            },
+            last: None,
+            restarts: 3,
+            started: 0,
+        };
+        let info = crate::analysis::objects::pod_info(&pod(&spec, &st));
+        assert_eq!(info.status, "CrashLoopBackOff");
+        assert_eq!(info.restarts, 3);
+        assert_eq!(info.accel_requests.get("nvidia.com/gpu"), Some(&8.0));
+    }
+}
