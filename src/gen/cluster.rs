@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::event::Millis;
 use crate::r#gen::k8s::{self, Container, NodeSpec, PodSpec, PodStatus, fnv, kv};
+use crate::r#gen::k8s_apps;
 
 /// The GPU model name DCGM and NVML report for the H100 nodes.
 pub const H100_MODEL: &str = "NVIDIA H100 80GB HBM3";
@@ -353,7 +354,7 @@ pub fn system_objects(nodes: &[(NodeKind, NodeSpec)], created: Millis, now: Mill
             out.push(k8s::pod(&p, &PodStatus::running(created)));
             count += 1;
         }
-        out.push(k8s::daemonset(&ds, &selector, count, count));
+        out.push(k8s_apps::daemonset(&ds, &selector, count, count));
     }
     out
 }

@@ -7,7 +7,11 @@
 
 pub mod cluster;
 pub mod job;
+pub mod job_story;
 pub mod k8s;
+pub mod k8s_apps;
+pub mod nccl_lines;
+pub mod serving;
 pub mod story;
 pub mod synthetic;
 pub mod telemetry;

@@ -9,7 +9,9 @@ use crate::event::{HealthState, Millis, NvmlDevice, NvmlSnapshot, SourceEvent};
 use crate::r#gen::Timeline;
 use crate::r#gen::cluster::{self, H100_MODEL, NodeKind, gpu_uuid, pci_bus_id};
 use crate::r#gen::job::{self, Job};
+use crate::r#gen::job_story;
 use crate::r#gen::k8s::{self, ts};
+use crate::r#gen::serving;
 use crate::r#gen::telemetry::{H100Series, Lcg, h100_series, r1};
 use crate::r#gen::workloads::{self, TEMP_SPREAD};
 use crate::sources::scenario::Scenario;
@@ -79,18 +81,18 @@ pub fn rdma_netpol() -> Scenario {
     }
 
     let job = Job::new(&nodes, start_ms - 2 * 3_600_000);
-    job::story(&mut tl, &job, start_ms);
+    job_story::story(&mut tl, &job, start_ms);
 
     // Telemetry rounds.
     let h = h100_series();
-    let serving = workloads::serving_pods(&nodes, 0);
+    let serving = serving::serving_pods(&nodes, 0);
     let mut rng = Lcg::new(4);
     let mut k = 0usize;
     let mut t = 0;
     while t <= END {
         workloads::background_round(&mut tl, t, k, &nodes, &h, &serving, &mut rng);
         for (p, _) in &serving {
-            workloads::vllm_round(&mut tl, t, k, &p.name, &mut rng);
+            serving::vllm_round(&mut tl, t, k, &p.name, &mut rng);
         }
         for r in &job.ranks {
             for g in 0..8u32 {
@@ -116,7 +118,7 @@ pub fn rdma_netpol() -> Scenario {
                 workloads::SERVING_NS,
                 &p.name,
                 "vllm",
-                workloads::vllm_log(&mut rng, &stamp),
+                serving::vllm_log(&mut rng, &stamp),
             );
         }
         t += 10_000;

@@ -26,20 +26,22 @@ pub struct EmbeddedInfo {
 pub fn list() -> Vec<EmbeddedInfo> {
     EMBEDDED
         .iter()
-        .map(|(name, text)| match scenario::parse(text, &file_name(name)) {
-            Ok(s) => EmbeddedInfo {
-                name,
-                title: s.header.title.clone(),
-                description: s.header.description.clone(),
-                duration_ms: s.duration_ms(),
+        .map(
+            |(name, text)| match scenario::parse(text, &file_name(name)) {
+                Ok(s) => EmbeddedInfo {
+                    name,
+                    title: s.header.title.clone(),
+                    description: s.header.description.clone(),
+                    duration_ms: s.duration_ms(),
+                },
+                Err(e) => EmbeddedInfo {
+                    name,
+                    title: format!("unavailable: {e}"),
+                    description: e.to_string(),
+                    duration_ms: 0,
+                },
             },
-            Err(e) => EmbeddedInfo {
-                name,
-                title: format!("unavailable: {e}"),
-                description: e.to_string(),
-                duration_ms: 0,
-            },
-        })
+        )
         .collect()
 }
 
