@@ -5,7 +5,7 @@
 
 use crate::event::Millis;
 use crate::r#gen::Timeline;
-use crate::r#gen::cluster::{self, H100_MODEL, NodeKind};
+use crate::r#gen::cluster::{self, A100_MODEL, H100_MODEL, NodeKind};
 use crate::r#gen::k8s::{self, CState, Container, Involved, PodSpec, PodStatus, kv};
 use crate::r#gen::telemetry::{
     DCGM_FB_USED, DCGM_POWER, DCGM_TEMP, DCGM_UTIL, Lcg, h100_series, r1,
@@ -13,14 +13,17 @@ use crate::r#gen::telemetry::{
 use crate::sources::scenario::Scenario;
 
 const START: &str = "2026-11-22T00:00:00Z";
+/// Rounds of DCGM samples per GPU.
+pub const ROUNDS: usize = 3;
 
 /// Shape of a synthetic scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntheticOpts {
+    /// GPU nodes (nine in ten 8×H100, one in ten A100 with MIG). On top of them the cluster
+    /// gets a control-plane node, `nodes / 40` CPU nodes and `nodes / 100` Ascend NPU nodes.
     pub nodes: usize,
     pub pods: usize,
-    /// GPUs on each GPU node (the rest are CPU nodes); `nodes * gpus_per_node` is not the GPU
-    /// total, a quarter of the nodes carry none.
+    /// GPUs on each GPU node: the cluster has `nodes * gpus_per_node` GPUs.
     pub gpus_per_node: u32,
     pub duration_s: u32,
     pub seed: u64,
@@ -39,25 +42,21 @@ impl Default for SyntheticOpts {
     }
 }
 
-/// Build a synthetic scenario. GPU nodes are numbered so that `nodes` × `gpus_per_node` GPUs
-/// exist when `gpus_per_node` > 0: every node is a GPU node except one control-plane node and
-/// CPU nodes added on top of the GPU count (`nodes / 8` of them, at least one).
+/// Build a synthetic scenario (see `SyntheticOpts` for its shape). Every GPU gets `ROUNDS`
+/// rounds of the four DCGM gauges spread over the duration.
 pub fn synthetic(o: &SyntheticOpts) -> Scenario {
     let start_ms = crate::analysis::objects::parse_time(START).unwrap_or(0);
     let created = start_ms - 86_400_000;
     let mut rng = Lcg::new(o.seed);
     let mut tl = Timeline::new();
-    let gpu_nodes = if o.gpus_per_node == 0 { 0 } else { o.nodes };
-    let cpu_nodes = (o.nodes / 8).max(1);
-    let mig = gpu_nodes / 10;
-    let npu = gpu_nodes / 20;
+    let mig = o.nodes / 10;
     let nodes = cluster::node_specs(
         &[
             (NodeKind::ControlPlane, 1),
-            (NodeKind::Cpu, cpu_nodes),
-            (NodeKind::H100, gpu_nodes.saturating_sub(mig + npu)),
+            (NodeKind::Cpu, (o.nodes / 40).max(1)),
+            (NodeKind::H100, o.nodes - mig),
             (NodeKind::A100Mig, mig),
-            (NodeKind::Ascend910, npu),
+            (NodeKind::Ascend910, o.nodes / 100),
         ],
         created,
     );
@@ -180,13 +179,14 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
     }
     // A few DCGM rounds per GPU.
     let h = h100_series();
-    let rounds = 3usize;
-    for k in 0..rounds {
-        let t = duration * k as Millis / rounds as Millis;
+    for k in 0..ROUNDS {
+        let t = duration * k as Millis / ROUNDS as Millis;
         for (kind, n) in &nodes {
-            if *kind != NodeKind::H100 {
-                continue;
-            }
+            let model = match kind {
+                NodeKind::H100 => H100_MODEL,
+                NodeKind::A100Mig => A100_MODEL,
+                _ => continue,
+            };
             for g in 0..o.gpus_per_node {
                 let busy = (rng.below(4)) != 0;
                 let s = if busy {
@@ -199,7 +199,7 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
                 let labels = [
                     ("gpu", gs.as_str()),
                     ("UUID", uuid.as_str()),
-                    ("modelName", H100_MODEL),
+                    ("modelName", model),
                     ("Hostname", n.name.as_str()),
                 ];
                 tl.metric(t, DCGM_UTIL, &labels, s.gpu_util);
@@ -221,4 +221,45 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
         START,
         start_ms,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::SourceEvent;
+
+    #[test]
+    fn small_synthetic_has_the_requested_shape_and_is_seeded() {
+        let o = SyntheticOpts {
+            nodes: 40,
+            pods: 500,
+            gpus_per_node: 8,
+            duration_s: 60,
+            seed: 3,
+        };
+        let s = synthetic(&o);
+        let upserts = |kind: &str| {
+            s.events
+                .iter()
+                .filter(
+                    |l| matches!(&l.ev, SourceEvent::Upsert { object } if object["kind"] == kind),
+                )
+                .count()
+        };
+        assert_eq!(upserts("Pod"), 500);
+        assert_eq!(upserts("Node"), 40 + 1 + 1);
+        let util = s
+            .events
+            .iter()
+            .filter(|l| matches!(&l.ev, SourceEvent::Metric { name, .. } if name == DCGM_UTIL))
+            .count();
+        assert_eq!(util, 40 * 8 * ROUNDS, "every GPU, every round");
+        assert!(
+            upserts("Event") > 0,
+            "some pods are Pending or crash-looping"
+        );
+        assert_eq!(s, synthetic(&o));
+        assert_ne!(s, synthetic(&SyntheticOpts { seed: 4, ..o }));
+        assert!(s.duration_ms() <= 60_000);
+    }
 }
