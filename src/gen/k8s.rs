@@ -14,11 +14,15 @@ pub fn ts(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// 64-bit FNV-1a: a stable hash for deterministic ids.
+/// A stable 64-bit hash for deterministic ids: FNV-1a, then the splitmix64 finaliser so that
+/// names differing only in their last character still differ in every part of the id.
 pub fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    });
+    let h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 /// A UUID-shaped id derived from an object's identity.
@@ -363,6 +367,8 @@ mod tests {
         assert_eq!(uid("Pod", "a", "b"), uid("Pod", "a", "b"));
         assert_ne!(uid("Pod", "a", "b"), uid("Pod", "a", "c"));
         assert_eq!(uid("Pod", "a", "b").len(), 36);
+        let (a, b) = (uid("Pod", "ns", "worker-1"), uid("Pod", "ns", "worker-2"));
+        assert_ne!(a[..8], b[..8], "{a} {b}");
     }
 
     #[test]
