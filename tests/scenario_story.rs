@@ -213,3 +213,20 @@ fn gpu_utilisation_collapses_on_the_job_nodes_only() {
         .collect();
     assert!(inf.len() > 10);
 }
+
+#[test]
+fn write_scenario_writes_the_canonical_text() {
+    let s = r#gen::synthetic(&r#gen::SyntheticOpts {
+        nodes: 10,
+        pods: 50,
+        gpus_per_node: 8,
+        duration_s: 30,
+        seed: 9,
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("small.jsonl");
+    r#gen::write_scenario(&s, &path).expect("write");
+    let text = std::fs::read_to_string(&path).expect("read back");
+    assert_eq!(text, scenario::to_text(&s));
+    assert_eq!(scenario::parse(&text, "small.jsonl").expect("parses"), s);
+}
