@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod job;
+pub mod job_pods;
 pub mod job_story;
 pub mod k8s;
 pub mod k8s_apps;
