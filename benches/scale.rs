@@ -48,6 +48,7 @@ fn main() {
     let s = synthetic(&opts);
     let gen_ms = t0.elapsed().as_secs_f64() * 1e3;
     let n_events = s.events.len();
+    let rss_generated = status_mb("VmRSS:").unwrap_or(0.0);
     let mut st = AppState::new(Mode::Demo, Keymap::embedded().expect("embedded keymap"));
     // Ingest in batches, as a watch stream delivers them, so the scenario's memory is handed
     // back while the state grows.
@@ -111,7 +112,9 @@ fn main() {
         st.world.pods.len(),
         st.world.metrics.len()
     );
-    println!("scale: generate {gen_ms:.0} ms, ingest {ingest_ms:.0} ms");
+    println!(
+        "scale: generate {gen_ms:.0} ms (RSS then {rss_generated:.1} MB), ingest {ingest_ms:.0} ms"
+    );
     println!(
         "scale: frame p50 {p50:.3} ms, p99 {p99:.3} ms over {FRAMES} frames (target p99 < {P99_TARGET_MS} ms){}",
         if p99 < P99_TARGET_MS { "" } else { "  MISSED" }
