@@ -1,85 +1,130 @@
-// PLACEHOLDER: replaced at merge
-//! Scenario generator (placeholder): built-in names and a synthetic cluster.
+//! The scenario generator: deterministic builders for the embedded incident scenarios and for
+//! synthetic scale scenarios (benchmarks). No wall clock and no unseeded randomness: the same
+//! name or options always give the same scenario, byte for byte.
+//!
+//! `k8s` builds Kubernetes objects, `telemetry` metric samples (from a real H100 NVML series),
+//! `story` the incident scenarios, `synthetic` the scale ones.
 
-use std::io;
+pub mod cluster;
+pub mod job;
+pub mod job_pods;
+pub mod job_story;
+pub mod k8s;
+pub mod k8s_apps;
+pub mod nccl_lines;
+pub mod serving;
+pub mod story;
+pub mod synthetic;
+pub mod telemetry;
+pub mod workloads;
+
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::sources::scenario::{self, Header, Line, Scenario};
+use serde_json::Value;
 
-/// Options for a synthetic scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntheticOpts {
-    pub nodes: usize,
-    pub pods: usize,
-    pub gpus_per_node: u32,
-    pub duration_s: u32,
-    pub seed: u64,
-}
+use crate::event::{Millis, SourceEvent};
+use crate::sources::scenario::{self, Header, Line, SCHEMA_VERSION, Scenario};
 
-/// Names `generate` knows.
+pub use synthetic::{SyntheticOpts, synthetic};
+
+/// Names of the scenarios `generate` knows, the default first.
 pub fn builtin_names() -> &'static [&'static str] {
-    &["placeholder"]
+    &[story::RDMA_NETPOL]
 }
 
-/// A built-in scenario by name.
+/// Build a named incident scenario.
 pub fn generate(name: &str) -> Option<Scenario> {
-    (name == "placeholder").then(|| {
-        synthetic(&SyntheticOpts {
-            nodes: 2,
-            pods: 2,
-            gpus_per_node: 8,
-            duration_s: 10,
-            seed: 1,
-        })
-    })
-}
-
-/// A synthetic cluster: nodes and pods at t = 0, one log line at the end.
-pub fn synthetic(o: &SyntheticOpts) -> Scenario {
-    let mut events = Vec::new();
-    for i in 0..o.nodes {
-        events.push(Line {
-            t_ms: 0,
-            ev: crate::event::SourceEvent::Upsert {
-                object: serde_json::json!({"apiVersion":"v1","kind":"Node",
-                    "metadata":{"name":format!("node-{i}")},
-                    "status":{"allocatable":{"nvidia.com/gpu":o.gpus_per_node.to_string()}}}),
-            },
-        });
-    }
-    for i in 0..o.pods {
-        events.push(Line {
-            t_ms: 0,
-            ev: crate::event::SourceEvent::Upsert {
-                object: serde_json::json!({"apiVersion":"v1","kind":"Pod",
-                    "metadata":{"name":format!("pod-{i}"),"namespace":"default"},
-                    "spec":{"nodeName":format!("node-{}", i % o.nodes.max(1))}}),
-            },
-        });
-    }
-    events.push(Line {
-        t_ms: o.duration_s as i64 * 1000,
-        ev: crate::event::SourceEvent::Log {
-            namespace: "default".into(),
-            pod: "pod-0".into(),
-            container: String::new(),
-            line: format!("seed {}", o.seed),
-        },
-    });
-    Scenario {
-        header: Header {
-            schema: scenario::SCHEMA_VERSION,
-            scenario: "synthetic".into(),
-            title: "Synthetic cluster".into(),
-            description: String::new(),
-            start: "2026-01-01T00:00:00Z".into(),
-        },
-        start_ms: 1_767_225_600_000,
-        events,
+    match name {
+        story::RDMA_NETPOL => Some(story::rdma_netpol()),
+        _ => None,
     }
 }
 
-/// Write a scenario file.
-pub fn write_scenario(s: &Scenario, path: &Path) -> io::Result<()> {
+/// Write a scenario in its file form (`sources::scenario::to_text`).
+pub fn write_scenario(s: &Scenario, path: &Path) -> std::io::Result<()> {
     std::fs::write(path, scenario::to_text(s))
+}
+
+/// Events being gathered for a scenario, in any order; `finish` sorts them by time (stable, so
+/// events at the same instant keep the order they were added in).
+#[derive(Debug, Default)]
+pub struct Timeline {
+    events: Vec<(Millis, SourceEvent)>,
+}
+
+impl Timeline {
+    pub fn new() -> Self {
+        Timeline::default()
+    }
+
+    pub fn push(&mut self, t_ms: Millis, ev: SourceEvent) {
+        self.events.push((t_ms, ev));
+    }
+
+    pub fn upsert(&mut self, t_ms: Millis, object: Value) {
+        self.push(t_ms, SourceEvent::Upsert { object });
+    }
+
+    pub fn log(&mut self, t_ms: Millis, ns: &str, pod: &str, container: &str, line: String) {
+        self.push(
+            t_ms,
+            SourceEvent::Log {
+                namespace: ns.to_string(),
+                pod: pod.to_string(),
+                container: container.to_string(),
+                line,
+            },
+        );
+    }
+
+    pub fn metric(&mut self, t_ms: Millis, name: &str, labels: &[(&str, &str)], value: f64) {
+        let labels: BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.push(
+            t_ms,
+            SourceEvent::Metric {
+                name: name.to_string(),
+                labels,
+                value,
+            },
+        );
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Sort by time and wrap with a header. `start` is RFC 3339 and `start_ms` the same instant.
+    pub fn finish(
+        mut self,
+        name: &str,
+        title: &str,
+        description: &str,
+        start: &str,
+        start_ms: Millis,
+    ) -> Scenario {
+        self.events.sort_by_key(|(t, _)| *t);
+        Scenario {
+            header: Header {
+                schema: SCHEMA_VERSION,
+                scenario: name.to_string(),
+                title: title.to_string(),
+                description: description.to_string(),
+                start: start.to_string(),
+            },
+            start_ms,
+            events: self
+                .events
+                .into_iter()
+                .map(|(t_ms, ev)| Line { t_ms, ev })
+                .collect(),
+        }
+    }
 }

@@ -1,0 +1,282 @@
+//! The scenario format v1 reader (strict, first bad line names file:line), the replay clock, and
+//! deterministic replay of the default scenario through the reducer and the renderer.
+
+use aicockpit::effect::ReplayCmd;
+use aicockpit::event::{Msg, SourceEvent};
+use aicockpit::keymap::Keymap;
+use aicockpit::sources::embedded;
+use aicockpit::sources::replay::{Replayer, SPEEDS};
+use aicockpit::sources::scenario::{self, Scenario, ScenarioError};
+use aicockpit::state::{AppState, Mode, update};
+use aicockpit::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+const HEADER: &str = r#"{"schema":1,"scenario":"t","title":"T","start":"2026-11-22T10:30:00Z"}"#;
+
+fn log_line(t: i64, text: &str) -> String {
+    format!(
+        r#"{{"t_ms":{t},"ev":{{"kind":"log","namespace":"ns","pod":"p","container":"c","line":"{text}"}}}}"#
+    )
+}
+
+fn parse_err(text: &str) -> ScenarioError {
+    scenario::parse(text, "case.jsonl").expect_err("should be rejected")
+}
+
+fn lines(extra: &[String]) -> String {
+    let mut v = vec![HEADER.to_string()];
+    v.extend(extra.iter().cloned());
+    v.join("\n")
+}
+
+#[test]
+fn bad_json_names_its_line() {
+    let text = lines(&[
+        log_line(0, "a"),
+        log_line(5, "b"),
+        "{\"t_ms\": 9, \"ev\": ".into(),
+    ]);
+    let e = parse_err(&text);
+    assert_eq!(e.line, 4);
+    assert_eq!(e.file, "case.jsonl");
+    assert!(e.to_string().starts_with("case.jsonl:4: "), "{e}");
+    assert!(e.message.contains("EOF"), "{e}");
+}
+
+#[test]
+fn time_going_backwards_is_rejected() {
+    let e = parse_err(&lines(&[log_line(100, "a"), log_line(99, "b")]));
+    assert_eq!(e.line, 3);
+    assert_eq!(
+        e.message,
+        "t_ms 99 goes back in time (previous line was 100)"
+    );
+}
+
+#[test]
+fn unknown_event_kind_is_rejected() {
+    let e = parse_err(&lines(&[
+        r#"{"t_ms":0,"ev":{"kind":"teleport","to":"mars"}}"#.into(),
+    ]));
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("unknown variant `teleport`"), "{e}");
+}
+
+#[test]
+fn unknown_field_in_an_event_is_rejected() {
+    let e = parse_err(&lines(&[
+        r#"{"t_ms":0,"ev":{"kind":"metric","name":"x","value":1,"colour":"red"}}"#.into(),
+    ]));
+    assert!(e.message.contains("unknown field `colour`"), "{e}");
+}
+
+#[test]
+fn wrong_schema_is_rejected() {
+    let e = parse_err(r#"{"schema":2,"scenario":"t","title":"T","start":"2026-11-22T10:30:00Z"}"#);
+    assert_eq!(e.line, 1);
+    assert_eq!(
+        e.message,
+        "unsupported schema 2 (this build reads schema 1)"
+    );
+}
+
+#[test]
+fn bad_start_time_is_rejected() {
+    let e = parse_err(r#"{"schema":1,"scenario":"t","title":"T","start":"yesterday"}"#);
+    assert_eq!(e.line, 1);
+    assert!(
+        e.message.starts_with("bad header start \"yesterday\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn upsert_without_api_version_is_rejected() {
+    let e = parse_err(&lines(&[
+        r#"{"t_ms":0,"ev":{"kind":"upsert","object":{"kind":"Pod","metadata":{"name":"p"}}}}"#
+            .into(),
+    ]));
+    assert_eq!(e.line, 2);
+    assert_eq!(e.message, "upsert object has no apiVersion");
+    let e = parse_err(&lines(&[
+        r#"{"t_ms":0,"ev":{"kind":"upsert","object":{"apiVersion":"v1","kind":"Pod","metadata":{}}}}"#
+            .into(),
+    ]));
+    assert_eq!(e.message, "upsert object has no metadata.name");
+}
+
+#[test]
+fn binary_garbage_line_is_rejected_with_its_line() {
+    let garbage = String::from_utf8_lossy(&[0x00, 0xff, 0x13, 0x37, 0xfe, 0x01, b'{', 0x80]);
+    let text = lines(&[log_line(0, "ok"), garbage.into_owned()]);
+    let e = parse_err(&text);
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("expected value"), "{e}");
+}
+
+#[test]
+fn two_megabyte_lines_give_short_errors_and_valid_ones_load() {
+    let big = "x".repeat(2 * 1024 * 1024);
+    let e = parse_err(&lines(&[format!("{{\"t_ms\":0,\"ev\":{big}")]));
+    assert_eq!(e.line, 2);
+    assert!(
+        e.message.len() < 200,
+        "error quotes the input: {} bytes",
+        e.message.len()
+    );
+    let ok = scenario::parse(&lines(&[log_line(0, &big)]), "big.jsonl").expect("valid big line");
+    match &ok.events[0].ev {
+        SourceEvent::Log { line, .. } => assert_eq!(line.len(), big.len()),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn empty_file_is_rejected() {
+    for text in ["", "\n\n  \n"] {
+        let e = parse_err(text);
+        assert_eq!(e.line, 1);
+        assert_eq!(e.message, "empty file: expected a header line");
+    }
+}
+
+#[test]
+fn blank_lines_are_skipped_and_text_round_trips() {
+    let text = lines(&[log_line(0, "a"), String::new(), log_line(10, "b")]);
+    let s = scenario::parse(&text, "ok").expect("valid");
+    assert_eq!(s.events.len(), 2);
+    let again = scenario::parse(&scenario::to_text(&s), "again").expect("round trip");
+    assert_eq!(again, s);
+}
+
+fn small() -> Scenario {
+    let text = lines(&[
+        log_line(0, "a"),
+        log_line(0, "b"),
+        log_line(1_500, "c"),
+        log_line(4_000, "d"),
+        log_line(4_000, "e"),
+        log_line(10_000, "f"),
+    ]);
+    scenario::parse(&text, "small").expect("valid")
+}
+
+#[test]
+fn speeds_cycle_through_1_4_16_60_and_clamp() {
+    let mut r = Replayer::new(small());
+    let mut seen = vec![r.status().speed];
+    for _ in 0..4 {
+        r.control(ReplayCmd::Faster);
+        seen.push(r.status().speed);
+    }
+    assert_eq!(seen, vec![1, 4, 16, 60, 60]);
+    assert_eq!(SPEEDS, [1, 4, 16, 60]);
+    for _ in 0..4 {
+        r.control(ReplayCmd::Slower);
+    }
+    assert_eq!(r.status().speed, 1);
+    // At speed 4, one wall second moves four scenario seconds.
+    r.prime();
+    r.control(ReplayCmd::Faster);
+    let due = r.advance(1_000);
+    assert_eq!(r.status().pos_ms, 4_000);
+    assert_eq!(due.len(), 3, "events at 1.5 s and 4 s");
+}
+
+#[test]
+fn pause_stops_the_clock() {
+    let mut r = Replayer::new(small());
+    assert_eq!(r.prime().len(), 2);
+    r.control(ReplayCmd::TogglePause);
+    assert!(r.status().paused);
+    assert!(r.advance(5_000).is_empty());
+    assert_eq!(r.status().pos_ms, 0);
+    r.control(ReplayCmd::TogglePause);
+    assert_eq!(r.advance(2_000).len(), 1);
+    assert_eq!(r.status().pos_ms, 2_000);
+}
+
+#[test]
+fn step_goes_exactly_to_the_next_event_time() {
+    let mut r = Replayer::new(small());
+    r.prime();
+    let (reset, evs) = r.control(ReplayCmd::Step);
+    assert!(!reset);
+    assert_eq!(r.status().pos_ms, 1_500);
+    assert!(r.status().paused);
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0].at_ms, r.scenario().start_ms + 1_500);
+    let (_, evs) = r.control(ReplayCmd::Step);
+    assert_eq!(r.status().pos_ms, 4_000);
+    assert_eq!(evs.len(), 2, "both events at 4 s");
+}
+
+#[test]
+fn jump_start_resets_and_jump_end_delivers_everything() {
+    let mut r = Replayer::new(small());
+    r.prime();
+    r.advance(3_000);
+    let (reset, evs) = r.control(ReplayCmd::JumpStart);
+    assert!(reset);
+    assert_eq!(evs.len(), 2, "the t=0 snapshot again");
+    assert_eq!(r.status().pos_ms, 0);
+    let (reset, evs) = r.control(ReplayCmd::JumpEnd);
+    assert!(!reset);
+    assert_eq!(evs.len(), 4);
+    assert!(r.finished());
+    assert_eq!(r.status().pos_ms, 10_000);
+    assert_eq!(r.status().cursor, r.status().total);
+}
+
+#[test]
+fn density_sums_to_the_event_count() {
+    let s = embedded::load(embedded::DEFAULT_SCENARIO).expect("default");
+    let n = s.events.len();
+    let r = Replayer::new(s);
+    for buckets in [1, 7, 200] {
+        let info = r.info(buckets);
+        assert_eq!(info.density.len(), buckets);
+        assert_eq!(info.density.iter().map(|d| *d as usize).sum::<usize>(), n);
+    }
+    assert!(r.info(200).density.iter().filter(|d| **d > 0).count() > 20);
+}
+
+/// Replay the default scenario the way the replay task does (fixed wall steps), then draw.
+fn replay_and_draw() -> (AppState, Buffer) {
+    let s = embedded::load(embedded::DEFAULT_SCENARIO).expect("default");
+    let mut r = Replayer::new(s);
+    let mut st = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
+    update(&mut st, Msg::ReplayLoaded(r.info(100)));
+    let first = r.prime();
+    update(&mut st, Msg::Source(first));
+    r.control(ReplayCmd::Faster);
+    r.control(ReplayCmd::Faster);
+    r.control(ReplayCmd::Faster);
+    while !r.finished() {
+        let evs = r.advance(250);
+        update(&mut st, Msg::Source(evs));
+        update(&mut st, Msg::Tick { now_ms: r.now_ms() });
+        update(&mut st, Msg::Replay(r.status()));
+    }
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let theme = Theme::plain();
+    term.draw(|f| aicockpit::ui::draw(f, &st, &theme))
+        .expect("draw");
+    let buf = term.backend().buffer().clone();
+    (st, buf)
+}
+
+#[test]
+fn replaying_the_default_scenario_is_deterministic() {
+    let (a, fa) = replay_and_draw();
+    let (b, fb) = replay_and_draw();
+    assert!(a == b, "two replays gave different states");
+    assert_eq!(fa, fb);
+    assert!(a.world.pods.len() > 40);
+    assert_eq!(a.world.applied as usize, {
+        let s = embedded::load(embedded::DEFAULT_SCENARIO).expect("default");
+        s.events.len()
+    });
+}
