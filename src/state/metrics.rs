@@ -89,6 +89,24 @@ impl MetricStore {
             .map(|id| (&self.keys[*id], &self.series[*id]))
     }
 
+    /// Every series of a metric name (case-insensitive) with its id. Ids are stable for the life
+    /// of the store (series are never removed), so callers may keep them to read history later.
+    pub fn ids_by_name<'a>(
+        &'a self,
+        name: &str,
+    ) -> impl Iterator<Item = (usize, &'a SeriesKey, &'a Series)> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|id| (*id, &self.keys[*id], &self.series[*id]))
+    }
+
+    /// The series with this id, if any.
+    pub fn series(&self, id: usize) -> Option<(&SeriesKey, &Series)> {
+        Some((self.keys.get(id)?, self.series.get(id)?))
+    }
+
     /// Number of series held.
     pub fn len(&self) -> usize {
         self.series.len()

@@ -1,0 +1,542 @@
+//! Accelerator inventory: per node, every accelerator resource (whole GPUs, shared GPUs, MIG
+//! slices by profile, Ascend NPUs) with capacity / allocatable / requested-by-pods / free, the
+//! GFD and Ascend facts, the device-plugin and exporter pods, health flags and (joined by
+//! `telemetry`) device series; and a cluster summary per resource class. Pure over `World`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::analysis::accel_health::HealthFlag;
+use crate::analysis::accel_labels::{
+    AscendCm, AscendInfo, GfdInfo, MigReconfig, ascend_info, deviceinfo_cm_name, gfd_info,
+    mig_reconfig,
+};
+use crate::analysis::telemetry::{self, Telemetry};
+use crate::domain::{AccelKind, NodeInfo, ObjKey, PodInfo};
+use crate::state::world::World;
+
+pub use crate::analysis::inventory_pods::{DaemonPod, DaemonState, is_terminated};
+
+/// Which extended resources count as accelerators: by prefix, minus sharing side-resources
+/// (HAMi's `nvidia.com/gpumem`, `gpucores`, `huawei.com/Ascend910B3-memory` ...).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ResourceMatcher {
+    pub prefixes: Vec<String>,
+    pub exclude_suffixes: Vec<String>,
+}
+
+impl Default for ResourceMatcher {
+    fn default() -> Self {
+        ResourceMatcher::from_prefixes(crate::analysis::objects::ACCEL_PREFIXES.iter().copied())
+    }
+}
+
+impl ResourceMatcher {
+    /// A matcher for the given prefixes, with the default side-resource exclusions.
+    pub fn from_prefixes<I, S>(prefixes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ResourceMatcher {
+            prefixes: prefixes.into_iter().map(Into::into).collect(),
+            exclude_suffixes: ["mem", "memory", "core", "cores", "percentage"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    pub fn matches(&self, resource: &str) -> bool {
+        self.prefixes
+            .iter()
+            .any(|p| resource.starts_with(p.as_str()))
+            && !self
+                .exclude_suffixes
+                .iter()
+                .any(|s| resource.ends_with(s.as_str()))
+    }
+}
+
+/// What an inventory looks for.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InventoryConfig {
+    pub matcher: ResourceMatcher,
+    /// Substrings of DaemonSet (or pod) names of device plugins.
+    pub plugin_patterns: Vec<String>,
+    pub gpu_exporter_patterns: Vec<String>,
+    pub npu_exporter_patterns: Vec<String>,
+    /// Namespace of `mindx-dl-deviceinfo-<node>`.
+    pub deviceinfo_namespace: String,
+}
+
+impl Default for InventoryConfig {
+    fn default() -> Self {
+        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
+        InventoryConfig {
+            matcher: ResourceMatcher::default(),
+            plugin_patterns: v(&[
+                "nvidia-device-plugin",
+                "nvidia-gpu-device-plugin",
+                "ascend-device-plugin",
+            ]),
+            gpu_exporter_patterns: v(&["dcgm-exporter"]),
+            npu_exporter_patterns: v(&["npu-exporter"]),
+            deviceinfo_namespace: "kube-system".to_string(),
+        }
+    }
+}
+
+/// Unit a resource counts in; totals are only summed within one class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceClass {
+    /// Whole GPUs.
+    Gpu,
+    /// Time-slicing / MPS replicas (`nvidia.com/gpu.shared`, or `nvidia.com/gpu` with replicas).
+    GpuShared,
+    /// MIG slices (`nvidia.com/mig-<profile>`).
+    Mig,
+    Npu,
+}
+
+impl ResourceClass {
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceClass::Gpu => "gpu",
+            ResourceClass::GpuShared => "gpu-shared",
+            ResourceClass::Mig => "mig",
+            ResourceClass::Npu => "npu",
+        }
+    }
+
+    pub fn kind(self) -> AccelKind {
+        match self {
+            ResourceClass::Gpu | ResourceClass::GpuShared => AccelKind::NvidiaGpu,
+            ResourceClass::Mig => AccelKind::NvidiaMig,
+            ResourceClass::Npu => AccelKind::AscendNpu,
+        }
+    }
+}
+
+/// Class of a resource on a node (the node's GFD facts tell whether `nvidia.com/gpu` is shared).
+pub fn classify(resource: &str, gfd: &GfdInfo) -> ResourceClass {
+    if resource == "nvidia.com/gpu.shared" {
+        ResourceClass::GpuShared
+    } else if resource.starts_with("nvidia.com/mig-") {
+        ResourceClass::Mig
+    } else if resource.starts_with("nvidia.com/") {
+        if gfd.shared_replicas().is_some() {
+            ResourceClass::GpuShared
+        } else {
+            ResourceClass::Gpu
+        }
+    } else if resource.starts_with("huawei.com/")
+        || resource.starts_with("ascend.ai/")
+        || resource.to_ascii_lowercase().contains("npu")
+    {
+        ResourceClass::Npu
+    } else {
+        ResourceClass::Gpu
+    }
+}
+
+/// One accelerator resource on one node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceLine {
+    pub resource: String,
+    pub class: ResourceClass,
+    /// `1g.10gb` for `nvidia.com/mig-1g.10gb`.
+    pub mig_profile: Option<String>,
+    pub capacity: f64,
+    pub allocatable: f64,
+    /// Summed over non-terminated pods bound to the node.
+    pub requested: f64,
+    /// `max(allocatable - requested, 0)`.
+    pub free: f64,
+    /// `max(requested - allocatable, 0)`: never hidden inside a zero `free`.
+    pub over_allocated: f64,
+    /// `max(capacity - allocatable, 0)`: devices the plugin withholds as unhealthy.
+    pub unhealthy: f64,
+    /// Pods holding some of it.
+    pub pods: u32,
+}
+
+/// One accelerator node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeAccel {
+    pub name: String,
+    pub kind: AccelKind,
+    pub product: Option<String>,
+    pub ready: bool,
+    pub cordoned: bool,
+    /// Taints whose key belongs to an accelerator vendor (`nvidia.com/gpu:NoSchedule` ...).
+    pub accel_taints: Vec<String>,
+    pub conditions: Vec<String>,
+    pub resources: Vec<ResourceLine>,
+    pub gfd: GfdInfo,
+    pub ascend: Option<AscendInfo>,
+    /// Physical devices, when it can be told (GFD count, capacity / replicas, NPU capacity).
+    pub physical_devices: Option<f64>,
+    pub device_plugin: DaemonState,
+    pub exporter: DaemonState,
+    /// Non-terminated pods on the node that request accelerator resources, (namespace, name).
+    pub pods: Vec<(String, String)>,
+    pub flags: Vec<HealthFlag>,
+    pub telemetry: Telemetry,
+}
+
+impl NodeAccel {
+    pub fn line(&self, resource: &str) -> Option<&ResourceLine> {
+        self.resources.iter().find(|l| l.resource == resource)
+    }
+
+    /// MIG slices by profile: profile -> (capacity, allocatable, requested, free).
+    pub fn mig_slices(&self) -> BTreeMap<String, (f64, f64, f64, f64)> {
+        self.resources
+            .iter()
+            .filter_map(|l| {
+                let p = l.mig_profile.clone()?;
+                Some((p, (l.capacity, l.allocatable, l.requested, l.free)))
+            })
+            .collect()
+    }
+
+    pub fn worst(&self) -> Option<crate::analysis::accel_health::Severity> {
+        self.flags.iter().map(HealthFlag::severity).max()
+    }
+}
+
+/// Totals of one resource class.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Totals {
+    pub nodes: u32,
+    /// Nodes carrying at least one warning or critical flag.
+    pub flagged_nodes: u32,
+    pub capacity: f64,
+    pub allocatable: f64,
+    pub requested: f64,
+    pub free: f64,
+    pub over_allocated: f64,
+    pub unhealthy: f64,
+}
+
+/// The cluster's accelerators.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Inventory {
+    /// Sorted by node name.
+    pub nodes: Vec<NodeAccel>,
+    pub by_class: BTreeMap<ResourceClass, Totals>,
+    /// Exporter series that named no inventory node (or no device): counted, not dropped quietly.
+    pub unjoined_series: usize,
+}
+
+impl Inventory {
+    pub fn node(&self, name: &str) -> Option<&NodeAccel> {
+        self.nodes
+            .binary_search_by(|n| n.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.nodes[i])
+    }
+}
+
+fn is_accel_node(node: &NodeInfo, cfg: &InventoryConfig) -> bool {
+    node.capacity
+        .keys()
+        .chain(node.allocatable.keys())
+        .any(|k| cfg.matcher.matches(k))
+        || node.labels.contains_key("nvidia.com/gpu.product")
+        || node.labels.contains_key("nvidia.com/gpu.present")
+        || node.labels.contains_key("node.kubernetes.io/npu.chip.name")
+        || node
+            .labels
+            .get("accelerator")
+            .is_some_and(|a| a.contains("Ascend"))
+}
+
+fn node_kind(resources: &[ResourceLine], node: &NodeInfo, gfd: &GfdInfo) -> AccelKind {
+    let has = |c: ResourceClass| resources.iter().any(|l| l.class == c && l.capacity > 0.0);
+    if has(ResourceClass::Mig)
+        || gfd.mig_strategy.as_deref() == Some("single") && !gfd.mig_profiles.is_empty()
+    {
+        AccelKind::NvidiaMig
+    } else if has(ResourceClass::Gpu) || has(ResourceClass::GpuShared) {
+        AccelKind::NvidiaGpu
+    } else if has(ResourceClass::Npu) {
+        AccelKind::AscendNpu
+    } else if !gfd.is_empty() {
+        AccelKind::NvidiaGpu
+    } else if node.labels.contains_key("accelerator") {
+        AccelKind::AscendNpu
+    } else {
+        node.accel_kind
+    }
+}
+
+fn resource_lines(
+    node: &NodeInfo,
+    pods: &[&PodInfo],
+    cfg: &InventoryConfig,
+    gfd: &GfdInfo,
+) -> Vec<ResourceLine> {
+    let mut names: Vec<&String> = node
+        .capacity
+        .keys()
+        .chain(node.allocatable.keys())
+        .filter(|k| cfg.matcher.matches(k))
+        .collect();
+    for p in pods {
+        names.extend(p.accel_requests.keys().filter(|k| cfg.matcher.matches(k)));
+    }
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|res| {
+            let capacity = node.capacity.get(res).copied().unwrap_or(0.0);
+            let allocatable = node.allocatable.get(res).copied().unwrap_or(capacity);
+            let (mut requested, mut holders) = (0.0, 0);
+            for p in pods {
+                if let Some(q) = p.accel_requests.get(res).filter(|q| **q > 0.0) {
+                    requested += q;
+                    holders += 1;
+                }
+            }
+            ResourceLine {
+                resource: res.clone(),
+                class: classify(res, gfd),
+                mig_profile: res.strip_prefix("nvidia.com/mig-").map(str::to_string),
+                capacity,
+                allocatable,
+                requested,
+                free: (allocatable - requested).max(0.0),
+                over_allocated: (requested - allocatable).max(0.0),
+                unhealthy: (capacity - allocatable).max(0.0),
+                pods: holders,
+            }
+        })
+        .collect()
+}
+
+fn physical_devices(lines: &[ResourceLine], gfd: &GfdInfo, kind: AccelKind) -> Option<f64> {
+    let sum = |c: ResourceClass| -> f64 {
+        lines
+            .iter()
+            .filter(|l| l.class == c)
+            .map(|l| l.capacity)
+            .sum()
+    };
+    match kind {
+        AccelKind::AscendNpu => Some(sum(ResourceClass::Npu)),
+        AccelKind::NvidiaMig => gfd.count.map(f64::from),
+        _ => match (gfd.count, gfd.shared_replicas()) {
+            (Some(c), _) => Some(f64::from(c)),
+            (None, Some(r)) => Some(sum(ResourceClass::GpuShared) / f64::from(r)),
+            (None, None) => Some(sum(ResourceClass::Gpu)),
+        },
+    }
+}
+
+fn static_flags(n: &mut NodeAccel) {
+    let mut flags = Vec::new();
+    if !n.ready {
+        flags.push(HealthFlag::NotReady);
+    }
+    if n.cordoned {
+        flags.push(HealthFlag::Cordoned);
+    }
+    flags.extend(n.conditions.iter().cloned().map(HealthFlag::Condition));
+    crate::analysis::inventory_pods::daemon_flags(n, &mut flags);
+    for l in &n.resources {
+        if l.unhealthy > 0.0 {
+            flags.push(HealthFlag::DevicesUnhealthy {
+                resource: l.resource.clone(),
+                capacity: l.capacity,
+                allocatable: l.allocatable,
+            });
+        }
+        if l.over_allocated > 0.0 {
+            flags.push(HealthFlag::OverAllocated {
+                resource: l.resource.clone(),
+                requested: l.requested,
+                allocatable: l.allocatable,
+            });
+        }
+    }
+    if n.kind == AccelKind::NvidiaGpu
+        && let (Some(expected), Some(physical)) = (n.gfd.count, n.physical_devices)
+    {
+        let advertised = match n.gfd.shared_replicas() {
+            Some(r) => {
+                n.resources
+                    .iter()
+                    .filter(|l| l.class == crate::analysis::inventory::ResourceClass::GpuShared)
+                    .map(|l| l.capacity)
+                    .sum::<f64>()
+                    / f64::from(r)
+            }
+            None => n.line("nvidia.com/gpu").map_or(physical, |l| l.capacity),
+        };
+        if advertised < f64::from(expected) {
+            flags.push(HealthFlag::DevicesMissing {
+                expected,
+                advertised,
+            });
+        }
+    }
+    let state = n.gfd.mig_config_state.clone().unwrap_or_default();
+    match mig_reconfig(n.gfd.mig_config_state.as_deref()) {
+        MigReconfig::Done => {}
+        MigReconfig::Pending => flags.push(HealthFlag::MigReconfigPending { state }),
+        MigReconfig::Failed => flags.push(HealthFlag::MigReconfigFailed { state }),
+    }
+    if let Some(a) = &n.ascend {
+        match &a.device_info {
+            AscendCm::Found(d) => {
+                if !d.unhealthy.is_empty() {
+                    flags.push(HealthFlag::NpuUnhealthy {
+                        chips: d.unhealthy.clone(),
+                    });
+                }
+                if !d.network_unhealthy.is_empty() {
+                    flags.push(HealthFlag::NpuNetworkUnhealthy {
+                        chips: d.network_unhealthy.clone(),
+                    });
+                }
+                if !d.manually_separated.is_empty() {
+                    flags.push(HealthFlag::NpuSeparated {
+                        chips: d.manually_separated.clone(),
+                    });
+                }
+            }
+            AscendCm::Unreadable(why) => {
+                flags.push(HealthFlag::NpuDeviceInfoUnreadable(why.clone()))
+            }
+            AscendCm::Missing => {}
+        }
+    }
+    n.flags = flags;
+}
+
+/// One node's inventory, without telemetry. `pods` are the pods bound to the node.
+pub fn node_accel(
+    node: &NodeInfo,
+    pods: &[&PodInfo],
+    world: &World,
+    cfg: &InventoryConfig,
+) -> NodeAccel {
+    let gfd = gfd_info(&node.labels);
+    let live: Vec<&PodInfo> = pods.iter().copied().filter(|p| !is_terminated(p)).collect();
+    let resources = resource_lines(node, &live, cfg, &gfd);
+    let kind = node_kind(&resources, node, &gfd);
+    let ascend =
+        (kind == AccelKind::AscendNpu || node.labels.contains_key("accelerator")).then(|| {
+            let key = ObjKey::new(
+                "ConfigMap",
+                &cfg.deviceinfo_namespace,
+                &deviceinfo_cm_name(&node.name),
+            );
+            ascend_info(&node.labels, world.objects.get(&key))
+        });
+    let (device_plugin, exporter) = crate::analysis::inventory_pods::daemons(pods, kind, cfg);
+    let accel_pods = live
+        .iter()
+        .filter(|p| {
+            p.accel_requests
+                .iter()
+                .any(|(k, q)| *q > 0.0 && cfg.matcher.matches(k))
+        })
+        .map(|p| (p.namespace.clone(), p.name.clone()))
+        .collect();
+    let physical = physical_devices(&resources, &gfd, kind);
+    let mut n = NodeAccel {
+        name: node.name.clone(),
+        kind,
+        product: gfd
+            .product
+            .clone()
+            .or_else(|| {
+                ascend
+                    .as_ref()
+                    .and_then(|a| a.chip_name.clone().or(a.accelerator.clone()))
+            })
+            .or_else(|| node.accel_product.clone()),
+        ready: node.ready,
+        cordoned: node.unschedulable,
+        accel_taints: node
+            .taints
+            .iter()
+            .filter(|t| {
+                ["nvidia.com/", "huawei.com/", "ascend.ai/"]
+                    .iter()
+                    .any(|p| t.starts_with(p))
+            })
+            .cloned()
+            .collect(),
+        conditions: node.problems.clone(),
+        resources,
+        gfd,
+        ascend,
+        physical_devices: physical,
+        device_plugin,
+        exporter,
+        pods: accel_pods,
+        flags: Vec::new(),
+        telemetry: Telemetry::Missing("telemetry not joined".to_string()),
+    };
+    static_flags(&mut n);
+    n
+}
+
+/// Sum per-node lines into per-class totals.
+pub fn summarize(nodes: &[NodeAccel]) -> BTreeMap<ResourceClass, Totals> {
+    let mut out: BTreeMap<ResourceClass, Totals> = BTreeMap::new();
+    for n in nodes {
+        let flagged = n
+            .worst()
+            .is_some_and(|s| s >= crate::analysis::accel_health::Severity::Warning);
+        let mut seen: Vec<ResourceClass> = Vec::new();
+        for l in &n.resources {
+            let t = out.entry(l.class).or_default();
+            if !seen.contains(&l.class) {
+                seen.push(l.class);
+                t.nodes += 1;
+                t.flagged_nodes += u32::from(flagged);
+            }
+            t.capacity += l.capacity;
+            t.allocatable += l.allocatable;
+            t.requested += l.requested;
+            t.free += l.free;
+            t.over_allocated += l.over_allocated;
+            t.unhealthy += l.unhealthy;
+        }
+    }
+    out
+}
+
+/// The inventory of every accelerator node, with telemetry joined and telemetry-derived flags.
+pub fn build(world: &World, cfg: &InventoryConfig) -> Inventory {
+    let mut by_node: HashMap<&str, Vec<&PodInfo>> = HashMap::with_capacity(world.nodes.len());
+    for p in world.pods.values() {
+        if let Some(n) = p.node.as_deref() {
+            by_node.entry(n).or_default().push(p);
+        }
+    }
+    let mut nodes: Vec<NodeAccel> = world
+        .nodes
+        .values()
+        .filter(|n| is_accel_node(n, cfg))
+        .map(|n| {
+            let pods = by_node.get(n.name.as_str()).map_or(&[][..], Vec::as_slice);
+            node_accel(n, pods, world, cfg)
+        })
+        .collect();
+    let unjoined_series = telemetry::join(world, &mut nodes);
+    let by_class = summarize(&nodes);
+    Inventory {
+        nodes,
+        by_class,
+        unjoined_series,
+    }
+}
