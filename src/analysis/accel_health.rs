@@ -5,6 +5,10 @@
 
 use std::fmt;
 
+use crate::analysis::accel_labels::{AscendCm, MigReconfig, mig_reconfig};
+use crate::analysis::inventory::{NodeAccel, ResourceClass};
+use crate::domain::AccelKind;
+
 /// How bad a flag is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -221,6 +225,89 @@ impl fmt::Display for HealthFlag {
             NpuLinkDown { chip } => write!(f, "NPU {chip}: link DOWN"),
         }
     }
+}
+
+/// Flags that follow from the node object, its agent pods and the Ascend ConfigMap (telemetry
+/// adds its own in `telemetry_join`).
+pub fn static_flags(n: &mut NodeAccel) {
+    let mut flags = Vec::new();
+    if !n.ready {
+        flags.push(HealthFlag::NotReady);
+    }
+    if n.cordoned {
+        flags.push(HealthFlag::Cordoned);
+    }
+    flags.extend(n.conditions.iter().cloned().map(HealthFlag::Condition));
+    crate::analysis::inventory_pods::daemon_flags(n, &mut flags);
+    for l in &n.resources {
+        if l.unhealthy > 0.0 {
+            flags.push(HealthFlag::DevicesUnhealthy {
+                resource: l.resource.clone(),
+                capacity: l.capacity,
+                allocatable: l.allocatable,
+            });
+        }
+        if l.over_allocated > 0.0 {
+            flags.push(HealthFlag::OverAllocated {
+                resource: l.resource.clone(),
+                requested: l.requested,
+                allocatable: l.allocatable,
+            });
+        }
+    }
+    if n.kind == AccelKind::NvidiaGpu
+        && let (Some(expected), Some(physical)) = (n.gfd.count, n.physical_devices)
+    {
+        let advertised = match n.gfd.shared_replicas() {
+            Some(r) => {
+                n.resources
+                    .iter()
+                    .filter(|l| l.class == ResourceClass::GpuShared)
+                    .map(|l| l.capacity)
+                    .sum::<f64>()
+                    / f64::from(r)
+            }
+            None => n.line("nvidia.com/gpu").map_or(physical, |l| l.capacity),
+        };
+        if advertised < f64::from(expected) {
+            flags.push(HealthFlag::DevicesMissing {
+                expected,
+                advertised,
+            });
+        }
+    }
+    let state = n.gfd.mig_config_state.clone().unwrap_or_default();
+    match mig_reconfig(n.gfd.mig_config_state.as_deref()) {
+        MigReconfig::Done => {}
+        MigReconfig::Pending => flags.push(HealthFlag::MigReconfigPending { state }),
+        MigReconfig::Failed => flags.push(HealthFlag::MigReconfigFailed { state }),
+    }
+    if let Some(a) = &n.ascend {
+        match &a.device_info {
+            AscendCm::Found(d) => {
+                if !d.unhealthy.is_empty() {
+                    flags.push(HealthFlag::NpuUnhealthy {
+                        chips: d.unhealthy.clone(),
+                    });
+                }
+                if !d.network_unhealthy.is_empty() {
+                    flags.push(HealthFlag::NpuNetworkUnhealthy {
+                        chips: d.network_unhealthy.clone(),
+                    });
+                }
+                if !d.manually_separated.is_empty() {
+                    flags.push(HealthFlag::NpuSeparated {
+                        chips: d.manually_separated.clone(),
+                    });
+                }
+            }
+            AscendCm::Unreadable(why) => {
+                flags.push(HealthFlag::NpuDeviceInfoUnreadable(why.clone()))
+            }
+            AscendCm::Missing => {}
+        }
+    }
+    n.flags = flags;
 }
 
 #[cfg(test)]

@@ -5,142 +5,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
-
 use crate::analysis::accel_health::HealthFlag;
 use crate::analysis::accel_labels::{
-    AscendCm, AscendInfo, GfdInfo, MigReconfig, ascend_info, deviceinfo_cm_name, gfd_info,
-    mig_reconfig,
+    AscendInfo, GfdInfo, ascend_info, deviceinfo_cm_name, gfd_info,
 };
 use crate::analysis::telemetry::{self, Telemetry};
 use crate::domain::{AccelKind, NodeInfo, ObjKey, PodInfo};
 use crate::state::world::World;
 
+pub use crate::analysis::accel_resources::{
+    InventoryConfig, ResourceClass, ResourceMatcher, classify,
+};
 pub use crate::analysis::inventory_pods::{DaemonPod, DaemonState, is_terminated};
-
-/// Which extended resources count as accelerators: by prefix, minus sharing side-resources
-/// (HAMi's `nvidia.com/gpumem`, `gpucores`, `huawei.com/Ascend910B3-memory` ...).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct ResourceMatcher {
-    pub prefixes: Vec<String>,
-    pub exclude_suffixes: Vec<String>,
-}
-
-impl Default for ResourceMatcher {
-    fn default() -> Self {
-        ResourceMatcher::from_prefixes(crate::analysis::objects::ACCEL_PREFIXES.iter().copied())
-    }
-}
-
-impl ResourceMatcher {
-    /// A matcher for the given prefixes, with the default side-resource exclusions.
-    pub fn from_prefixes<I, S>(prefixes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        ResourceMatcher {
-            prefixes: prefixes.into_iter().map(Into::into).collect(),
-            exclude_suffixes: ["mem", "memory", "core", "cores", "percentage"]
-                .map(String::from)
-                .to_vec(),
-        }
-    }
-
-    pub fn matches(&self, resource: &str) -> bool {
-        self.prefixes
-            .iter()
-            .any(|p| resource.starts_with(p.as_str()))
-            && !self
-                .exclude_suffixes
-                .iter()
-                .any(|s| resource.ends_with(s.as_str()))
-    }
-}
-
-/// What an inventory looks for.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct InventoryConfig {
-    pub matcher: ResourceMatcher,
-    /// Substrings of DaemonSet (or pod) names of device plugins.
-    pub plugin_patterns: Vec<String>,
-    pub gpu_exporter_patterns: Vec<String>,
-    pub npu_exporter_patterns: Vec<String>,
-    /// Namespace of `mindx-dl-deviceinfo-<node>`.
-    pub deviceinfo_namespace: String,
-}
-
-impl Default for InventoryConfig {
-    fn default() -> Self {
-        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
-        InventoryConfig {
-            matcher: ResourceMatcher::default(),
-            plugin_patterns: v(&[
-                "nvidia-device-plugin",
-                "nvidia-gpu-device-plugin",
-                "ascend-device-plugin",
-            ]),
-            gpu_exporter_patterns: v(&["dcgm-exporter"]),
-            npu_exporter_patterns: v(&["npu-exporter"]),
-            deviceinfo_namespace: "kube-system".to_string(),
-        }
-    }
-}
-
-/// Unit a resource counts in; totals are only summed within one class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ResourceClass {
-    /// Whole GPUs.
-    Gpu,
-    /// Time-slicing / MPS replicas (`nvidia.com/gpu.shared`, or `nvidia.com/gpu` with replicas).
-    GpuShared,
-    /// MIG slices (`nvidia.com/mig-<profile>`).
-    Mig,
-    Npu,
-}
-
-impl ResourceClass {
-    pub fn label(self) -> &'static str {
-        match self {
-            ResourceClass::Gpu => "gpu",
-            ResourceClass::GpuShared => "gpu-shared",
-            ResourceClass::Mig => "mig",
-            ResourceClass::Npu => "npu",
-        }
-    }
-
-    pub fn kind(self) -> AccelKind {
-        match self {
-            ResourceClass::Gpu | ResourceClass::GpuShared => AccelKind::NvidiaGpu,
-            ResourceClass::Mig => AccelKind::NvidiaMig,
-            ResourceClass::Npu => AccelKind::AscendNpu,
-        }
-    }
-}
-
-/// Class of a resource on a node (the node's GFD facts tell whether `nvidia.com/gpu` is shared).
-pub fn classify(resource: &str, gfd: &GfdInfo) -> ResourceClass {
-    if resource == "nvidia.com/gpu.shared" {
-        ResourceClass::GpuShared
-    } else if resource.starts_with("nvidia.com/mig-") {
-        ResourceClass::Mig
-    } else if resource.starts_with("nvidia.com/") {
-        if gfd.shared_replicas().is_some() {
-            ResourceClass::GpuShared
-        } else {
-            ResourceClass::Gpu
-        }
-    } else if resource.starts_with("huawei.com/")
-        || resource.starts_with("ascend.ai/")
-        || resource.to_ascii_lowercase().contains("npu")
-    {
-        ResourceClass::Npu
-    } else {
-        ResourceClass::Gpu
-    }
-}
 
 /// One accelerator resource on one node.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,87 +214,6 @@ fn physical_devices(lines: &[ResourceLine], gfd: &GfdInfo, kind: AccelKind) -> O
     }
 }
 
-fn static_flags(n: &mut NodeAccel) {
-    let mut flags = Vec::new();
-    if !n.ready {
-        flags.push(HealthFlag::NotReady);
-    }
-    if n.cordoned {
-        flags.push(HealthFlag::Cordoned);
-    }
-    flags.extend(n.conditions.iter().cloned().map(HealthFlag::Condition));
-    crate::analysis::inventory_pods::daemon_flags(n, &mut flags);
-    for l in &n.resources {
-        if l.unhealthy > 0.0 {
-            flags.push(HealthFlag::DevicesUnhealthy {
-                resource: l.resource.clone(),
-                capacity: l.capacity,
-                allocatable: l.allocatable,
-            });
-        }
-        if l.over_allocated > 0.0 {
-            flags.push(HealthFlag::OverAllocated {
-                resource: l.resource.clone(),
-                requested: l.requested,
-                allocatable: l.allocatable,
-            });
-        }
-    }
-    if n.kind == AccelKind::NvidiaGpu
-        && let (Some(expected), Some(physical)) = (n.gfd.count, n.physical_devices)
-    {
-        let advertised = match n.gfd.shared_replicas() {
-            Some(r) => {
-                n.resources
-                    .iter()
-                    .filter(|l| l.class == crate::analysis::inventory::ResourceClass::GpuShared)
-                    .map(|l| l.capacity)
-                    .sum::<f64>()
-                    / f64::from(r)
-            }
-            None => n.line("nvidia.com/gpu").map_or(physical, |l| l.capacity),
-        };
-        if advertised < f64::from(expected) {
-            flags.push(HealthFlag::DevicesMissing {
-                expected,
-                advertised,
-            });
-        }
-    }
-    let state = n.gfd.mig_config_state.clone().unwrap_or_default();
-    match mig_reconfig(n.gfd.mig_config_state.as_deref()) {
-        MigReconfig::Done => {}
-        MigReconfig::Pending => flags.push(HealthFlag::MigReconfigPending { state }),
-        MigReconfig::Failed => flags.push(HealthFlag::MigReconfigFailed { state }),
-    }
-    if let Some(a) = &n.ascend {
-        match &a.device_info {
-            AscendCm::Found(d) => {
-                if !d.unhealthy.is_empty() {
-                    flags.push(HealthFlag::NpuUnhealthy {
-                        chips: d.unhealthy.clone(),
-                    });
-                }
-                if !d.network_unhealthy.is_empty() {
-                    flags.push(HealthFlag::NpuNetworkUnhealthy {
-                        chips: d.network_unhealthy.clone(),
-                    });
-                }
-                if !d.manually_separated.is_empty() {
-                    flags.push(HealthFlag::NpuSeparated {
-                        chips: d.manually_separated.clone(),
-                    });
-                }
-            }
-            AscendCm::Unreadable(why) => {
-                flags.push(HealthFlag::NpuDeviceInfoUnreadable(why.clone()))
-            }
-            AscendCm::Missing => {}
-        }
-    }
-    n.flags = flags;
-}
-
 /// One node's inventory, without telemetry. `pods` are the pods bound to the node.
 pub fn node_accel(
     node: &NodeInfo,
@@ -485,7 +280,7 @@ pub fn node_accel(
         flags: Vec::new(),
         telemetry: Telemetry::Missing("telemetry not joined".to_string()),
     };
-    static_flags(&mut n);
+    crate::analysis::accel_health::static_flags(&mut n);
     n
 }
 

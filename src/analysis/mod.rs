@@ -4,6 +4,7 @@
 
 pub mod accel_health;
 pub mod accel_labels;
+pub mod accel_resources;
 pub mod inventory;
 pub mod inventory_pods;
 pub mod objects;
