@@ -369,3 +369,54 @@ fn cpu_nodes_are_not_in_the_inventory() {
     let names: Vec<_> = inv.nodes.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["t4-node"]);
 }
+
+#[test]
+fn mig_single_strategy_counts_slices_as_mig() {
+    // all-disabled: single strategy, plain product, nvidia.com/gpu is a whole GPU
+    let node = k8s("node_h100_mig_single_all_disabled.json");
+    let inv = build(&world(&[node.clone()]), &InventoryConfig::default());
+    let n = &inv.nodes[0];
+    assert_eq!(n.kind, AccelKind::NvidiaGpu);
+    assert_eq!(
+        n.line("nvidia.com/gpu").map(|l| l.class),
+        Some(ResourceClass::Gpu)
+    );
+    assert!(
+        n.flags.iter().all(|f| f.severity() < Severity::Critical),
+        "{:?}",
+        n.flags
+    );
+    // all-1g.10gb under single: GFD renames the product and nvidia.com/gpu counts slices
+    let mut node = node;
+    let labels = &mut node["metadata"]["labels"];
+    labels["nvidia.com/mig.config"] = json!("all-1g.10gb");
+    labels["nvidia.com/gpu.product"] = json!("NVIDIA-H100-80GB-HBM3-MIG-1g.10gb");
+    node["status"]["capacity"]["nvidia.com/gpu"] = json!("7");
+    node["status"]["allocatable"]["nvidia.com/gpu"] = json!("7");
+    let inv = build(&world(&[node]), &InventoryConfig::default());
+    let n = &inv.nodes[0];
+    assert_eq!(n.kind, AccelKind::NvidiaMig);
+    let l = n.line("nvidia.com/gpu").expect("line");
+    assert_eq!(
+        (l.class, l.mig_profile.as_deref()),
+        (ResourceClass::Mig, Some("1g.10gb"))
+    );
+    assert_eq!(n.physical_devices, Some(1.0));
+    assert!(
+        !n.flags.iter().any(|f| f.id() == "devices.missing"),
+        "{:?}",
+        n.flags
+    );
+}
+
+#[test]
+fn gke_style_accelerator_label_is_not_ascend() {
+    let node = json!({"apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": "gke-t4", "labels": {"accelerator": "nvidia-tesla-t4"}},
+        "status": {"capacity": {"nvidia.com/gpu": "1"}, "allocatable": {"nvidia.com/gpu": "1"},
+                   "conditions": [{"type": "Ready", "status": "True"}]}});
+    let inv = build(&world(&[node]), &InventoryConfig::default());
+    assert_eq!(inv.nodes[0].kind, AccelKind::NvidiaGpu);
+    assert!(inv.nodes[0].ascend.is_none());
+    assert_eq!(inv.nodes_by_kind()[&AccelKind::NvidiaGpu].0, 1);
+}

@@ -121,9 +121,7 @@ impl HealthFlag {
             Xid { xid, .. } => {
                 crate::analysis::xid::lookup(*xid).map_or(Severity::Warning, |i| i.severity)
             }
-            RowRemapFailure { .. } | NpuChipUnhealthy { .. } | PluginMissing { .. } => {
-                Severity::Critical
-            }
+            RowRemapFailure { .. } | NpuChipUnhealthy { .. } => Severity::Critical,
             PluginNotRunning { .. } | DevicesUnhealthy { .. } => Severity::Critical,
             Cordoned | ExporterMissing { .. } | NpuSeparated { .. } => Severity::Info,
             _ => Severity::Warning,

@@ -40,6 +40,16 @@ impl GfdInfo {
         *self == GfdInfo::default()
     }
 
+    /// Under the `single` MIG strategy `nvidia.com/gpu` counts MIG slices and GFD appends the
+    /// profile to the product (`A100-SXM4-40GB-MIG-1g.5gb`): that profile, else `None`.
+    pub fn single_mig_profile(&self) -> Option<&str> {
+        if self.mig_strategy.as_deref() != Some("single") {
+            return None;
+        }
+        let product = self.product.as_deref()?;
+        product.rsplit_once("-MIG-").map(|(_, p)| p)
+    }
+
     /// Replicas per physical GPU when sharing is on (> 1), else `None`.
     pub fn shared_replicas(&self) -> Option<u32> {
         self.replicas.filter(|r| *r > 1)
@@ -255,6 +265,15 @@ pub fn ascend_info(labels: &BTreeMap<String, String>, cm: Option<&Value>) -> Asc
         chip_name: owned(labels, "node.kubernetes.io/npu.chip.name"),
         device_info: cm.map_or(AscendCm::Missing, parse_deviceinfo_cm),
     }
+}
+
+/// Whether an `accelerator` label names an Ascend part (`huawei-Ascend910`); GKE-style
+/// `accelerator=nvidia-tesla-t4` labels do not count.
+pub fn is_ascend_label(labels: &BTreeMap<String, String>) -> bool {
+    labels
+        .get("accelerator")
+        .is_some_and(|a| a.to_ascii_lowercase().contains("ascend"))
+        || labels.contains_key("node.kubernetes.io/npu.chip.name")
 }
 
 #[cfg(test)]

@@ -116,7 +116,9 @@ pub fn classify(resource: &str, gfd: &GfdInfo) -> ResourceClass {
     } else if resource.starts_with("nvidia.com/mig-") {
         ResourceClass::Mig
     } else if resource.starts_with("nvidia.com/") {
-        if gfd.shared_replicas().is_some() {
+        if resource == "nvidia.com/gpu" && gfd.single_mig_profile().is_some() {
+            ResourceClass::Mig
+        } else if gfd.shared_replicas().is_some() {
             ResourceClass::GpuShared
         } else {
             ResourceClass::Gpu

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::analysis::accel_health::HealthFlag;
 use crate::analysis::accel_labels::{
-    AscendInfo, GfdInfo, ascend_info, deviceinfo_cm_name, gfd_info,
+    AscendInfo, GfdInfo, ascend_info, deviceinfo_cm_name, gfd_info, is_ascend_label,
 };
 use crate::analysis::telemetry::{self, Telemetry};
 use crate::domain::{AccelKind, NodeInfo, ObjKey, PodInfo};
@@ -79,6 +79,17 @@ impl NodeAccel {
             .collect()
     }
 
+    /// Whether a device is held by a pod: the exporter's pod label says so, or every allocatable
+    /// unit of the node is requested (so any device on it must be in use).
+    pub fn is_allocated(&self, d: &crate::analysis::telemetry::DeviceTelemetry) -> bool {
+        d.pod.is_some()
+            || (!self.resources.is_empty()
+                && self
+                    .resources
+                    .iter()
+                    .all(|l| l.allocatable > 0.0 && l.requested >= l.allocatable))
+    }
+
     pub fn worst(&self) -> Option<crate::analysis::accel_health::Severity> {
         self.flags.iter().map(HealthFlag::severity).max()
     }
@@ -109,6 +120,20 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Per accelerator kind: (nodes, nodes with a warning or critical flag).
+    pub fn nodes_by_kind(&self) -> BTreeMap<AccelKind, (u32, u32)> {
+        let mut out: BTreeMap<AccelKind, (u32, u32)> = BTreeMap::new();
+        for n in &self.nodes {
+            let e = out.entry(n.kind).or_default();
+            e.0 += 1;
+            e.1 += u32::from(
+                n.worst()
+                    .is_some_and(|s| s >= crate::analysis::accel_health::Severity::Warning),
+            );
+        }
+        out
+    }
+
     pub fn node(&self, name: &str) -> Option<&NodeAccel> {
         self.nodes
             .binary_search_by(|n| n.name.as_str().cmp(name))
@@ -125,17 +150,12 @@ fn is_accel_node(node: &NodeInfo, cfg: &InventoryConfig) -> bool {
         || node.labels.contains_key("nvidia.com/gpu.product")
         || node.labels.contains_key("nvidia.com/gpu.present")
         || node.labels.contains_key("node.kubernetes.io/npu.chip.name")
-        || node
-            .labels
-            .get("accelerator")
-            .is_some_and(|a| a.contains("Ascend"))
+        || is_ascend_label(&node.labels)
 }
 
 fn node_kind(resources: &[ResourceLine], node: &NodeInfo, gfd: &GfdInfo) -> AccelKind {
     let has = |c: ResourceClass| resources.iter().any(|l| l.class == c && l.capacity > 0.0);
-    if has(ResourceClass::Mig)
-        || gfd.mig_strategy.as_deref() == Some("single") && !gfd.mig_profiles.is_empty()
-    {
+    if has(ResourceClass::Mig) {
         AccelKind::NvidiaMig
     } else if has(ResourceClass::Gpu) || has(ResourceClass::GpuShared) {
         AccelKind::NvidiaGpu
@@ -143,7 +163,7 @@ fn node_kind(resources: &[ResourceLine], node: &NodeInfo, gfd: &GfdInfo) -> Acce
         AccelKind::AscendNpu
     } else if !gfd.is_empty() {
         AccelKind::NvidiaGpu
-    } else if node.labels.contains_key("accelerator") {
+    } else if is_ascend_label(&node.labels) {
         AccelKind::AscendNpu
     } else {
         node.accel_kind
@@ -182,7 +202,10 @@ fn resource_lines(
             ResourceLine {
                 resource: res.clone(),
                 class: classify(res, gfd),
-                mig_profile: res.strip_prefix("nvidia.com/mig-").map(str::to_string),
+                mig_profile: res
+                    .strip_prefix("nvidia.com/mig-")
+                    .or_else(|| (res == "nvidia.com/gpu").then(|| gfd.single_mig_profile())?)
+                    .map(str::to_string),
                 capacity,
                 allocatable,
                 requested,
@@ -225,15 +248,14 @@ pub fn node_accel(
     let live: Vec<&PodInfo> = pods.iter().copied().filter(|p| !is_terminated(p)).collect();
     let resources = resource_lines(node, &live, cfg, &gfd);
     let kind = node_kind(&resources, node, &gfd);
-    let ascend =
-        (kind == AccelKind::AscendNpu || node.labels.contains_key("accelerator")).then(|| {
-            let key = ObjKey::new(
-                "ConfigMap",
-                &cfg.deviceinfo_namespace,
-                &deviceinfo_cm_name(&node.name),
-            );
-            ascend_info(&node.labels, world.objects.get(&key))
-        });
+    let ascend = (kind == AccelKind::AscendNpu || is_ascend_label(&node.labels)).then(|| {
+        let key = ObjKey::new(
+            "ConfigMap",
+            &cfg.deviceinfo_namespace,
+            &deviceinfo_cm_name(&node.name),
+        );
+        ascend_info(&node.labels, world.objects.get(&key))
+    });
     let (device_plugin, exporter) = crate::analysis::inventory_pods::daemons(pods, kind, cfg);
     let accel_pods = live
         .iter()
