@@ -99,7 +99,10 @@ fn h100_mig_mixed_slices_by_profile_with_pod_requests() {
 fn mig_reconfiguration_state_is_flagged() {
     let mut node = k8s("node_h100_mig_mixed.json");
     node["metadata"]["labels"]["nvidia.com/mig.config.state"] = json!("pending");
-    let inv = build(&world(std::slice::from_ref(&node)), &InventoryConfig::default());
+    let inv = build(
+        &world(std::slice::from_ref(&node)),
+        &InventoryConfig::default(),
+    );
     assert!(ids(&inv.nodes[0].flags).contains(&"mig.reconfig_pending"));
     node["metadata"]["labels"]["nvidia.com/mig.config.state"] = json!("failed");
     let inv = build(&world(&[node]), &InventoryConfig::default());
@@ -374,7 +377,10 @@ fn cpu_nodes_are_not_in_the_inventory() {
 fn mig_single_strategy_counts_slices_as_mig() {
     // all-disabled: single strategy, plain product, nvidia.com/gpu is a whole GPU
     let node = k8s("node_h100_mig_single_all_disabled.json");
-    let inv = build(&world(std::slice::from_ref(&node)), &InventoryConfig::default());
+    let inv = build(
+        &world(std::slice::from_ref(&node)),
+        &InventoryConfig::default(),
+    );
     let n = &inv.nodes[0];
     assert_eq!(n.kind, AccelKind::NvidiaGpu);
     assert_eq!(

@@ -337,3 +337,30 @@ fn npu_memory_threshold() {
     );
     assert!((b[0].latest - 60000.0 / 65536.0 * 100.0).abs() < 1e-9);
 }
+
+#[test]
+fn newest_series_names_the_pod_and_fqdn_hosts_join() {
+    let mut w = world(&[k8s("node_gpu_7_of_8.json")]);
+    let old = labels(&[
+        ("gpu", "0"),
+        ("Hostname", "gpu-node-1.cluster.local"),
+        ("pod", "old-job"),
+        ("namespace", "ml"),
+    ]);
+    let new = labels(&[
+        ("gpu", "0"),
+        ("Hostname", "gpu-node-1.cluster.local"),
+        ("pod", "new-job"),
+        ("namespace", "ml"),
+    ]);
+    w.metrics.push("DCGM_FI_DEV_GPU_UTIL", &old, MIN, 90.0);
+    w.metrics.push("DCGM_FI_DEV_GPU_UTIL", &new, 2 * MIN, 40.0);
+    let inv = build(&w, &InventoryConfig::default());
+    let d = inv.nodes[0]
+        .telemetry
+        .device("0", None)
+        .expect("gpu0 joined by short hostname");
+    assert_eq!(d.pod.as_ref().map(|p| p.1.as_str()), Some("new-job"));
+    assert_eq!(d.util_pct(), Some((40.0, UtilSource::GpuUtil)));
+    assert!(inv.nodes[0].is_allocated(d));
+}

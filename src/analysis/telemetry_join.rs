@@ -63,16 +63,17 @@ fn fill_identity(d: &mut DeviceTelemetry, labels: &BTreeMap<String, String>) {
     if d.mig_profile.is_none() {
         d.mig_profile = nonempty(labels, "GPU_I_PROFILE");
     }
-    if d.pod.is_none() {
-        let pod = nonempty(labels, "pod").or_else(|| nonempty(labels, "pod_name"));
-        if let Some(pod) = pod {
-            let ns = nonempty(labels, "namespace").unwrap_or_default();
-            let c = nonempty(labels, "container")
-                .or_else(|| nonempty(labels, "container_name"))
-                .unwrap_or_default();
-            d.pod = Some((ns, pod, c));
-        }
-    }
+}
+
+/// The pod a series is mapped to (DCGM `pod`/`namespace`/`container`, npu-exporter
+/// `pod_name`/`namespace`/`container_name`).
+fn pod_of(labels: &BTreeMap<String, String>) -> Option<(String, String, String)> {
+    let pod = nonempty(labels, "pod").or_else(|| nonempty(labels, "pod_name"))?;
+    let ns = nonempty(labels, "namespace").unwrap_or_default();
+    let c = nonempty(labels, "container")
+        .or_else(|| nonempty(labels, "container_name"))
+        .unwrap_or_default();
+    Some((ns, pod, c))
 }
 
 fn util_notes(d: &mut DeviceTelemetry) {
@@ -203,7 +204,12 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
     for &field in Field::ALL {
         for name in field.names() {
             for (id, key, series) in world.metrics.ids_by_name(name) {
-                let Some(&ni) = host_of(&key.labels).and_then(|h| host_index.get(h)) else {
+                let ni = host_of(&key.labels).and_then(|h| {
+                    host_index
+                        .get(h)
+                        .or_else(|| host_index.get(h.split('.').next()?))
+                });
+                let Some(&ni) = ni else {
                     unjoined += 1;
                     continue;
                 };
@@ -220,6 +226,10 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
                 if newer {
                     d.latest.insert(field, last);
                     d.series.insert(field, id);
+                    // the newest series tells who holds the device now
+                    if let Some(p) = pod_of(&key.labels) {
+                        d.pod = Some(p);
+                    }
                 }
             }
         }
