@@ -35,6 +35,7 @@ impl Default for Thresholds {
             gpu_util_pct: 95.0,
             gpu_util_for_s: 300,
             fb_used_pct: 90.0,
+            // The seeds' alert rules hold it 3 m (D0) or 5 m (D1); the cockpit shows it at once.
             fb_used_for_s: 0,
             idle_util_pct: 20.0,
             idle_for_s: 900,
