@@ -162,6 +162,8 @@ pub struct DeviceTelemetry {
     pub mig_profile: Option<String>,
     /// (namespace, pod, container) from the exporter's Kubernetes mapping labels.
     pub pod: Option<(String, String, String)>,
+    /// Sample time of the series the pod mapping was read from.
+    pub pod_seen_ms: Option<Millis>,
     /// Latest (time, value) per field.
     pub latest: BTreeMap<Field, (Millis, f64)>,
     /// Series id per field, for `MetricStore::series` (history / sparklines).
@@ -179,6 +181,7 @@ impl DeviceTelemetry {
             model: None,
             mig_profile: None,
             pod: None,
+            pod_seen_ms: None,
             latest: BTreeMap::new(),
             series: BTreeMap::new(),
             notes: Vec::new(),

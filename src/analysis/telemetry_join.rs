@@ -40,16 +40,12 @@ fn nonempty(labels: &BTreeMap<String, String>, k: &str) -> Option<String> {
     labels.get(k).filter(|v| !v.is_empty()).cloned()
 }
 
-fn device_key(vendor: Vendor, labels: &BTreeMap<String, String>) -> Option<DeviceKey> {
+/// The device a series belongs to, as borrowed label values: (index, MIG instance).
+fn device_ref(vendor: Vendor, labels: &BTreeMap<String, String>) -> Option<(&str, Option<&str>)> {
+    let get = |k: &str| labels.get(k).map(String::as_str).filter(|v| !v.is_empty());
     match vendor {
-        Vendor::Nvidia => Some(DeviceKey {
-            index: nonempty(labels, "gpu").or_else(|| nonempty(labels, "UUID"))?,
-            mig_instance: nonempty(labels, "GPU_I_ID"),
-        }),
-        Vendor::Ascend => Some(DeviceKey {
-            index: nonempty(labels, "id")?,
-            mig_instance: None,
-        }),
+        Vendor::Nvidia => Some((get("gpu").or_else(|| get("UUID"))?, get("GPU_I_ID"))),
+        Vendor::Ascend => Some((get("id")?, None)),
     }
 }
 
@@ -60,20 +56,33 @@ fn fill_identity(d: &mut DeviceTelemetry, labels: &BTreeMap<String, String>) {
     if d.model.is_none() {
         d.model = nonempty(labels, "modelName").or_else(|| nonempty(labels, "model_name"));
     }
-    if d.mig_profile.is_none() {
+    if d.mig_profile.is_none() && d.key.mig_instance.is_some() {
         d.mig_profile = nonempty(labels, "GPU_I_PROFILE");
     }
 }
 
-/// The pod a series is mapped to (DCGM `pod`/`namespace`/`container`, npu-exporter
-/// `pod_name`/`namespace`/`container_name`).
-fn pod_of(labels: &BTreeMap<String, String>) -> Option<(String, String, String)> {
-    let pod = nonempty(labels, "pod").or_else(|| nonempty(labels, "pod_name"))?;
-    let ns = nonempty(labels, "namespace").unwrap_or_default();
-    let c = nonempty(labels, "container")
-        .or_else(|| nonempty(labels, "container_name"))
+/// Point `d.pod` at the pod a series sampled at `at` is mapped to, unless a series at least as
+/// new already did (all fields of one scrape share a time); clones only when the pod changed.
+fn update_pod(d: &mut DeviceTelemetry, labels: &BTreeMap<String, String>, at: Millis) {
+    if d.pod_seen_ms.is_some_and(|t| t >= at) {
+        return;
+    }
+    let get = |k: &str| labels.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let Some(pod) = get("pod").or_else(|| get("pod_name")) else {
+        return;
+    };
+    let ns = get("namespace").unwrap_or_default();
+    let c = get("container")
+        .or_else(|| get("container_name"))
         .unwrap_or_default();
-    Some((ns, pod, c))
+    let same = d
+        .pod
+        .as_ref()
+        .is_some_and(|(pn, pp, pc)| pp == pod && pn == ns && pc == c);
+    if !same {
+        d.pod = Some((ns.to_string(), pod.to_string(), c.to_string()));
+    }
+    d.pod_seen_ms = Some(at);
 }
 
 fn util_notes(d: &mut DeviceTelemetry) {
@@ -199,9 +208,11 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
             host_index.entry(h.as_str()).or_insert(i);
         }
     }
-    let mut per_node: Vec<HashMap<DeviceKey, DeviceTelemetry>> = vec![HashMap::new(); nodes.len()];
+    // A node holds few devices: a linear scan over borrowed label values beats hashing an owned key.
+    let mut per_node: Vec<Vec<DeviceTelemetry>> = vec![Vec::new(); nodes.len()];
     let mut unjoined = 0;
     for &field in Field::ALL {
+        let vendor = field.vendor();
         for name in field.names() {
             for (id, key, series) in world.metrics.ids_by_name(name) {
                 let ni = host_of(&key.labels).and_then(|h| {
@@ -209,27 +220,36 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
                         .get(h)
                         .or_else(|| host_index.get(h.split('.').next()?))
                 });
-                let Some(&ni) = ni else {
-                    unjoined += 1;
-                    continue;
-                };
-                let Some(dk) = device_key(field.vendor(), &key.labels) else {
+                let (Some(&ni), Some((index, mig))) = (ni, device_ref(vendor, &key.labels)) else {
                     unjoined += 1;
                     continue;
                 };
                 let Some(last) = series.last() else { continue };
-                let d = per_node[ni]
-                    .entry(dk)
-                    .or_insert_with_key(|k| DeviceTelemetry::new(k.clone(), field.vendor()));
+                let devs = &mut per_node[ni];
+                let pos = devs.iter().position(|d| {
+                    d.vendor == vendor
+                        && d.key.index == index
+                        && d.key.mig_instance.as_deref() == mig
+                });
+                let d = match pos {
+                    Some(p) => &mut devs[p],
+                    None => {
+                        let k = DeviceKey {
+                            index: index.to_string(),
+                            mig_instance: mig.map(str::to_string),
+                        };
+                        devs.push(DeviceTelemetry::new(k, vendor));
+                        let last_i = devs.len() - 1;
+                        &mut devs[last_i]
+                    }
+                };
                 fill_identity(d, &key.labels);
                 let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
                 if newer {
                     d.latest.insert(field, last);
                     d.series.insert(field, id);
                     // the newest series tells who holds the device now
-                    if let Some(p) = pod_of(&key.labels) {
-                        d.pod = Some(p);
-                    }
+                    update_pod(d, &key.labels, last.0);
                 }
             }
         }
@@ -239,8 +259,8 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
             n.telemetry = Telemetry::Missing(missing_reason(n));
             continue;
         }
-        let mut devices: Vec<DeviceTelemetry> = devs.into_values().collect();
-        devices.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut devices = devs;
+        devices.sort_by(|a, b| (a.vendor, &a.key).cmp(&(b.vendor, &b.key)));
         let mut flags = Vec::new();
         let mut last_ms = Millis::MIN;
         for d in &mut devices {
