@@ -193,6 +193,33 @@ fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>)
     }
 }
 
+/// The (node, device) slot a label set belongs to, creating the device on first sight.
+fn resolve(
+    host_index: &HashMap<&str, usize>,
+    per_node: &mut [Vec<DeviceTelemetry>],
+    vendor: Vendor,
+    labels: &BTreeMap<String, String>,
+) -> Option<(usize, usize)> {
+    let host = host_of(labels)?;
+    let ni = *host_index
+        .get(host)
+        .or_else(|| host_index.get(host.split('.').next()?))?;
+    let (index, mig) = device_ref(vendor, labels)?;
+    let devs = &mut per_node[ni];
+    let pos = devs.iter().position(|d| {
+        d.vendor == vendor && d.key.index == index && d.key.mig_instance.as_deref() == mig
+    });
+    let di = pos.unwrap_or_else(|| {
+        let k = DeviceKey {
+            index: index.to_string(),
+            mig_instance: mig.map(str::to_string),
+        };
+        devs.push(DeviceTelemetry::new(k, vendor));
+        devs.len() - 1
+    });
+    Some((ni, di))
+}
+
 /// Join every exporter series in `world.metrics` to the nodes' devices; set each node's
 /// `telemetry` and append telemetry-derived flags. Returns how many series named a host that is
 /// not an inventory node (or no host at all), so callers can say so rather than drop them quietly.
@@ -211,39 +238,40 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
     // A node holds few devices: a linear scan over borrowed label values beats hashing an owned key.
     let mut per_node: Vec<Vec<DeviceTelemetry>> = vec![Vec::new(); nodes.len()];
     let mut unjoined = 0;
+    // per label set: not yet seen (None), else the (node, device) slot it joined, or None
+    let mut resolved: Vec<Option<Option<(usize, usize)>>> =
+        vec![None; world.metrics.label_set_count()];
     for &field in Field::ALL {
         let vendor = field.vendor();
         for name in field.names() {
             for (id, key, series) in world.metrics.ids_by_name(name) {
-                let ni = host_of(&key.labels).and_then(|h| {
-                    host_index
-                        .get(h)
-                        .or_else(|| host_index.get(h.split('.').next()?))
-                });
-                let (Some(&ni), Some((index, mig))) = (ni, device_ref(vendor, &key.labels)) else {
+                let Some(last) = series.last() else { continue };
+                // resolve each label set (host, device) once; later series of the set reuse it
+                let set = world.metrics.label_set_of(id).unwrap_or(usize::MAX);
+                let (slot, first_sight) = match resolved.get(set).copied() {
+                    Some(Some(slot)) => (slot, false),
+                    Some(None) => {
+                        let slot = resolve(&host_index, &mut per_node, vendor, &key.labels);
+                        resolved[set] = Some(slot);
+                        (slot, true)
+                    }
+                    None => (
+                        resolve(&host_index, &mut per_node, vendor, &key.labels),
+                        true,
+                    ),
+                };
+                let Some((ni, di)) = slot else {
                     unjoined += 1;
                     continue;
                 };
-                let Some(last) = series.last() else { continue };
-                let devs = &mut per_node[ni];
-                let pos = devs.iter().position(|d| {
-                    d.vendor == vendor
-                        && d.key.index == index
-                        && d.key.mig_instance.as_deref() == mig
-                });
-                let d = match pos {
-                    Some(p) => &mut devs[p],
-                    None => {
-                        let k = DeviceKey {
-                            index: index.to_string(),
-                            mig_instance: mig.map(str::to_string),
-                        };
-                        devs.push(DeviceTelemetry::new(k, vendor));
-                        let last_i = devs.len() - 1;
-                        &mut devs[last_i]
-                    }
-                };
-                fill_identity(d, &key.labels);
+                let d = &mut per_node[ni][di];
+                if d.vendor != vendor {
+                    unjoined += 1;
+                    continue;
+                }
+                if first_sight {
+                    fill_identity(d, &key.labels);
+                }
                 let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
                 if newer {
                     d.latest.insert(field, last);

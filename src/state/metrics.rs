@@ -32,6 +32,10 @@ pub struct MetricStore {
     series: Vec<Series>,
     by_key: HashMap<SeriesKey, usize>,
     by_name: HashMap<String, Vec<usize>>,
+    /// Per series, the id of its label set: series of one device share one (DCGM exports a
+    /// dozen fields per GPU with identical labels), so joins can resolve labels once per set.
+    label_set: Vec<u32>,
+    set_ids: HashMap<BTreeMap<String, String>, u32>,
 }
 
 impl Default for MetricStore {
@@ -49,6 +53,8 @@ impl MetricStore {
             series: Vec::new(),
             by_key: HashMap::new(),
             by_name: HashMap::new(),
+            label_set: Vec::new(),
+            set_ids: HashMap::new(),
         }
     }
 
@@ -68,6 +74,9 @@ impl MetricStore {
                     .entry(name.to_ascii_lowercase())
                     .or_default()
                     .push(id);
+                let next = self.set_ids.len() as u32;
+                let set = *self.set_ids.entry(labels.clone()).or_insert(next);
+                self.label_set.push(set);
                 self.by_key.insert(key.clone(), id);
                 self.keys.push(key);
                 id
@@ -100,6 +109,15 @@ impl MetricStore {
             .into_iter()
             .flatten()
             .map(|id| (*id, &self.keys[*id], &self.series[*id]))
+    }
+
+    /// The label-set id of a series (equal label sets, equal ids), and how many sets there are.
+    pub fn label_set_of(&self, id: usize) -> Option<usize> {
+        self.label_set.get(id).map(|s| *s as usize)
+    }
+
+    pub fn label_set_count(&self) -> usize {
+        self.set_ids.len()
     }
 
     /// The series with this id, if any.
