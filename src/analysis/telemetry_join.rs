@@ -136,10 +136,11 @@ const THROTTLE_BITS: &[(u64, &str)] = &[
 ];
 
 fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>) {
-    let device = d.label();
+    // the label is built only when a flag needs it
+    let device = || d.label();
     if let Some(x) = d.value(Field::Xid).filter(|v| *v > 0.0) {
         flags.push(HealthFlag::Xid {
-            device: device.clone(),
+            device: device(),
             xid: x as u32,
         });
     }
@@ -147,15 +148,13 @@ fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>)
     let agg = d.value(Field::EccDbeAgg).unwrap_or(0.0);
     if vol > 0.0 || agg > 0.0 {
         flags.push(HealthFlag::EccDbe {
-            device: device.clone(),
+            device: device(),
             volatile: vol,
             aggregate: agg,
         });
     }
     if d.value(Field::RowRemapFailure).is_some_and(|v| v > 0.0) {
-        flags.push(HealthFlag::RowRemapFailure {
-            device: device.clone(),
-        });
+        flags.push(HealthFlag::RowRemapFailure { device: device() });
     }
     let mut reasons = Vec::new();
     for (f, what) in [
@@ -178,18 +177,18 @@ fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>)
     }
     if !reasons.is_empty() {
         flags.push(HealthFlag::Throttling {
-            device: device.clone(),
+            device: device(),
             reason: reasons.join(", "),
         });
     }
     if let Some(h) = d.value(Field::NpuHealth).filter(|v| *v != 1.0) {
         flags.push(HealthFlag::NpuChipUnhealthy {
-            chip: device.clone(),
+            chip: device(),
             status: h,
         });
     }
     if d.value(Field::NpuLinkStatus) == Some(0.0) {
-        flags.push(HealthFlag::NpuLinkDown { chip: device });
+        flags.push(HealthFlag::NpuLinkDown { chip: device() });
     }
 }
 
