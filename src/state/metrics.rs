@@ -151,4 +151,23 @@ mod tests {
         let pts: Vec<_> = all[0].1.points.iter().map(|p| p.0).collect();
         assert_eq!(pts, vec![2, 3, 4]);
     }
+
+    #[test]
+    fn series_with_equal_labels_share_a_label_set() {
+        let mut m = MetricStore::default();
+        let a = BTreeMap::from([("gpu".to_string(), "0".to_string())]);
+        let b = BTreeMap::from([("gpu".to_string(), "1".to_string())]);
+        m.push("DCGM_FI_DEV_GPU_UTIL", &a, 0, 1.0);
+        m.push("DCGM_FI_DEV_GPU_TEMP", &a, 0, 50.0);
+        m.push("DCGM_FI_DEV_GPU_UTIL", &b, 0, 2.0);
+        assert_eq!(m.label_set_count(), 2);
+        assert_eq!(m.label_set_of(0), m.label_set_of(1));
+        assert_ne!(m.label_set_of(0), m.label_set_of(2));
+        let ids: Vec<usize> = m.ids_by_name("dcgm_fi_dev_gpu_util").map(|x| x.0).collect();
+        assert_eq!(ids, vec![0, 2]);
+        assert_eq!(
+            m.series(1).map(|(k, _)| k.name.as_str()),
+            Some("DCGM_FI_DEV_GPU_TEMP")
+        );
+    }
 }
