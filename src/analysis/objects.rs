@@ -178,6 +178,46 @@ fn pod_status(v: &Value, phase: &str) -> String {
     status
 }
 
+/// One container's accelerator resources: per resource the larger of limit and request
+/// (extended resources must have them equal; a limit alone implies the request).
+fn container_accel(c: &Value) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    let limits = quantity_map(c.pointer("/resources/limits"));
+    let requests = quantity_map(c.pointer("/resources/requests"));
+    for (k, q) in limits.iter().chain(requests.iter()) {
+        if is_accel_resource(k) {
+            let slot = out.entry(k.clone()).or_insert(0.0);
+            *slot = f64::max(*slot, *q);
+        }
+    }
+    out
+}
+
+/// A pod's effective accelerator request, as the scheduler counts it: the sum over app
+/// containers, raised to the largest single init container when that is bigger.
+fn accel_requests(v: &Value) -> BTreeMap<String, f64> {
+    let containers = |path: &str| {
+        v.pointer(path)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(container_accel)
+    };
+    let mut total: BTreeMap<String, f64> = BTreeMap::new();
+    for c in containers("/spec/containers") {
+        for (k, q) in c {
+            *total.entry(k).or_insert(0.0) += q;
+        }
+    }
+    for c in containers("/spec/initContainers") {
+        for (k, q) in c {
+            let slot = total.entry(k).or_insert(0.0);
+            *slot = f64::max(*slot, q);
+        }
+    }
+    total
+}
+
 /// A raw Pod into a `PodInfo` (keeps the compact JSON text for later spec checks).
 pub fn pod_info(v: &Value) -> PodInfo {
     let phase = s(v, &["status", "phase"]).unwrap_or("Unknown").to_string();
@@ -193,22 +233,7 @@ pub fn pod_info(v: &Value) -> PodInfo {
         let count = cs.get("restartCount").and_then(Value::as_u64).unwrap_or(0) as u32;
         (r + u32::from(ok), n + count)
     });
-    let mut accel_requests = BTreeMap::new();
-    for c in v
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let limits = quantity_map(c.pointer("/resources/limits"));
-        let requests = quantity_map(c.pointer("/resources/requests"));
-        for (k, q) in limits.iter().chain(requests.iter()) {
-            if is_accel_resource(k) {
-                let slot = accel_requests.entry(k.clone()).or_insert(0.0);
-                *slot = f64::max(*slot, *q);
-            }
-        }
-    }
+    let accel_requests = accel_requests(v);
     let owner = v
         .pointer("/metadata/ownerReferences/0")
         .and_then(|o| Some((s(o, &["kind"])?.to_string(), s(o, &["name"])?.to_string())));

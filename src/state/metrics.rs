@@ -32,6 +32,10 @@ pub struct MetricStore {
     series: Vec<Series>,
     by_key: HashMap<SeriesKey, usize>,
     by_name: HashMap<String, Vec<usize>>,
+    /// Per series, the id of its label set: series of one device share one (DCGM exports a
+    /// dozen fields per GPU with identical labels), so joins can resolve labels once per set.
+    label_set: Vec<u32>,
+    set_ids: HashMap<BTreeMap<String, String>, u32>,
 }
 
 impl Default for MetricStore {
@@ -49,6 +53,8 @@ impl MetricStore {
             series: Vec::new(),
             by_key: HashMap::new(),
             by_name: HashMap::new(),
+            label_set: Vec::new(),
+            set_ids: HashMap::new(),
         }
     }
 
@@ -68,6 +74,9 @@ impl MetricStore {
                     .entry(name.to_ascii_lowercase())
                     .or_default()
                     .push(id);
+                let next = self.set_ids.len() as u32;
+                let set = *self.set_ids.entry(labels.clone()).or_insert(next);
+                self.label_set.push(set);
                 self.by_key.insert(key.clone(), id);
                 self.keys.push(key);
                 id
@@ -87,6 +96,33 @@ impl MetricStore {
             .into_iter()
             .flatten()
             .map(|id| (&self.keys[*id], &self.series[*id]))
+    }
+
+    /// Every series of a metric name (case-insensitive) with its id. Ids are stable for the life
+    /// of the store (series are never removed), so callers may keep them to read history later.
+    pub fn ids_by_name<'a>(
+        &'a self,
+        name: &str,
+    ) -> impl Iterator<Item = (usize, &'a SeriesKey, &'a Series)> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|id| (*id, &self.keys[*id], &self.series[*id]))
+    }
+
+    /// The label-set id of a series (equal label sets, equal ids), and how many sets there are.
+    pub fn label_set_of(&self, id: usize) -> Option<usize> {
+        self.label_set.get(id).map(|s| *s as usize)
+    }
+
+    pub fn label_set_count(&self) -> usize {
+        self.set_ids.len()
+    }
+
+    /// The series with this id, if any.
+    pub fn series(&self, id: usize) -> Option<(&SeriesKey, &Series)> {
+        Some((self.keys.get(id)?, self.series.get(id)?))
     }
 
     /// Number of series held.
@@ -114,5 +150,24 @@ mod tests {
         assert_eq!(all.len(), 1);
         let pts: Vec<_> = all[0].1.points.iter().map(|p| p.0).collect();
         assert_eq!(pts, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn series_with_equal_labels_share_a_label_set() {
+        let mut m = MetricStore::default();
+        let a = BTreeMap::from([("gpu".to_string(), "0".to_string())]);
+        let b = BTreeMap::from([("gpu".to_string(), "1".to_string())]);
+        m.push("DCGM_FI_DEV_GPU_UTIL", &a, 0, 1.0);
+        m.push("DCGM_FI_DEV_GPU_TEMP", &a, 0, 50.0);
+        m.push("DCGM_FI_DEV_GPU_UTIL", &b, 0, 2.0);
+        assert_eq!(m.label_set_count(), 2);
+        assert_eq!(m.label_set_of(0), m.label_set_of(1));
+        assert_ne!(m.label_set_of(0), m.label_set_of(2));
+        let ids: Vec<usize> = m.ids_by_name("dcgm_fi_dev_gpu_util").map(|x| x.0).collect();
+        assert_eq!(ids, vec![0, 2]);
+        assert_eq!(
+            m.series(1).map(|(k, _)| k.name.as_str()),
+            Some("DCGM_FI_DEV_GPU_TEMP")
+        );
     }
 }
