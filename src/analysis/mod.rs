@@ -2,5 +2,12 @@
 //! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
 //! neither screen nor cluster client.
 
+pub mod alerts;
+pub mod endpoints;
+pub mod histogram;
 pub mod objects;
+pub mod promtext;
 pub mod quantity;
+pub mod selector;
+pub mod serving;
+pub mod sparkline;

@@ -89,6 +89,44 @@ impl MetricStore {
             .map(|id| (&self.keys[*id], &self.series[*id]))
     }
 
+    /// Ids of every series of a metric name (case-insensitive); stable for the store's life.
+    pub fn ids_by_name(&self, name: &str) -> &[usize] {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The key of a series id, if the id exists.
+    pub fn key(&self, id: usize) -> Option<&SeriesKey> {
+        self.keys.get(id)
+    }
+
+    /// The series of an id, if the id exists.
+    pub fn series(&self, id: usize) -> Option<&Series> {
+        self.series.get(id)
+    }
+
+    /// Points of one series with `from < t <= to` (Prometheus 3 range-selector bounds), oldest
+    /// first. Points are assumed pushed in time order, as event time is; found by binary search.
+    pub fn points_in(
+        &self,
+        id: usize,
+        from: Millis,
+        to: Millis,
+    ) -> impl Iterator<Item = (Millis, f64)> + '_ {
+        let pts = self.series.get(id).map(|s| &s.points);
+        let (lo, hi) = match pts {
+            Some(p) => (
+                p.partition_point(|x| x.0 <= from),
+                p.partition_point(|x| x.0 <= to),
+            ),
+            None => (0, 0),
+        };
+        pts.into_iter()
+            .flat_map(move |p| p.range(lo..hi.max(lo)).copied())
+    }
+
     /// Number of series held.
     pub fn len(&self) -> usize {
         self.series.len()
@@ -114,5 +152,20 @@ mod tests {
         assert_eq!(all.len(), 1);
         let pts: Vec<_> = all[0].1.points.iter().map(|p| p.0).collect();
         assert_eq!(pts, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn points_in_is_left_open_right_closed() {
+        let mut m = MetricStore::with_capacity(10);
+        let labels = BTreeMap::new();
+        for t in 0..6 {
+            m.push("x", &labels, t * 10, t as f64);
+        }
+        let id = m.ids_by_name("X")[0];
+        let got: Vec<_> = m.points_in(id, 10, 40).map(|p| p.0).collect();
+        assert_eq!(got, vec![20, 30, 40]);
+        assert_eq!(m.points_in(id, 50, 40).count(), 0);
+        assert_eq!(m.points_in(99, 0, 100).count(), 0);
+        assert!(m.key(id).is_some_and(|k| k.name == "x"));
     }
 }
