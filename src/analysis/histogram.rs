@@ -40,6 +40,8 @@ pub enum Gap {
     NoObservations,
     /// Quantile outside [0, 1] or not a number.
     BadQuantile,
+    /// A gauge with no sample inside the window.
+    Stale,
 }
 
 impl Gap {
@@ -51,6 +53,7 @@ impl Gap {
             Gap::TooFewBuckets => "histogram has only the +Inf bucket",
             Gap::NoObservations => "no requests in the window",
             Gap::BadQuantile => "quantile outside 0..1",
+            Gap::Stale => "no recent sample",
         }
     }
 }
@@ -141,14 +144,17 @@ pub fn rate(points: impl IntoIterator<Item = (Millis, f64)>, w: Window) -> Optio
     increase(points, w).filter(|_| secs > 0.0).map(|v| v / secs)
 }
 
-/// `histogram_quantile` over `(le, count)` buckets in any order; duplicates are summed.
-pub fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)]) -> Result<f64, Gap> {
+/// `histogram_quantile` over `(le, count)` buckets in any order; duplicate `le`s are summed.
+/// The vector is left sorted, merged and monotonic, so calling again for another `q` is cheap
+/// and gives the same answer as on the original buckets.
+pub fn bucket_quantile(q: f64, buckets: &mut Vec<(f64, f64)>) -> Result<f64, Gap> {
     if !(0.0..=1.0).contains(&q) {
         return Err(Gap::BadQuantile);
     }
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n = coalesce(buckets);
-    let b = &mut buckets[..n];
+    buckets.truncate(n);
+    let b = buckets.as_mut_slice();
     if b.last().is_none_or(|l| l.0 != f64::INFINITY) {
         return Err(Gap::NoInfBucket);
     }
@@ -307,21 +313,30 @@ pub fn mean_ratio(
     Ok(n / d * scale)
 }
 
-/// The latest value of a gauge summed over the matching series, taken from samples no older
-/// than `w.start` (a stale gauge is not a current one).
-pub fn gauge_sum(store: &MetricStore, name: &str, sel: &Selector, w: Window) -> Result<f64, Gap> {
+/// The latest finite value of each matching gauge series, from samples inside `w` (a gauge not
+/// updated within the window is stale, not current).
+pub fn gauge_values(
+    store: &MetricStore,
+    name: &str,
+    sel: &Selector,
+    w: Window,
+) -> Result<Vec<f64>, Gap> {
     let ids = select(store, name, sel);
     if ids.is_empty() {
         return Err(Gap::NoSeries);
     }
     let vals: Vec<f64> = ids
         .iter()
-        .filter_map(|id| store.points_in(*id, w.start, w.end).last())
+        .filter_map(|id| {
+            store
+                .points_in(*id, w.start, w.end)
+                .filter(|p| p.1.is_finite())
+                .last()
+        })
         .map(|p| p.1)
-        .filter(|v| v.is_finite())
         .collect();
     if vals.is_empty() {
-        return Err(Gap::TooFewSamples);
+        return Err(Gap::Stale);
     }
-    Ok(vals.iter().sum())
+    Ok(vals)
 }

@@ -10,4 +10,5 @@ pub mod promtext;
 pub mod quantity;
 pub mod selector;
 pub mod serving;
+pub mod serving_names;
 pub mod sparkline;

@@ -139,7 +139,8 @@ pub fn parse_sample(line: &str) -> Result<Sample, String> {
     let value_text = fields
         .next()
         .ok_or_else(|| format!("{name}: missing value"))?;
-    let value = parse_value(value_text).ok_or_else(|| format!("{name}: bad value {value_text:?}"))?;
+    let value =
+        parse_value(value_text).ok_or_else(|| format!("{name}: bad value {value_text:?}"))?;
     let timestamp_ms = match fields.next() {
         Some(t) => Some(
             t.parse::<i64>()
@@ -159,7 +160,10 @@ pub fn parse_sample(line: &str) -> Result<Sample, String> {
 }
 
 /// Read `name="value",...}` and return what follows the closing brace.
-fn read_labels<'a>(mut s: &'a str, labels: &mut BTreeMap<String, String>) -> Result<&'a str, String> {
+fn read_labels<'a>(
+    mut s: &'a str,
+    labels: &mut BTreeMap<String, String>,
+) -> Result<&'a str, String> {
     loop {
         s = s.trim_start();
         if let Some(r) = s.strip_prefix('}') {
@@ -233,8 +237,7 @@ mod tests {
 
     #[test]
     fn escaped_quotes_commas_and_braces_in_label_values() {
-        let s = parse_sample(r#"m{a="x\"y,z}",b="c\\d\ne" , } 1.5 1700000000000"#)
-            .expect("parses");
+        let s = parse_sample(r#"m{a="x\"y,z}",b="c\\d\ne" , } 1.5 1700000000000"#).expect("parses");
         assert_eq!(s.name, "m");
         assert_eq!(s.labels["a"], "x\"y,z}");
         assert_eq!(s.labels["b"], "c\\d\ne");
@@ -246,7 +249,10 @@ mod tests {
     fn special_values_and_bare_names() {
         assert!(parse_sample("x NaN").expect("nan").value.is_nan());
         assert_eq!(parse_sample("x +Inf").expect("inf").value, f64::INFINITY);
-        assert_eq!(parse_sample("x -Inf").expect("-inf").value, f64::NEG_INFINITY);
+        assert_eq!(
+            parse_sample("x -Inf").expect("-inf").value,
+            f64::NEG_INFINITY
+        );
         let v = parse_sample("vllm:num_requests_running 8.0").expect("colon name");
         assert_eq!(v.name, "vllm:num_requests_running");
         assert!(v.labels.is_empty());

@@ -40,7 +40,11 @@ impl Selector {
     }
 
     /// Add `label` in `values`.
-    pub fn one_of<I: IntoIterator<Item = S>, S: Into<String>>(mut self, label: &str, values: I) -> Self {
+    pub fn one_of<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        label: &str,
+        values: I,
+    ) -> Self {
         self.matchers.push(Matcher::In(
             label.to_string(),
             values.into_iter().map(Into::into).collect(),
@@ -68,8 +72,18 @@ mod tests {
             ("pod".to_string(), "p-1".to_string()),
         ]);
         assert!(Selector::all().matches(&l));
-        assert!(Selector::all().eq("namespace", "ai").one_of("pod", ["p-0", "p-1"]).matches(&l));
-        assert!(!Selector::all().eq("namespace", "ai").one_of("pod", ["p-2"]).matches(&l));
+        assert!(
+            Selector::all()
+                .eq("namespace", "ai")
+                .one_of("pod", ["p-0", "p-1"])
+                .matches(&l)
+        );
+        assert!(
+            !Selector::all()
+                .eq("namespace", "ai")
+                .one_of("pod", ["p-2"])
+                .matches(&l)
+        );
         assert!(!Selector::all().not_eq("pod", "p-1").matches(&l));
         assert!(Selector::all().not_eq("status", "5xx").matches(&l));
         assert!(!Selector::all().eq("model", "x").matches(&l));
