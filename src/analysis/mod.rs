@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod endpoints;
+pub mod endpoints_kserve;
 pub mod histogram;
 pub mod objects;
 pub mod promtext;
