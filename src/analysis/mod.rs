@@ -2,6 +2,7 @@
 //! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
 //! neither screen nor cluster client.
 
+pub mod alert_eval;
 pub mod alerts;
 pub mod endpoints;
 pub mod endpoints_kserve;
