@@ -6,7 +6,7 @@ use crate::analysis::histogram::{
     Gap, Selector, Window, counter_delta, gauge_values, histogram_quantiles, mean_ratio, select,
     sum_rate,
 };
-use crate::analysis::serving::{Server, Stat, endpoint_stats};
+use crate::analysis::serving::{Server, Stat, e2e_quantile, endpoint_stats};
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
 
@@ -125,15 +125,7 @@ pub fn rule_value(
         RuleKind::LatencyQuantile {
             metric: None,
             quantile,
-        } => {
-            let s = endpoint_stats(store, server, sel, now, rule.window_ms);
-            match *quantile {
-                q if q == 0.5 => stat(s.p50),
-                q if q == 0.95 => stat(s.p95),
-                q if q == 0.99 => stat(s.p99),
-                _ => Err("endpoint objectives use p50, p95 or p99"),
-            }
-        }
+        } => stat(e2e_quantile(store, server, sel, w, *quantile)),
         RuleKind::ErrorRatio {
             counters: Some((e, t)),
         } => {

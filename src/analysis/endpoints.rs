@@ -206,10 +206,10 @@ pub(crate) fn model_arg(spec: Option<&Value>) -> Option<String> {
             }
         }
         for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
-            if matches!(text(e, &["name"]), Some("MODEL_ID" | "MODEL_NAME")) {
-                if let Some(v) = text(e, &["value"]) {
-                    return Some(v.to_string());
-                }
+            if matches!(text(e, &["name"]), Some("MODEL_ID" | "MODEL_NAME"))
+                && let Some(v) = text(e, &["value"])
+            {
+                return Some(v.to_string());
             }
         }
     }
@@ -241,10 +241,10 @@ fn deployment_rollout(o: &Value, desired: u32, r: &Replicas) -> Rollout {
     }
     let gen_ = num(o, &["metadata", "generation"]);
     let seen = num(o, &["status", "observedGeneration"]);
-    if let (Some(g), Some(s)) = (gen_, seen) {
-        if s < g {
-            return Rollout::Progressing("new spec not yet observed".to_string());
-        }
+    if let (Some(g), Some(s)) = (gen_, seen)
+        && s < g
+    {
+        return Rollout::Progressing("new spec not yet observed".to_string());
     }
     let total = num(o, &["status", "replicas"]).unwrap_or(0);
     if r.updated < desired {

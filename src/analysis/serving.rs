@@ -285,6 +285,17 @@ pub fn endpoint_stats(
     }
 }
 
+/// One quantile (seconds) of the endpoint server's end-to-end latency histogram over `w`.
+pub fn e2e_quantile(
+    store: &MetricStore,
+    server: Server,
+    sel: &Selector,
+    w: Window,
+    q: f64,
+) -> Stat {
+    hist(store, &metrics_for(server).e2e, sel, w, &[q]).0[0]
+}
+
 /// p50/p95/p99 of the end-to-end latency histogram (seconds) at every `step_ms` from `from` to
 /// `to`, each over `range_ms`: the sparkline data. Unavailable when the server has no
 /// end-to-end histogram (Triton without its opt-in histograms).
