@@ -138,19 +138,16 @@ fn triton_by_ports_tgi_statefulset_and_unrelated_workloads() {
         "spec": {"containers": [{"name": "c", "image": "coredns/coredns:1.11"}]}}}});
     let eps = discover(&world(vec![triton, tgi, coredns]));
     let names: Vec<&str> = eps.iter().map(|e| e.key.name.as_str()).collect();
-    assert_eq!(names, vec!["tgi", "trt"]);
-    assert_eq!(eps[0].server, Server::Tgi);
-    assert_eq!(
-        eps[0].model.as_deref(),
-        Some("mistralai/Mistral-7B-Instruct-v0.3")
-    );
-    assert_eq!(eps[0].revision.as_deref(), Some("tgi-7d"));
-    assert_eq!(
-        eps[0].rollout,
-        Rollout::Progressing("1 of 2 updated".into())
-    );
-    assert_eq!(eps[1].server, Server::Triton);
-    assert_eq!(eps[1].rollout, Rollout::Paused);
+    // Sorted by key: kind first (Deployment before StatefulSet).
+    assert_eq!(names, vec!["trt", "tgi"]);
+    assert_eq!(eps[1].server, Server::Tgi);
+    let model = eps[1].model.as_deref();
+    assert_eq!(model, Some("mistralai/Mistral-7B-Instruct-v0.3"));
+    assert_eq!(eps[1].revision.as_deref(), Some("tgi-7d"));
+    let rolling = Rollout::Progressing("1 of 2 updated".into());
+    assert_eq!(eps[1].rollout, rolling);
+    assert_eq!(eps[0].server, Server::Triton);
+    assert_eq!(eps[0].rollout, Rollout::Paused);
 }
 
 #[test]
