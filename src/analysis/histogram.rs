@@ -220,6 +220,22 @@ pub fn select(store: &MetricStore, name: &str, sel: &Selector) -> Vec<usize> {
         .collect()
 }
 
+/// The series of `name`, grouped by the value of `label` (e.g. `pod` or `model_name`), for
+/// computing every endpoint in one pass; series without the label are left out.
+pub fn group_by_label(
+    store: &MetricStore,
+    name: &str,
+    label: &str,
+) -> std::collections::HashMap<String, Vec<usize>> {
+    let mut out: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for &id in store.ids_by_name(name) {
+        if let Some(v) = store.key(id).and_then(|k| k.labels.get(label)) {
+            out.entry(v.clone()).or_default().push(id);
+        }
+    }
+    out
+}
+
 /// Summed per-`le` increases of bucket series `ids` over `w`.
 pub fn bucket_increases(
     store: &MetricStore,
