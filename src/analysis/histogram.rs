@@ -356,3 +356,22 @@ pub fn gauge_values(
     }
     Ok(vals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extrapolation_stops_half_an_interval_past_a_gap() {
+        // Samples at 30, 45, 60 s in (0, 60 s]: 30 s to the start is past 1.1 x 15 s, so only
+        // 7.5 s is added: 20 * (30 + 7.5) / 30 = 25.
+        let pts = [(30_000, 100.0), (45_000, 110.0), (60_000, 120.0)];
+        let w = Window::ending_at(60_000, 60_000);
+        assert_eq!(increase(pts, w), Some(25.0));
+        // One sample is not enough for a rate.
+        assert_eq!(rate([(60_000, 1.0)], w), None);
+        // NaN samples are skipped, not counted as resets.
+        let d = counter_delta([(1, 5.0), (2, f64::NAN), (3, 7.0)]).map(|d| d.raw);
+        assert_eq!(d, Some(2.0));
+    }
+}

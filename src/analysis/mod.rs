@@ -1,6 +1,7 @@
-//! Pure functions over raw source data: Kubernetes objects into domain records, and (in later
-//! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
-//! neither screen nor cluster client.
+//! Pure functions over raw source data: Kubernetes objects into domain records, serving
+//! endpoints and their objectives (Prometheus text, histogram quantiles, alert rules), and (in
+//! later modules) accelerator inventory, job grouping and log classification. Knows neither
+//! screen nor cluster client.
 
 pub mod alert_eval;
 pub mod alerts;
