@@ -207,7 +207,13 @@ fn coalesce(b: &mut [(f64, f64)]) -> usize {
 
 /// Parse an `le` label value (`+Inf` included).
 pub fn parse_le(s: &str) -> Option<f64> {
-    crate::analysis::promtext::parse_value(s).filter(|v| !v.is_nan())
+    match s {
+        "+Inf" | "Inf" => Some(f64::INFINITY),
+        _ => match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => crate::analysis::promtext::parse_value(s).filter(|v| !v.is_nan()),
+        },
+    }
 }
 
 /// Ids of the series of `name` that match `sel`.
@@ -222,15 +228,15 @@ pub fn select(store: &MetricStore, name: &str, sel: &Selector) -> Vec<usize> {
 
 /// The series of `name`, grouped by the value of `label` (e.g. `pod` or `model_name`), for
 /// computing every endpoint in one pass; series without the label are left out.
-pub fn group_by_label(
-    store: &MetricStore,
+pub fn group_by_label<'a>(
+    store: &'a MetricStore,
     name: &str,
     label: &str,
-) -> std::collections::HashMap<String, Vec<usize>> {
-    let mut out: std::collections::HashMap<String, Vec<usize>> = Default::default();
+) -> std::collections::HashMap<&'a str, Vec<usize>> {
+    let mut out: std::collections::HashMap<&'a str, Vec<usize>> = Default::default();
     for &id in store.ids_by_name(name) {
         if let Some(v) = store.key(id).and_then(|k| k.labels.get(label)) {
-            out.entry(v.clone()).or_default().push(id);
+            out.entry(v.as_str()).or_default().push(id);
         }
     }
     out

@@ -115,16 +115,11 @@ impl MetricStore {
         from: Millis,
         to: Millis,
     ) -> impl Iterator<Item = (Millis, f64)> + '_ {
-        let pts = self.series.get(id).map(|s| &s.points);
-        let (lo, hi) = match pts {
-            Some(p) => (
-                p.partition_point(|x| x.0 <= from),
-                p.partition_point(|x| x.0 <= to),
-            ),
-            None => (0, 0),
-        };
-        pts.into_iter()
-            .flat_map(move |p| p.range(lo..hi.max(lo)).copied())
+        const EMPTY: &VecDeque<(Millis, f64)> = &VecDeque::new();
+        let p = self.series.get(id).map(|s| &s.points).unwrap_or(EMPTY);
+        let lo = p.partition_point(|x| x.0 <= from);
+        let hi = p.partition_point(|x| x.0 <= to).max(lo);
+        p.range(lo..hi).copied()
     }
 
     /// Number of series held.
