@@ -21,7 +21,7 @@
 //!   `+Inf`) or zero observations give no value (Prometheus: NaN).
 
 use crate::event::Millis;
-use crate::state::metrics::MetricStore;
+use crate::state::metrics::{MetricStore, Series};
 
 pub use crate::analysis::selector::Selector;
 
@@ -104,6 +104,28 @@ pub fn counter_delta(points: impl IntoIterator<Item = (Millis, f64)>) -> Option<
         first,
         last,
         samples: n,
+    })
+}
+
+/// The counter delta of one stored series over `w`, in O(log n) from the store's running
+/// totals; falls back to a scan when a window edge is not finite. (Non-finite points inside
+/// the window count towards `samples`, which only sets the extrapolation's average interval.)
+pub fn series_delta(s: &Series, w: Window) -> Option<CounterDelta> {
+    let p = &s.points;
+    let lo = p.partition_point(|x| x.0 <= w.start);
+    let hi = p.partition_point(|x| x.0 <= w.end);
+    if hi < lo + 2 {
+        return None;
+    }
+    let (first, last) = (p[lo], p[hi - 1]);
+    if !first.1.is_finite() || !last.1.is_finite() || s.acc.len() != p.len() {
+        return counter_delta(p.range(lo..hi).copied());
+    }
+    Some(CounterDelta {
+        raw: s.acc[hi - 1] - s.acc[lo],
+        first,
+        last,
+        samples: hi - lo,
     })
 }
 
@@ -260,8 +282,8 @@ pub fn bucket_increases(
         else {
             continue;
         };
-        if let Some(inc) = increase(store.points_in(id, w.start, w.end), w) {
-            out.push((le, inc));
+        if let Some(d) = store.series(id).and_then(|s| series_delta(s, w)) {
+            out.push((le, extrapolate(&d, w)));
         }
     }
     if out.is_empty() {
@@ -305,8 +327,10 @@ pub fn sum_rate(store: &MetricStore, name: &str, sel: &Selector, w: Window) -> R
     let mut any = false;
     let mut total = 0.0;
     for id in ids {
-        if let Some(r) = rate(store.points_in(id, w.start, w.end), w) {
-            total += r;
+        if let Some(d) = store.series(id).and_then(|s| series_delta(s, w))
+            && w.secs() > 0.0
+        {
+            total += extrapolate(&d, w) / w.secs();
             any = true;
         }
     }

@@ -16,6 +16,11 @@ pub struct SeriesKey {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub points: VecDeque<(Millis, f64)>,
+    /// Running counter total at each point, with resets corrected (a drop adds the new value,
+    /// not the difference) and non-finite points adding nothing: the increase between two
+    /// points is `acc[j] - acc[i]`, so windowed counter rates need no rescan. Kept at ingest;
+    /// meaningless (but harmless) for gauges.
+    pub acc: VecDeque<f64>,
 }
 
 impl Series {
@@ -74,10 +79,20 @@ impl MetricStore {
             }
         };
         let s = &mut self.series[id];
+        let prev = s.points.iter().rev().map(|p| p.1).find(|x| x.is_finite());
+        let step = match prev {
+            _ if !v.is_finite() => 0.0,
+            Some(p) if v < p => v,
+            Some(p) => v - p,
+            None => 0.0,
+        };
+        let acc = s.acc.back().copied().unwrap_or(0.0) + step;
         if s.points.len() == self.cap {
             s.points.pop_front();
+            s.acc.pop_front();
         }
         s.points.push_back((at, v));
+        s.acc.push_back(acc);
     }
 
     /// Every series of a metric name (case-insensitive), with its key.
