@@ -107,13 +107,45 @@ pub fn counter_delta(points: impl IntoIterator<Item = (Millis, f64)>) -> Option<
     })
 }
 
+/// The index of the first point later than `t`. Scrapes are nearly evenly spaced, so the
+/// index is guessed from the times at both ends and walked a few steps (fewer cache misses
+/// than a binary search over a large store); irregular series fall back to binary search.
+fn first_after(p: &std::collections::VecDeque<(Millis, f64)>, t: Millis) -> usize {
+    let n = p.len();
+    let (Some(first), Some(last)) = (p.front(), p.back()) else {
+        return 0;
+    };
+    if t < first.0 {
+        return 0;
+    }
+    if t >= last.0 {
+        return n;
+    }
+    let span = (last.0 - first.0) as f64;
+    let mut i = (((t - first.0) as f64 / span) * (n - 1) as f64) as usize;
+    i = i.min(n - 1);
+    for _ in 0..8 {
+        if i > 0 && p[i - 1].0 > t {
+            i -= 1;
+        } else if p[i].0 <= t {
+            i += 1;
+        } else {
+            return i;
+        }
+        if i >= n {
+            return n;
+        }
+    }
+    p.partition_point(|x| x.0 <= t)
+}
+
 /// The counter delta of one stored series over `w`, in O(log n) from the store's running
 /// totals; falls back to a scan when a window edge is not finite. (Non-finite points inside
 /// the window count towards `samples`, which only sets the extrapolation's average interval.)
 pub fn series_delta(s: &Series, w: Window) -> Option<CounterDelta> {
     let p = &s.points;
-    let lo = p.partition_point(|x| x.0 <= w.start);
-    let hi = p.partition_point(|x| x.0 <= w.end);
+    let lo = first_after(p, w.start);
+    let hi = first_after(p, w.end);
     if hi < lo + 2 {
         return None;
     }
@@ -403,5 +435,16 @@ mod tests {
         // NaN samples are skipped, not counted as resets.
         let d = counter_delta([(1, 5.0), (2, f64::NAN), (3, 7.0)]).map(|d| d.raw);
         assert_eq!(d, Some(2.0));
+    }
+
+    #[test]
+    fn first_after_matches_binary_search_on_irregular_times() {
+        let times = [0, 1, 2, 3, 50, 51, 52, 900, 901, 1000];
+        let p: std::collections::VecDeque<(Millis, f64)> =
+            times.iter().map(|t| (*t, 0.0)).collect();
+        for t in -5..1010 {
+            assert_eq!(first_after(&p, t), p.partition_point(|x| x.0 <= t), "t={t}");
+        }
+        assert_eq!(first_after(&std::collections::VecDeque::new(), 5), 0);
     }
 }
