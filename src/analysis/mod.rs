@@ -1,14 +1,25 @@
-//! Pure functions over raw source data: Kubernetes objects into domain records, and (in later
-//! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
-//! neither screen nor cluster client.
+//! Pure functions over raw source data: Kubernetes objects into domain records, serving
+//! endpoints and their objectives (Prometheus text, histogram quantiles, alert rules), and (in
+//! later modules) accelerator inventory, job grouping and log classification. Knows neither
+//! screen nor cluster client.
 
 pub mod accel_health;
 pub mod accel_labels;
 pub mod accel_resources;
+pub mod alert_eval;
+pub mod alerts;
+pub mod endpoints;
+pub mod endpoints_kserve;
+pub mod histogram;
 pub mod inventory;
 pub mod inventory_pods;
 pub mod objects;
+pub mod promtext;
 pub mod quantity;
+pub mod selector;
+pub mod serving;
+pub mod serving_names;
+pub mod sparkline;
 pub mod telemetry;
 pub mod telemetry_join;
 pub mod thresholds;

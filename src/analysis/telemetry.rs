@@ -238,7 +238,7 @@ impl DeviceTelemetry {
 
     /// The ring buffer behind a field.
     pub fn history<'a>(&self, store: &'a MetricStore, f: Field) -> Option<&'a Series> {
-        store.series(*self.series.get(&f)?).map(|(_, s)| s)
+        store.series(*self.series.get(&f)?)
     }
 
     /// Utilisation history in percent, oldest first (same source as `util_pct`).

@@ -243,7 +243,7 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
     for &field in Field::ALL {
         let vendor = field.vendor();
         for name in field.names() {
-            for (id, key, series) in world.metrics.ids_by_name(name) {
+            for (id, key, series) in world.metrics.entries_by_name(name) {
                 let Some(last) = series.last() else { continue };
                 // resolve each label set (host, device) once; later series of the set reuse it
                 let set = world.metrics.label_set_of(id).unwrap_or(usize::MAX);

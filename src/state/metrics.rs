@@ -16,6 +16,11 @@ pub struct SeriesKey {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub points: VecDeque<(Millis, f64)>,
+    /// Running counter total at each point, with resets corrected (a drop adds the new value,
+    /// not the difference) and non-finite points adding nothing: the increase between two
+    /// points is `acc[j] - acc[i]`, so windowed counter rates need no rescan. Kept at ingest;
+    /// meaningless (but harmless) for gauges.
+    pub acc: VecDeque<f64>,
 }
 
 impl Series {
@@ -83,10 +88,20 @@ impl MetricStore {
             }
         };
         let s = &mut self.series[id];
+        let prev = s.points.iter().rev().map(|p| p.1).find(|x| x.is_finite());
+        let step = match prev {
+            _ if !v.is_finite() => 0.0,
+            Some(p) if v < p => v,
+            Some(p) => v - p,
+            None => 0.0,
+        };
+        let acc = s.acc.back().copied().unwrap_or(0.0) + step;
         if s.points.len() == self.cap {
             s.points.pop_front();
+            s.acc.pop_front();
         }
         s.points.push_back((at, v));
+        s.acc.push_back(acc);
     }
 
     /// Every series of a metric name (case-insensitive), with its key.
@@ -100,7 +115,7 @@ impl MetricStore {
 
     /// Every series of a metric name (case-insensitive) with its id. Ids are stable for the life
     /// of the store (series are never removed), so callers may keep them to read history later.
-    pub fn ids_by_name<'a>(
+    pub fn entries_by_name<'a>(
         &'a self,
         name: &str,
     ) -> impl Iterator<Item = (usize, &'a SeriesKey, &'a Series)> {
@@ -121,8 +136,41 @@ impl MetricStore {
     }
 
     /// The series with this id, if any.
-    pub fn series(&self, id: usize) -> Option<(&SeriesKey, &Series)> {
+    pub fn entry(&self, id: usize) -> Option<(&SeriesKey, &Series)> {
         Some((self.keys.get(id)?, self.series.get(id)?))
+    }
+
+    /// Ids of every series of a metric name (case-insensitive); stable for the store's life.
+    pub fn ids_by_name(&self, name: &str) -> &[usize] {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The key of a series id, if the id exists.
+    pub fn key(&self, id: usize) -> Option<&SeriesKey> {
+        self.keys.get(id)
+    }
+
+    /// The series of an id, if the id exists.
+    pub fn series(&self, id: usize) -> Option<&Series> {
+        self.series.get(id)
+    }
+
+    /// Points of one series with `from < t <= to` (Prometheus 3 range-selector bounds), oldest
+    /// first. Points are assumed pushed in time order, as event time is; found by binary search.
+    pub fn points_in(
+        &self,
+        id: usize,
+        from: Millis,
+        to: Millis,
+    ) -> impl Iterator<Item = (Millis, f64)> + '_ {
+        const EMPTY: &VecDeque<(Millis, f64)> = &VecDeque::new();
+        let p = self.series.get(id).map(|s| &s.points).unwrap_or(EMPTY);
+        let lo = p.partition_point(|x| x.0 <= from);
+        let hi = p.partition_point(|x| x.0 <= to).max(lo);
+        p.range(lo..hi).copied()
     }
 
     /// Number of series held.
@@ -163,11 +211,26 @@ mod tests {
         assert_eq!(m.label_set_count(), 2);
         assert_eq!(m.label_set_of(0), m.label_set_of(1));
         assert_ne!(m.label_set_of(0), m.label_set_of(2));
-        let ids: Vec<usize> = m.ids_by_name("dcgm_fi_dev_gpu_util").map(|x| x.0).collect();
+        let ids: Vec<usize> = m.entries_by_name("dcgm_fi_dev_gpu_util").map(|x| x.0).collect();
         assert_eq!(ids, vec![0, 2]);
         assert_eq!(
-            m.series(1).map(|(k, _)| k.name.as_str()),
+            m.entry(1).map(|(k, _)| k.name.as_str()),
             Some("DCGM_FI_DEV_GPU_TEMP")
         );
+    }
+
+    #[test]
+    fn points_in_is_left_open_right_closed() {
+        let mut m = MetricStore::with_capacity(10);
+        let labels = BTreeMap::new();
+        for t in 0..6 {
+            m.push("x", &labels, t * 10, t as f64);
+        }
+        let id = m.ids_by_name("X")[0];
+        let got: Vec<_> = m.points_in(id, 10, 40).map(|p| p.0).collect();
+        assert_eq!(got, vec![20, 30, 40]);
+        assert_eq!(m.points_in(id, 50, 40).count(), 0);
+        assert_eq!(m.points_in(99, 0, 100).count(), 0);
+        assert!(m.key(id).is_some_and(|k| k.name == "x"));
     }
 }
