@@ -2,5 +2,6 @@
 //! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
 //! neither screen nor cluster client.
 
+pub mod nccl;
 pub mod objects;
 pub mod quantity;
