@@ -11,6 +11,7 @@ pub mod domain;
 pub mod effect;
 pub mod event;
 pub mod keymap;
+pub mod scan;
 pub mod sources;
 pub mod state;
 pub mod theme;
