@@ -85,10 +85,7 @@ struct Report<'a> {
 
 /// Read lines of at most `MAX_LINE` bytes from `r`, discarding the rest of longer lines, and
 /// hand each to `f` with its 1-based number. Returns the bytes read.
-pub fn for_each_line<R: BufRead>(
-    r: &mut R,
-    mut f: impl FnMut(u64, &[u8], u64),
-) -> io::Result<u64> {
+pub fn for_each_line<R: BufRead>(r: &mut R, mut f: impl FnMut(u64, &[u8], u64)) -> io::Result<u64> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut line_no = 0u64;
     let mut total = 0u64;
@@ -143,7 +140,9 @@ fn scan_reader<R: Read>(
         scanner.feed(n, l);
         if show && read >= next_report {
             next_report += PROGRESS_STEP;
-            let total = size.map(|s| format!(" of {} MiB", s >> 20)).unwrap_or_default();
+            let total = size
+                .map(|s| format!(" of {} MiB", s >> 20))
+                .unwrap_or_default();
             let _ = writeln!(err, "scan-logs: {name}: {} MiB{total} read", read >> 20);
         }
     });
@@ -294,7 +293,11 @@ fn write_text(out: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
     }
     let c = r.correlation;
     if let Some(ff) = &c.first_failure {
-        let rank = ff.finding.rank.map(|r| format!(" rank {r}")).unwrap_or_default();
+        let rank = ff
+            .finding
+            .rank
+            .map(|r| format!(" rank {r}"))
+            .unwrap_or_default();
         writeln!(
             out,
             "first failure (by {}): {} at {}:{}{rank}",
@@ -302,7 +305,11 @@ fn write_text(out: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
         )?;
     }
     if let Some(w) = &c.watchdog {
-        writeln!(out, "watchdog: laggard rank(s) {:?}: {}", w.laggards, w.reason)?;
+        writeln!(
+            out,
+            "watchdog: laggard rank(s) {:?}: {}",
+            w.laggards, w.reason
+        )?;
     }
     for p in &c.peers {
         let pod = p.pod.as_deref().unwrap_or("unknown pod");

@@ -52,8 +52,16 @@ fn duplicate_gpu_log() {
         .find(|f| f.id == "nccl.duplicate_gpu")
         .expect("duplicate gpu finding");
     assert_eq!(first.fields.get("device").map(String::as_str), Some("60"));
-    assert_eq!(first.fields.get("nccl_result").map(String::as_str), Some("ncclInvalidUsage"));
-    assert!(first.fields.get("call_chain").is_some_and(|c| c.contains("init.cc:1582 -> 5")));
+    assert_eq!(
+        first.fields.get("nccl_result").map(String::as_str),
+        Some("ncclInvalidUsage")
+    );
+    assert!(
+        first
+            .fields
+            .get("call_chain")
+            .is_some_and(|c| c.contains("init.cc:1582 -> 5"))
+    );
     assert_eq!(first.timestamp.as_deref(), Some("2026-11-22 10:38:27"));
 }
 
@@ -75,7 +83,10 @@ fn cuda_oom_log() {
     let f = scan("cuda-oom-torchrun.log");
     let oom = f.iter().find(|f| f.id == "cuda.oom").expect("cuda.oom");
     assert_eq!(oom.rank, Some(0));
-    assert_eq!(oom.fields.get("tried").map(String::as_str), Some("200.00 GiB"));
+    assert_eq!(
+        oom.fields.get("tried").map(String::as_str),
+        Some("200.00 GiB")
+    );
     assert!(ids(&f).contains("nccl.socket_transport"));
 }
 
@@ -100,25 +111,49 @@ fn xid_logs() {
     let f = scan("nvidia_dmesg_xid79_fallen_off_bus_fragment.txt");
     let x = f.iter().find(|f| f.id == "gpu.xid").expect("xid79");
     assert_eq!(x.fields.get("xid").map(String::as_str), Some("79"));
-    assert_eq!(x.fields.get("pci").map(String::as_str), Some("PCI:0000:ca:00"));
+    assert_eq!(
+        x.fields.get("pci").map(String::as_str),
+        Some("PCI:0000:ca:00")
+    );
 }
 
 #[test]
 fn hccl_logs() {
     let f = scan("hccl_plog_link_error_no_connect_client_worker1_allreduce.log");
-    let l = f.iter().find(|f| f.id == "hccl.link_no_connect").expect("link");
-    assert_eq!(l.fields.get("dest_ip").map(String::as_str), Some("124.0.0.21"));
+    let l = f
+        .iter()
+        .find(|f| f.id == "hccl.link_no_connect")
+        .expect("link");
+    assert_eq!(
+        l.fields.get("dest_ip").map(String::as_str),
+        Some("124.0.0.21")
+    );
     assert_eq!(l.rank, Some(1));
     let f = scan("hccl_plog_link_error_no_connect_server_worker0.log");
-    assert!(f.iter().any(|f| f.id == "hccl.link_no_connect" && f.rank == Some(0)));
+    assert!(
+        f.iter()
+            .any(|f| f.id == "hccl.link_no_connect" && f.rank == Some(0))
+    );
     let f = scan("hccl_plog_HcclCommInitRootInfo_socket_recv_timeout.log");
-    assert!(f.iter().any(|f| f.id == "hccl.socket_timeout" && f.rank == Some(6)));
+    assert!(
+        f.iter()
+            .any(|f| f.id == "hccl.socket_timeout" && f.rank == Some(6))
+    );
     let f = scan("hccl_device_log_aicpu_notify_wait_task_exception.log");
-    let t = f.iter().find(|f| f.id == "hccl.task_exception").expect("task");
-    assert_eq!(t.fields.get("task_type").map(String::as_str), Some("NOTIFY WAIT"));
+    let t = f
+        .iter()
+        .find(|f| f.id == "hccl.task_exception")
+        .expect("task");
+    assert_eq!(
+        t.fields.get("task_type").map(String::as_str),
+        Some("NOTIFY WAIT")
+    );
     let f = scan("ascend_torch_npu_set_device_failed_E30003.txt");
     let n = f.iter().find(|f| f.id == "npu.runtime_error").expect("npu");
-    assert_eq!(n.fields.get("npu_error").map(String::as_str), Some("507033"));
+    assert_eq!(
+        n.fields.get("npu_error").map(String::as_str),
+        Some("507033")
+    );
     let f = scan("ascend_plog_hccl_init_and_runtime_sdma_smmu_errors.log");
     assert!(ids(&f).contains("hccl.task_exception"));
 }
@@ -129,7 +164,10 @@ fn nccl_docs_examples() {
     assert!(critical_ids(&f).contains("nccl.net_plugin_failed"));
     assert!(ids(&f).contains("nccl.ib_transport"));
     let f = scan("nccl_docs_warn_ibv_create_qp_reg_mr_failed.txt");
-    let v: Vec<&str> = f.iter().filter_map(|f| f.fields.get("verb").map(String::as_str)).collect();
+    let v: Vec<&str> = f
+        .iter()
+        .filter_map(|f| f.fields.get("verb").map(String::as_str))
+        .collect();
     assert!(v.contains(&"ibv_create_qp"), "{v:?}");
 }
 
@@ -141,7 +179,11 @@ fn healthy_logs_have_no_critical_finding() {
         "aws_p5_fsdp_llama3_torchrun_efa_healthy_fragment.txt",
     ] {
         let f = scan(name);
-        assert!(critical_ids(&f).is_empty(), "{name}: {:?}", critical_ids(&f));
+        assert!(
+            critical_ids(&f).is_empty(),
+            "{name}: {:?}",
+            critical_ids(&f)
+        );
         assert!(f.iter().all(|f| f.severity != Severity::Warning), "{name}");
     }
     for name in ["healthy-1rank-info.log", "healthy-1rank-subsys.log"] {

@@ -15,7 +15,9 @@ fn rank_log(rank: u32, enqueued: u32, completed: u32, second: u32) -> String {
 fn scan_ranks(logs: &[(u32, u32, u32, u32)]) -> Vec<Finding> {
     let sigs = Signatures::builtin().expect("signatures");
     logs.iter()
-        .flat_map(|&(r, e, c, s)| classify_text(&sigs, &format!("worker-{r}.log"), &rank_log(r, e, c, s)))
+        .flat_map(|&(r, e, c, s)| {
+            classify_text(&sigs, &format!("worker-{r}.log"), &rank_log(r, e, c, s))
+        })
         .collect()
 }
 
@@ -25,7 +27,10 @@ fn watchdog_lines_merge_into_one_finding_per_rank() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].rank, Some(0));
     assert_eq!(f[0].fields.get("seq").map(String::as_str), Some("8"));
-    assert_eq!(f[0].fields.get("last_completed").map(String::as_str), Some("7"));
+    assert_eq!(
+        f[0].fields.get("last_completed").map(String::as_str),
+        Some("7")
+    );
 }
 
 #[test]
@@ -34,7 +39,11 @@ fn laggard_is_the_rank_that_never_enqueued_the_collective() {
     let w = watchdog(&f, None).expect("report");
     assert_eq!(w.ranks.len(), 4);
     assert_eq!(w.laggards, vec![2]);
-    assert!(w.reason.contains("enqueued only up to work 7"), "{}", w.reason);
+    assert!(
+        w.reason.contains("enqueued only up to work 7"),
+        "{}",
+        w.reason
+    );
 }
 
 #[test]
@@ -69,7 +78,11 @@ fn first_failure_by_timestamp_across_sources() {
 fn first_failure_falls_back_to_order_without_timestamps() {
     let sigs = Signatures::builtin().expect("signatures");
     let mut f = classify_text(&sigs, "a.log", "Bootstrap : no socket interface found");
-    f.extend(classify_text(&sigs, "b.log", "[2026-11-22 10:38:27] h:1:1 [0] x.cc:1 NCCL WARN Failed to initialize any NET plugin"));
+    f.extend(classify_text(
+        &sigs,
+        "b.log",
+        "[2026-11-22 10:38:27] h:1:1 [0] x.cc:1 NCCL WARN Failed to initialize any NET plugin",
+    ));
     let ff = first_failure(&f).expect("first");
     assert_eq!((ff.basis, ff.finding.source.as_str()), ("order", "a.log"));
 }

@@ -42,22 +42,40 @@ fn json_output_has_the_documented_shape() {
         .iter()
         .find(|f| f["id"] == "nccl.duplicate_gpu")
         .expect("duplicate finding");
-    for key in ["severity", "source", "line_no", "rank", "excerpt", "explanation", "fields"] {
+    for key in [
+        "severity",
+        "source",
+        "line_no",
+        "rank",
+        "excerpt",
+        "explanation",
+        "fields",
+    ] {
         assert!(dupf.get(key).is_some(), "missing {key}");
     }
     assert_eq!(dupf["severity"], "critical");
     assert_eq!(dupf["source"], dup.as_str());
     assert!(v["summary"]["critical"].as_u64().is_some_and(|n| n >= 2));
-    assert_eq!(v["correlation"]["first_failure"]["finding"]["id"], "nccl.duplicate_gpu");
+    assert_eq!(
+        v["correlation"]["first_failure"]["finding"]["id"],
+        "nccl.duplicate_gpu"
+    );
 }
 
 #[test]
 fn text_output_and_min_severity() {
-    let (rc, out, _) = scan(&["--min-severity", "critical", &fixture("cuda-oom-torchrun.log")]);
+    let (rc, out, _) = scan(&[
+        "--min-severity",
+        "critical",
+        &fixture("cuda-oom-torchrun.log"),
+    ]);
     assert_eq!(rc, 0);
     assert!(out.contains("CRITICAL cuda.oom"), "{out}");
     assert!(!out.contains("nccl.socket_transport"), "{out}");
-    assert!(out.contains("summary: 2 critical, 0 warning, 0 info"), "{out}");
+    assert!(
+        out.contains("summary: 2 critical, 0 warning, 0 info"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -73,14 +91,28 @@ fn user_rules_extend_and_bad_rules_are_reported() {
     let mut good = tempfile::NamedTempFile::new().expect("tmp");
     writeln!(good, "[[rule]]\nid = \"site.rc_line\"\nseverity = \"warning\"\npatterns = ['^rc=(?P<rc>[1-9]\\d*)$']").expect("write");
     let path = good.path().to_string_lossy().into_owned();
-    let (rc, out, _) = scan(&["--signatures", &path, "--format", "json", &fixture("cuda-device-side-assert.log")]);
+    let (rc, out, _) = scan(&[
+        "--signatures",
+        &path,
+        "--format",
+        "json",
+        &fixture("cuda-device-side-assert.log"),
+    ]);
     assert_eq!(rc, 0);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     let f = v["findings"].as_array().expect("findings");
-    assert!(f.iter().any(|f| f["id"] == "site.rc_line" && f["fields"]["rc"] == "1"), "{out}");
+    assert!(
+        f.iter()
+            .any(|f| f["id"] == "site.rc_line" && f["fields"]["rc"] == "1"),
+        "{out}"
+    );
 
     let mut bad = tempfile::NamedTempFile::new().expect("tmp");
-    writeln!(bad, "[[rule]]\nid = \"site.bad\"\nseverity = \"critical\"\npatterns = ['(']").expect("write");
+    writeln!(
+        bad,
+        "[[rule]]\nid = \"site.bad\"\nseverity = \"critical\"\npatterns = ['(']"
+    )
+    .expect("write");
     let bpath = bad.path().to_string_lossy().into_owned();
     let (rc, _, err) = scan(&["--signatures", &bpath, &fixture("dmesg-xid43.txt")]);
     assert_eq!(rc, 2);
@@ -99,8 +131,10 @@ fn long_lines_are_capped_and_crlf_trimmed() {
     let mut data = vec![b'x'; 300_000];
     data.extend_from_slice(b"\r\nshort\r\nlast");
     let mut seen = Vec::new();
-    let total = for_each_line(&mut &data[..], |n, l, _| seen.push((n, l.len(), l.to_vec())))
-        .expect("read");
+    let total = for_each_line(&mut &data[..], |n, l, _| {
+        seen.push((n, l.len(), l.to_vec()))
+    })
+    .expect("read");
     assert_eq!(total, data.len() as u64);
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[0].1, aicockpit::analysis::nccl::line::MAX_LINE);

@@ -151,9 +151,12 @@ impl<'s> Scanner<'s> {
                     let v = v.split(' ').next().unwrap_or(v);
                     self.pid_version.insert(n.pid, v.to_string());
                 } else if n.msg.contains(" nranks ") && n.msg.contains("Init START") {
-                    if let Some(r) = n.msg.split(" rank ").nth(1).and_then(|s| {
-                        s.split(' ').next().and_then(|d| d.parse::<u32>().ok())
-                    }) {
+                    if let Some(r) = n
+                        .msg
+                        .split(" rank ")
+                        .nth(1)
+                        .and_then(|s| s.split(' ').next().and_then(|d| d.parse::<u32>().ok()))
+                    {
                         self.pid_rank.insert(n.pid, r);
                     }
                 }
@@ -170,7 +173,10 @@ impl<'s> Scanner<'s> {
             .unwrap_or_else(|| line::timestamp(body));
         let base_rank = pre
             .rank
-            .or_else(|| nccl.as_ref().and_then(|n| self.pid_rank.get(&n.pid).copied()))
+            .or_else(|| {
+                nccl.as_ref()
+                    .and_then(|n| self.pid_rank.get(&n.pid).copied())
+            })
             .or_else(|| pg_rank(body));
         for (ri, pats) in hits {
             let rule = &self.sigs.rules()[ri];

@@ -6,10 +6,7 @@
 pub fn nccl_result(code: u32) -> Option<(&'static str, &'static str)> {
     Some(match code {
         0 => ("ncclSuccess", "no error"),
-        1 => (
-            "ncclUnhandledCudaError",
-            "a call to a CUDA function failed",
-        ),
+        1 => ("ncclUnhandledCudaError", "a call to a CUDA function failed"),
         2 => (
             "ncclSystemError",
             "a system call (socket, malloc, ...) or external library call failed, or a device error",
@@ -99,7 +96,9 @@ pub fn xid(code: u32) -> Option<&'static str> {
         68 => "video processor exception",
         69 => "graphics engine class error",
         74 => "NVLink error: check the links (nvidia-smi nvlink -s) and the fabric",
-        79 => "GPU has fallen off the bus: hardware, power or PCIe problem; the node needs attention",
+        79 => {
+            "GPU has fallen off the bus: hardware, power or PCIe problem; the node needs attention"
+        }
         92 => "high single-bit ECC error rate",
         94 => "contained ECC error: the affected application must restart",
         95 => "uncontained ECC error: all applications on the GPU are affected; reset the GPU",
@@ -122,7 +121,10 @@ mod tests {
         assert_eq!(nccl_result(7).map(|r| r.0), Some("ncclInProgress"));
         assert_eq!(nccl_result(99), None);
         assert_eq!(ibv_wc_status(12).map(|r| r.0), Some("IBV_WC_RETRY_EXC_ERR"));
-        assert_eq!(ibv_wc_status(13).map(|r| r.0), Some("IBV_WC_RNR_RETRY_EXC_ERR"));
+        assert_eq!(
+            ibv_wc_status(13).map(|r| r.0),
+            Some("IBV_WC_RNR_RETRY_EXC_ERR")
+        );
         assert!(xid(79).is_some_and(|m| m.contains("fallen off the bus")));
     }
 }

@@ -118,7 +118,9 @@ pub fn watchdog(findings: &[Finding], world_size: Option<u32>) -> Option<Watchdo
         return None;
     }
     let seen: BTreeSet<u32> = findings.iter().filter_map(|f| f.rank).collect();
-    let upper = world_size.or_else(|| seen.iter().max().map(|m| m + 1)).unwrap_or(0);
+    let upper = world_size
+        .or_else(|| seen.iter().max().map(|m| m + 1))
+        .unwrap_or(0);
     let silent_ranks: Vec<u32> = (0..upper.min(1 << 16))
         .filter(|r| !per.contains_key(r))
         .collect();
@@ -133,7 +135,10 @@ pub fn watchdog(findings: &[Finding], world_size: Option<u32>) -> Option<Watchdo
 }
 
 fn lowest(ranks: &[RankWork], key: fn(&RankWork) -> Option<i64>) -> Option<(Vec<u32>, i64, i64)> {
-    let vals: Vec<(u32, i64)> = ranks.iter().filter_map(|w| key(w).map(|v| (w.rank, v))).collect();
+    let vals: Vec<(u32, i64)> = ranks
+        .iter()
+        .filter_map(|w| key(w).map(|v| (w.rank, v)))
+        .collect();
     let min = vals.iter().map(|v| v.1).min()?;
     let max = vals.iter().map(|v| v.1).max()?;
     (min < max).then(|| {
@@ -150,14 +155,12 @@ fn name_laggards(ranks: &[RankWork], silent: &[u32]) -> (Vec<u32>, String) {
         return (low, reason);
     }
     if let Some((low, min, max)) = lowest(ranks, |w| w.last_completed) {
-        let reason = format!(
-            "rank(s) {low:?} completed only up to work {min} while others completed {max}"
-        );
+        let reason =
+            format!("rank(s) {low:?} completed only up to work {min} while others completed {max}");
         return (low, reason);
     }
     if let Some((low, min, max)) = lowest(ranks, |w| w.seq) {
-        let reason =
-            format!("rank(s) {low:?} timed out in work {min} while others were at {max}");
+        let reason = format!("rank(s) {low:?} timed out in work {min} while others were at {max}");
         return (low, reason);
     }
     if !silent.is_empty() {

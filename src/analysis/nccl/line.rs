@@ -282,7 +282,10 @@ mod tests {
     #[test]
     fn parses_nccl_forms() {
         let l = parse_nccl("vm:623:623 [0] NCCL INFO NET/IB : No device found.").expect("info");
-        assert_eq!((l.pid, l.level, l.subsys), (623, NcclLevel::Info, Some("NET/IB")));
+        assert_eq!(
+            (l.pid, l.level, l.subsys),
+            (623, NcclLevel::Info, Some("NET/IB"))
+        );
         let w = "[2026-11-22 10:38:27] vm:623:623 [0] init.cc:904 NCCL WARN Duplicate GPU";
         let l = parse_nccl(w).expect("warn");
         assert_eq!(l.timestamp, Some("2026-11-22 10:38:27"));

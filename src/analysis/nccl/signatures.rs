@@ -148,8 +148,8 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, SignatureError> {
     let mut regexes = Vec::with_capacity(spec.patterns.len());
     let mut groups = BTreeSet::new();
     for (i, p) in spec.patterns.iter().enumerate() {
-        let re = Regex::new(p)
-            .map_err(|e| err(origin, Some(id), format!("pattern {}: {e}", i + 1)))?;
+        let re =
+            Regex::new(p).map_err(|e| err(origin, Some(id), format!("pattern {}: {e}", i + 1)))?;
         groups.extend(re.capture_names().flatten().map(str::to_string));
         regexes.push(re);
     }
@@ -301,7 +301,10 @@ mod tests {
         let r = s2.rule("nccl.duplicate_gpu").expect("replaced");
         assert_eq!(r.severity, Severity::Warning);
         assert_eq!(r.origin, "my.toml");
-        assert_eq!(s2.rule("site.custom").map(|r| r.fields.clone()), Some(vec!["who".into()]));
+        assert_eq!(
+            s2.rule("site.custom").map(|r| r.fields.clone()),
+            Some(vec!["who".into()])
+        );
         assert_eq!(s2.rules().len(), s.rules().len() + 1);
     }
 
@@ -309,14 +312,21 @@ mod tests {
     fn validation_errors_name_file_and_rule() {
         let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"critical\"\npatterns = ['(unclosed']\n";
         let e = Signatures::load(Some(bad), "extra.toml").expect_err("bad regex");
-        assert_eq!((e.origin.as_str(), e.rule.as_deref()), ("extra.toml", Some("x.y")));
-        assert!(e.to_string().starts_with("extra.toml: rule `x.y`: pattern 1"));
+        assert_eq!(
+            (e.origin.as_str(), e.rule.as_deref()),
+            ("extra.toml", Some("x.y"))
+        );
+        assert!(
+            e.to_string()
+                .starts_with("extra.toml: rule `x.y`: pattern 1")
+        );
         let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"critical\"\npatterns = ['a']\noverrides = ['no.such']\n";
         let e = Signatures::load(Some(bad), "extra.toml").expect_err("unknown override");
         assert!(e.message.contains("no.such"));
         let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"fatal\"\npatterns = ['a']\n";
         assert!(Signatures::load(Some(bad), "e.toml").is_err());
-        let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"info\"\npatterns = ['a']\nfields = ['nope']\n";
+        let bad =
+            "[[rule]]\nid = \"x.y\"\nseverity = \"info\"\npatterns = ['a']\nfields = ['nope']\n";
         let e = Signatures::load(Some(bad), "e.toml").expect_err("unknown field");
         assert!(e.message.contains("nope"));
     }
@@ -325,7 +335,11 @@ mod tests {
     fn specific_rules_override_generic_ones_on_a_line() {
         let s = Signatures::builtin().expect("builtin");
         let line = "NCCL WARN Cuda failure 'out of memory'";
-        let ids: Vec<&str> = s.matching(line).keys().map(|&r| s.rules()[r].id.as_str()).collect();
+        let ids: Vec<&str> = s
+            .matching(line)
+            .keys()
+            .map(|&r| s.rules()[r].id.as_str())
+            .collect();
         assert_eq!(ids, vec!["nccl.cuda_oom"]);
     }
 }
