@@ -41,8 +41,11 @@ const SIGNATURE_IDS: &[&str] = &[
     "data.loading_slow",
 ];
 
-/// (line, expected id, expected (field, value) pairs)
-const TABLE: &[(&str, &str, &[(&str, &str)])] = &[
+/// (field, value) pairs a finding must carry.
+type Fields = &'static [(&'static str, &'static str)];
+
+/// (line, expected id, expected fields)
+const TABLE: &[(&str, &str, Fields)] = &[
     (
         "[rank0]:[E321 02:07:08.408271257 ProcessGroupNCCL.cpp:607] [Rank 0] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=2, OpType=ALLREDUCE, NumelIn=1, NumelOut=1, Timeout(ms)=600000) ran for 600060 milliseconds before timing out.",
         "nccl.watchdog_timeout",

@@ -141,25 +141,25 @@ impl<'s> Scanner<'s> {
         if self.nccl_finder.find(body.as_bytes()).is_some() {
             nccl = line::parse_nccl(body);
         }
-        if let Some(n) = &nccl {
-            if n.level == NcclLevel::Info {
-                if let Some(rc) = line::parse_retcode(n.msg) {
-                    self.fold_retcode(n.pid, rc);
-                    return;
-                }
-                if let Some(v) = n.msg.strip_prefix("NCCL version ") {
-                    let v = v.split(' ').next().unwrap_or(v);
-                    self.pid_version.insert(n.pid, v.to_string());
-                } else if n.msg.contains(" nranks ") && n.msg.contains("Init START") {
-                    if let Some(r) = n
-                        .msg
-                        .split(" rank ")
-                        .nth(1)
-                        .and_then(|s| s.split(' ').next().and_then(|d| d.parse::<u32>().ok()))
-                    {
-                        self.pid_rank.insert(n.pid, r);
-                    }
-                }
+        if let Some(n) = &nccl
+            && n.level == NcclLevel::Info
+        {
+            if let Some(rc) = line::parse_retcode(n.msg) {
+                self.fold_retcode(n.pid, rc);
+                return;
+            }
+            if let Some(v) = n.msg.strip_prefix("NCCL version ") {
+                let v = v.split(' ').next().unwrap_or(v);
+                self.pid_version.insert(n.pid, v.to_string());
+            } else if n.msg.contains(" nranks ")
+                && n.msg.contains("Init START")
+                && let Some(r) = n
+                    .msg
+                    .split(" rank ")
+                    .nth(1)
+                    .and_then(|s| s.split(' ').next().and_then(|d| d.parse::<u32>().ok()))
+            {
+                self.pid_rank.insert(n.pid, r);
             }
         }
         let hits = self.sigs.matching(body);
@@ -194,10 +194,10 @@ impl<'s> Scanner<'s> {
                 }
             }
             let mut rank = base_rank;
-            if rank.is_none() {
-                if let Some(rf) = &rule.rank_field {
-                    rank = fields.get(rf).and_then(|v| v.parse().ok());
-                }
+            if rank.is_none()
+                && let Some(rf) = &rule.rank_field
+            {
+                rank = fields.get(rf).and_then(|v| v.parse().ok());
             }
             if let Some(n) = &nccl {
                 fields.insert("host".into(), n.host.to_string());
@@ -214,18 +214,17 @@ impl<'s> Scanner<'s> {
             }
             decode_fields(&mut fields);
             let key = (ri, rank);
-            if rule.merge_lines > 0 {
-                if let Some(&(idx, last)) = self.last_of.get(&key) {
-                    if line_no.saturating_sub(last) <= rule.merge_lines {
-                        if let Some(f) = self.out.findings.get_mut(idx) {
-                            for (k, v) in fields {
-                                f.fields.entry(k).or_insert(v);
-                            }
-                        }
-                        self.last_of.insert(key, (idx, line_no));
-                        continue;
+            if rule.merge_lines > 0
+                && let Some(&(idx, last)) = self.last_of.get(&key)
+                && line_no.saturating_sub(last) <= rule.merge_lines
+            {
+                if let Some(f) = self.out.findings.get_mut(idx) {
+                    for (k, v) in fields {
+                        f.fields.entry(k).or_insert(v);
                     }
                 }
+                self.last_of.insert(key, (idx, line_no));
+                continue;
             }
             if self.out.findings.len() >= MAX_FINDINGS {
                 self.out.dropped += 1;

@@ -66,30 +66,31 @@ pub fn strip_prefixes(line: &str) -> Prefixed<'_> {
             let Some(close) = rest.find(']') else { break };
             let inner = &rest[..close];
             let after = &rest[close + 1..];
-            if let Some(n) = inner.strip_prefix("rank").and_then(digits) {
-                if let Some(a) = after.strip_prefix(':') {
-                    rank = Some(n);
+            if let Some(n) = inner.strip_prefix("rank").and_then(digits)
+                && let Some(a) = after.strip_prefix(':')
+            {
+                rank = Some(n);
+                body = a;
+                continue;
+            }
+            if let Some(n) = inner.strip_prefix("default").and_then(digits)
+                && let Some(a) = after.strip_prefix(':')
+            {
+                rank.get_or_insert(n);
+                body = a;
+                continue;
+            }
+            if let Some((job, r)) = inner.split_once(',')
+                && digits(job).is_some()
+                && digits(r).is_some()
+            {
+                let a = after
+                    .strip_prefix("<stdout>:")
+                    .or_else(|| after.strip_prefix("<stderr>:"));
+                if let Some(a) = a {
+                    rank = digits(r);
                     body = a;
                     continue;
-                }
-            }
-            if let Some(n) = inner.strip_prefix("default").and_then(digits) {
-                if let Some(a) = after.strip_prefix(':') {
-                    rank.get_or_insert(n);
-                    body = a;
-                    continue;
-                }
-            }
-            if let Some((job, r)) = inner.split_once(',') {
-                if digits(job).is_some() && digits(r).is_some() {
-                    let a = after
-                        .strip_prefix("<stdout>:")
-                        .or_else(|| after.strip_prefix("<stderr>:"));
-                    if let Some(a) = a {
-                        rank = digits(r);
-                        body = a;
-                        continue;
-                    }
                 }
             }
             break;
