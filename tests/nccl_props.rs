@@ -36,6 +36,8 @@ fn nccl_like() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
     #[test]
     fn parser_never_panics_on_strings(s in "\\PC{0,200}") {
         let p = strip_prefixes(&s);

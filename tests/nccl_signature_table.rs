@@ -435,3 +435,16 @@ fn unknown_warn_falls_back_and_collects_the_return_chain() {
         Some("ncclInternalError")
     );
 }
+
+#[test]
+fn identical_repeats_fold_into_one_finding() {
+    let sigs = Signatures::builtin().expect("signatures");
+    let xid = "NVRM: Xid (PCI:0000:ca:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.";
+    let other = "NVRM: Xid (PCI:0000:cb:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.";
+    let text = format!("{xid}\nnoise\n{xid}\n{other}\n{xid}\n");
+    let f = classify_text(&sigs, "k", &text);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(f[0].fields.get("repeats").map(String::as_str), Some("2"));
+    assert_eq!(f[0].fields.get("last_line").map(String::as_str), Some("5"));
+    assert!(!f[1].fields.contains_key("repeats"));
+}

@@ -59,6 +59,7 @@ pub struct Scanner<'s> {
     pid_version: HashMap<u32, String>,
     last_warn: HashMap<u32, usize>,
     last_of: HashMap<(usize, Option<u32>), (usize, u64)>,
+    seen: HashMap<(usize, Option<u32>, Option<u32>, String), usize>,
     nccl_finder: memmem::Finder<'static>,
 }
 
@@ -115,6 +116,7 @@ impl<'s> Scanner<'s> {
             pid_version: HashMap::new(),
             last_warn: HashMap::new(),
             last_of: HashMap::new(),
+            seen: HashMap::new(),
             nccl_finder: memmem::Finder::new(b"NCCL ").into_owned(),
         }
     }
@@ -199,6 +201,12 @@ impl<'s> Scanner<'s> {
             {
                 rank = fields.get(rf).and_then(|v| v.parse().ok());
             }
+            let same: Vec<&str> = rule
+                .fields
+                .iter()
+                .filter_map(|n| fields.get(n).map(String::as_str))
+                .collect();
+            let seen_key = (ri, rank, nccl.as_ref().map(|n| n.pid), same.join("\u{1f}"));
             if let Some(n) = &nccl {
                 fields.insert("host".into(), n.host.to_string());
                 fields.insert("nccl_pid".into(), n.pid.to_string());
@@ -226,6 +234,16 @@ impl<'s> Scanner<'s> {
                 self.last_of.insert(key, (idx, line_no));
                 continue;
             }
+            if let Some(&idx) = self.seen.get(&seen_key)
+                && let Some(f) = self.out.findings.get_mut(idx)
+            {
+                let n = f.fields.get("repeats").and_then(|v| v.parse::<u64>().ok());
+                f.fields
+                    .insert("repeats".into(), (n.unwrap_or(0) + 1).to_string());
+                f.fields.insert("last_line".into(), line_no.to_string());
+                self.last_of.insert(key, (idx, line_no));
+                continue;
+            }
             if self.out.findings.len() >= MAX_FINDINGS {
                 self.out.dropped += 1;
                 continue;
@@ -245,6 +263,7 @@ impl<'s> Scanner<'s> {
             });
             self.rule_of.push(ri);
             self.last_of.insert(key, (idx, line_no));
+            self.seen.insert(seen_key, idx);
             if let Some(n) = nccl.as_ref().filter(|n| n.level == NcclLevel::Warn) {
                 self.last_warn.insert(n.pid, idx);
             }
@@ -305,4 +324,9 @@ pub fn classify_text(sigs: &Signatures, source: &str, text: &str) -> Vec<Finding
         s.feed_str(i as u64 + 1, l);
     }
     s.finish().findings
+}
+
+/// The `source` name of a container's log stream: `namespace/pod/container`.
+pub fn pod_source(namespace: &str, pod: &str, container: &str) -> String {
+    format!("{namespace}/{pod}/{container}")
 }

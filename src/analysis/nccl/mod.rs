@@ -10,6 +10,6 @@ pub mod correlate;
 pub mod line;
 pub mod signatures;
 
-pub use classify::{Finding, Scanner, SourceScan, classify_text};
+pub use classify::{Finding, Scanner, SourceScan, classify_text, pod_source};
 pub use correlate::{Correlation, WatchdogReport, correlate};
 pub use signatures::{Severity, SignatureError, Signatures};
