@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,8 @@ struct RuleSpec {
     merge_lines: u64,
     #[serde(default)]
     rank_field: Option<String>,
+    #[serde(default)]
+    literals: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +80,8 @@ pub struct Rule {
     pub fallback: bool,
     pub merge_lines: u64,
     pub rank_field: Option<String>,
+    /// Exact strings of which every matching line contains one (empty: always tried).
+    pub literals: Vec<String>,
     /// Named groups kept as finding fields.
     pub fields: Vec<String>,
     pub regexes: Vec<Regex>,
@@ -102,6 +107,8 @@ pub struct Signatures {
     pattern_owner: Vec<(usize, usize)>,
     /// For each rule: indices of the rules it overrides.
     overrides: Vec<Vec<usize>>,
+    /// Literal prefilter; `None` when some rule has no literals (every line is tried).
+    prefilter: Option<AhoCorasick>,
 }
 
 fn err(origin: &str, rule: Option<&str>, message: impl Into<String>) -> SignatureError {
@@ -142,6 +149,9 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, SignatureError> {
             "id must be dotted lowercase words like `nccl.my_failure`",
         ));
     }
+    if spec.literals.iter().any(String::is_empty) {
+        return Err(err(origin, Some(id), "literals must not be empty strings"));
+    }
     if spec.patterns.is_empty() {
         return Err(err(origin, Some(id), "at least one pattern is required"));
     }
@@ -178,6 +188,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, SignatureError> {
         fallback: spec.fallback,
         merge_lines: spec.merge_lines,
         rank_field: spec.rank_field,
+        literals: spec.literals,
         fields,
         regexes,
         origin: origin.to_string(),
@@ -237,11 +248,27 @@ impl Signatures {
         }
         let set = RegexSet::new(&patterns)
             .map_err(|e| err(origin, None, format!("cannot build the pattern set: {e}")))?;
+        let prefilter = if rules.iter().all(|r| !r.literals.is_empty()) {
+            let lits: Vec<&str> = rules
+                .iter()
+                .flat_map(|r| r.literals.iter().map(String::as_str))
+                .collect();
+            Some(AhoCorasick::new(lits).map_err(|e| {
+                err(
+                    origin,
+                    None,
+                    format!("cannot build the literal filter: {e}"),
+                )
+            })?)
+        } else {
+            None
+        };
         Ok(Signatures {
             rules,
             set,
             pattern_owner,
             overrides,
+            prefilter,
         })
     }
 
@@ -268,6 +295,9 @@ impl Signatures {
     /// matched.
     pub fn matching(&self, text: &str) -> BTreeMap<usize, Vec<usize>> {
         let mut hits: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        if self.prefilter.as_ref().is_some_and(|ac| !ac.is_match(text)) {
+            return hits;
+        }
         if !self.set.is_match(text) {
             return hits;
         }
@@ -306,6 +336,24 @@ mod tests {
             Some(vec!["who".into()])
         );
         assert_eq!(s2.rules().len(), s.rules().len() + 1);
+    }
+
+    #[test]
+    fn builtin_rules_all_have_prefilter_literals() {
+        let s = Signatures::builtin().expect("builtin");
+        assert!(s.prefilter.is_some());
+        assert!(
+            s.matching("vm:1:1 [0] NCCL INFO Channel 00/64 : 0")
+                .is_empty()
+        );
+        // a user rule without literals turns the prefilter off and still matches
+        let user = "[[rule]]\nid = \"site.x\"\nseverity = \"info\"\npatterns = ['Channel 00']\n";
+        let s2 = Signatures::load(Some(user), "u.toml").expect("user");
+        assert!(s2.prefilter.is_none());
+        assert_eq!(
+            s2.matching("vm:1:1 [0] NCCL INFO Channel 00/64 : 0").len(),
+            1
+        );
     }
 
     #[test]
