@@ -127,7 +127,10 @@ impl<'s> Scanner<'s> {
         self.out.lines += 1;
         self.out.bytes += raw.len() as u64;
         let raw = &raw[..raw.len().min(MAX_LINE)];
-        let text: Cow<'_, str> = String::from_utf8_lossy(raw);
+        let text: Cow<'_, str> = match std::str::from_utf8(raw) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
         self.classify(line_no, &text);
     }
 

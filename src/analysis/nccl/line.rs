@@ -144,7 +144,7 @@ pub fn parse_nccl(body: &str) -> Option<NcclLine<'_>> {
     let npos = if rest.starts_with("NCCL ") {
         0
     } else {
-        rest.find(" NCCL ")? + 1
+        memchr::memmem::find(rest.as_bytes(), b" NCCL ")? + 1
     };
     let location = rest[..npos].trim();
     let location = (!location.is_empty()).then_some(location);
@@ -172,8 +172,10 @@ pub fn parse_nccl(body: &str) -> Option<NcclLine<'_>> {
 }
 
 fn subsys(msg: &str) -> Option<&str> {
-    let end = msg.find(" :").or_else(|| msg.find(": "))?;
-    let head = &msg[..end];
+    let b = msg.as_bytes();
+    let window = &b[..b.len().min(26)];
+    let end = window.windows(2).position(|w| w == b" :" || w == b": ")?;
+    let head = msg.get(..end)?;
     let ok = !head.is_empty()
         && head.len() <= 24
         && head.as_bytes()[0].is_ascii_uppercase()
@@ -183,9 +185,10 @@ fn subsys(msg: &str) -> Option<&str> {
 
 /// Recognise an NCCL return-code propagation message: `misc/socket.cc:564 -> 2`.
 pub fn parse_retcode(msg: &str) -> Option<RetCode<'_>> {
-    let (at, rest) = msg.split_once(" -> ")?;
-    let at = at.trim();
-    if at.contains(' ') || !at.contains(':') {
+    let msg = msg.trim_start_matches(' ');
+    let (at, rest) = msg.split_once(' ')?;
+    let rest = rest.strip_prefix("-> ")?;
+    if !at.contains(':') {
         return None;
     }
     let num = rest.split(' ').next().unwrap_or("");

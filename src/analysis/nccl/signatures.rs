@@ -249,9 +249,15 @@ impl Signatures {
         let set = RegexSet::new(&patterns)
             .map_err(|e| err(origin, None, format!("cannot build the pattern set: {e}")))?;
         let prefilter = if rules.iter().all(|r| !r.literals.is_empty()) {
-            let lits: Vec<&str> = rules
+            let all: BTreeSet<&str> = rules
                 .iter()
                 .flat_map(|r| r.literals.iter().map(String::as_str))
+                .collect();
+            // a literal containing another one adds nothing to a yes/no filter
+            let lits: Vec<&str> = all
+                .iter()
+                .copied()
+                .filter(|l| !all.iter().any(|o| o != l && l.contains(o)))
                 .collect();
             Some(AhoCorasick::new(lits).map_err(|e| {
                 err(
