@@ -259,7 +259,11 @@ impl Signatures {
                 .copied()
                 .filter(|l| !all.iter().any(|o| o != l && l.contains(o)))
                 .collect();
-            Some(AhoCorasick::new(lits).map_err(|e| {
+            // at most 64 literals keep the SIMD (Teddy) search
+            let ac = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(lits);
+            Some(ac.map_err(|e| {
                 err(
                     origin,
                     None,
@@ -347,7 +351,11 @@ mod tests {
     #[test]
     fn builtin_rules_all_have_prefilter_literals() {
         let s = Signatures::builtin().expect("builtin");
-        assert!(s.prefilter.is_some());
+        let n = s.prefilter.as_ref().map(AhoCorasick::patterns_len);
+        assert!(
+            n.is_some_and(|n| n <= 64),
+            "{n:?} literals: keep <= 64 for the SIMD search"
+        );
         assert!(
             s.matching("vm:1:1 [0] NCCL INFO Channel 00/64 : 0")
                 .is_empty()
