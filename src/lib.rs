@@ -17,6 +17,7 @@ pub mod event;
 pub mod r#gen;
 pub mod keymap;
 pub mod logging;
+pub mod scan;
 pub mod sources;
 pub mod state;
 pub mod terminal;

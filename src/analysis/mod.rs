@@ -13,6 +13,7 @@ pub mod endpoints_kserve;
 pub mod histogram;
 pub mod inventory;
 pub mod inventory_pods;
+pub mod nccl;
 pub mod objects;
 pub mod promtext;
 pub mod quantity;

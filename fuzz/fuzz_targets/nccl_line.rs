@@ -1,0 +1,28 @@
+//! Fuzz the NCCL-aware line parser and the classifier with arbitrary bytes.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use aicockpit::analysis::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
+use aicockpit::analysis::nccl::{Scanner, Signatures};
+use libfuzzer_sys::fuzz_target;
+
+fn sigs() -> Option<&'static Signatures> {
+    static S: OnceLock<Option<Signatures>> = OnceLock::new();
+    S.get_or_init(|| Signatures::builtin().ok()).as_ref()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let p = strip_prefixes(&text);
+    let _ = parse_nccl(p.body);
+    let _ = parse_retcode(p.body);
+    let _ = timestamp(p.body);
+    if let Some(s) = sigs() {
+        let mut sc = Scanner::new(s, "fuzz");
+        for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+            sc.feed(i as u64 + 1, line);
+        }
+        let _ = sc.finish();
+    }
+});

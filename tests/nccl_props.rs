@@ -1,0 +1,87 @@
+//! Property tests: arbitrary bytes and strings never panic the parser, the classifier or the
+//! line reader.
+
+use aicockpit::analysis::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
+use aicockpit::analysis::nccl::{Scanner, Signatures};
+use aicockpit::scan::for_each_line;
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn sigs() -> &'static Signatures {
+    static S: OnceLock<Signatures> = OnceLock::new();
+    S.get_or_init(|| Signatures::builtin().expect("signatures"))
+}
+
+fn nccl_like() -> impl Strategy<Value = String> {
+    let parts = prop::collection::vec(
+        prop_oneof![
+            Just("[rank1]:".to_string()),
+            Just("[0,3]<stdout>:".to_string()),
+            Just("(pid=1) ".to_string()),
+            Just("[2026-11-22 10:38:27] ".to_string()),
+            Just("h:1:2 [0] ".to_string()),
+            Just("NCCL WARN ".to_string()),
+            Just("NCCL INFO ".to_string()),
+            Just("x.cc:1 -> 5".to_string()),
+            Just("Rank 3]".to_string()),
+            Just("[E321 02:07:08.4".to_string()),
+            Just("with status=12 ".to_string()),
+            Just("Got completion from peer ".to_string()),
+            Just("NVRM: Xid (PCI:0".to_string()),
+            ".{0,12}",
+        ],
+        0..8,
+    );
+    parts.prop_map(|p| p.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn parser_never_panics_on_strings(s in "\\PC{0,200}") {
+        let p = strip_prefixes(&s);
+        let _ = parse_nccl(p.body);
+        let _ = parse_retcode(p.body);
+        let _ = timestamp(p.body);
+    }
+
+    #[test]
+    fn parser_never_panics_on_nccl_like(s in nccl_like()) {
+        let p = strip_prefixes(&s);
+        prop_assert!(s.ends_with(p.body) || p.body.is_empty() || s.contains(p.body));
+        let _ = parse_nccl(p.body);
+        let _ = timestamp(p.body);
+    }
+
+    #[test]
+    fn classifier_never_panics_on_bytes(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..20)) {
+        let mut sc = Scanner::new(sigs(), "p");
+        for (i, l) in lines.iter().enumerate() {
+            sc.feed(i as u64 + 1, l);
+        }
+        let out = sc.finish();
+        prop_assert_eq!(out.lines, lines.len() as u64);
+    }
+
+    #[test]
+    fn classifier_never_panics_on_nccl_like(lines in prop::collection::vec(nccl_like(), 0..20)) {
+        let mut sc = Scanner::new(sigs(), "p");
+        for (i, l) in lines.iter().enumerate() {
+            sc.feed_str(i as u64 + 1, l);
+        }
+        for f in sc.finish().findings {
+            prop_assert!(f.line_no >= 1 && f.line_no <= lines.len() as u64);
+        }
+    }
+
+    #[test]
+    fn line_reader_counts_every_byte(data in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let mut n = 0u64;
+        let total = for_each_line(&mut &data[..], |_, _, _| n += 1).expect("read");
+        prop_assert_eq!(total, data.len() as u64);
+        let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        let trailing = u64::from(!data.is_empty() && data.last() != Some(&b'\n'));
+        prop_assert_eq!(n, newlines + trailing);
+    }
+}
