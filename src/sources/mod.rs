@@ -2,4 +2,5 @@
 //! read. Each turns what it reads into `SourceEvent`s for the reducer.
 
 pub mod replay;
+pub mod sandbox;
 pub mod scenario;
