@@ -1,6 +1,8 @@
 //! Sources: the only place where cluster clients, NVML, HTTP and files of recorded incidents are
 //! read. Each turns what it reads into `SourceEvent`s for the reducer.
 
+pub mod kube;
+pub mod kube_logs;
 pub mod replay;
 pub mod sandbox;
 pub mod scenario;
