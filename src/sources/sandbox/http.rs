@@ -219,7 +219,7 @@ fn resource_req(
     } else {
         "list"
     };
-    if sh.forbidden.iter().any(|f| *f == r.plural) {
+    if sh.forbidden.contains(&r.plural) {
         let scope = match ns {
             Some(ns) => format!("in the namespace \"{ns}\""),
             None => "at the cluster scope".to_string(),

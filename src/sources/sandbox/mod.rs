@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::event::{Millis, SourceEvent};
+use crate::event::{Millis, SourceEvent, TimedEvent};
 use crate::sources::replay::Replayer;
 use crate::sources::scenario::Scenario;
 use http::Shared;
@@ -122,15 +122,16 @@ impl Drop for SandboxHandle {
     }
 }
 
-fn apply(shared: &Shared, evs: &[crate::event::TimedEvent], now_ms: Millis) {
-    if !evs.is_empty() {
+fn apply(shared: &Shared, evs: Vec<TimedEvent>, now_ms: Millis) {
+    let any = !evs.is_empty();
+    if any {
         let mut store = shared.store();
         for te in evs {
-            store.apply(te);
+            store.apply(te.at_ms, te.ev);
         }
     }
     shared.now_ms.store(now_ms, Ordering::Relaxed);
-    if !evs.is_empty() {
+    if any {
         shared.changed.send_modify(|g| *g += 1);
     }
 }
@@ -165,24 +166,37 @@ pub async fn serve(
         log_prefix: opts.log_prefix.clone(),
         server_addr: addr.to_string(),
     });
-    let mut replayer = Replayer::new(scenario);
-    let first = replayer.prime();
-    apply(&shared, &first, replayer.now_ms());
     let finished = Arc::new(AtomicBool::new(false));
     let driver = match opts.pace {
         Pace::End => {
-            let end = replayer.scenario().duration_ms();
-            let rest = replayer.advance_to(end);
-            apply(&shared, &rest, replayer.now_ms());
+            // Moved, not cloned through a Replayer: a big scenario is held once.
+            let (start, end) = (
+                scenario.start_ms,
+                scenario.start_ms + scenario.duration_ms(),
+            );
+            let evs = scenario
+                .events
+                .into_iter()
+                .map(|l| TimedEvent {
+                    at_ms: start + l.t_ms,
+                    ev: l.ev,
+                })
+                .collect();
+            apply(&shared, evs, end);
             finished.store(true, Ordering::Relaxed);
             None
         }
-        Pace::Speed(speed) => Some(tokio::spawn(drive(
-            replayer,
-            shared.clone(),
-            speed.max(1),
-            finished.clone(),
-        ))),
+        Pace::Speed(speed) => {
+            let mut replayer = Replayer::new(scenario);
+            let first = replayer.prime();
+            apply(&shared, first, replayer.now_ms());
+            Some(tokio::spawn(drive(
+                replayer,
+                shared.clone(),
+                speed.max(1),
+                finished.clone(),
+            )))
+        }
     };
     let app = axum::Router::new()
         .fallback(http::handle)
@@ -212,7 +226,7 @@ async fn drive(mut replayer: Replayer, shared: Arc<Shared>, speed: u32, finished
         tick.tick().await;
         let pos = started.elapsed().as_millis() as Millis * speed as Millis;
         let evs = replayer.advance_to(pos);
-        apply(&shared, &evs, replayer.now_ms());
+        apply(&shared, evs, replayer.now_ms());
         if replayer.finished() {
             finished.store(true, Ordering::Relaxed);
             if pos >= replayer.scenario().duration_ms() {

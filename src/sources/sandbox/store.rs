@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::resources::Resource;
-use crate::event::{Millis, SourceEvent, TimedEvent};
+use crate::event::{Millis, SourceEvent};
 
 /// What happened to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,8 +141,8 @@ impl Store {
 
     /// Fold one scenario event in. Metrics, NVML snapshots and health changes are not API
     /// objects and are ignored.
-    pub fn apply(&mut self, te: &TimedEvent) {
-        match &te.ev {
+    pub fn apply(&mut self, at_ms: Millis, ev: SourceEvent) {
+        match ev {
             SourceEvent::Upsert { object } => {
                 let s = |p: &str| object.pointer(p).and_then(Value::as_str).unwrap_or("");
                 let Some(res) = self.find_kind(s("/apiVersion"), s("/kind")) else {
@@ -157,7 +157,7 @@ impl Store {
                     self.ensure_namespace(&ns);
                 }
                 let key = (ns, s("/metadata/name").to_string());
-                self.put(res, key, object.clone());
+                self.put(res, key, object);
             }
             SourceEvent::Delete {
                 api_version,
@@ -165,10 +165,10 @@ impl Store {
                 namespace,
                 name,
             } => {
-                let Some(res) = self.find_kind(api_version, object_kind) else {
+                let Some(res) = self.find_kind(&api_version, &object_kind) else {
                     return;
                 };
-                let key = (namespace.clone().unwrap_or_default(), name.clone());
+                let key = (namespace.unwrap_or_default(), name);
                 if let Some(old) = self.objects[res].remove(&key) {
                     self.rv += 1;
                     let mut obj = (*old).clone();
@@ -184,14 +184,11 @@ impl Store {
                 container,
                 line,
             } => {
-                let buf = self
-                    .logs
-                    .entry((namespace.clone(), pod.clone()))
-                    .or_default();
+                let buf = self.logs.entry((namespace, pod)).or_default();
                 buf.lines.push_back(StoredLine {
-                    at_ms: te.at_ms,
-                    container: container.clone(),
-                    line: line.clone(),
+                    at_ms,
+                    container,
+                    line,
                 });
                 while buf.lines.len() > MAX_LOG_LINES {
                     buf.lines.pop_front();
