@@ -132,7 +132,12 @@ async fn live_source_through_sandbox_equals_direct_replay() {
     let handle = sandbox::serve(sc, loopback(), SandboxOpts::default())
         .await
         .expect("serve");
-    let mut live = connect(&handle.url(), KubeOpts::default()).await;
+    // Pages of two objects: the initial lists go through limit/continue chunking.
+    let opts = KubeOpts {
+        page_size: 2,
+        ..KubeOpts::default()
+    };
+    let mut live = connect(&handle.url(), opts).await;
     live.until("every watcher synced", |w| {
         synced(w, &["kube/pytorchjobs.kubeflow.org"])
     })
