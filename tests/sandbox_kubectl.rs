@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use aicockpit::sources::sandbox::{self, SandboxHandle, SandboxOpts};
+use aicockpit::sources::sandbox::{self, Pace, SandboxHandle, SandboxOpts};
 use aicockpit::sources::scenario;
 
 fn fixture() -> scenario::Scenario {
@@ -35,13 +35,13 @@ struct Ctl {
 }
 
 async fn start() -> Ctl {
-    let handle = sandbox::serve(
-        fixture(),
-        "127.0.0.1:0".parse().expect("addr"),
-        SandboxOpts::default(),
-    )
-    .await
-    .expect("sandbox serves");
+    start_with(SandboxOpts::default()).await
+}
+
+async fn start_with(opts: SandboxOpts) -> Ctl {
+    let handle = sandbox::serve(fixture(), "127.0.0.1:0".parse().expect("addr"), opts)
+        .await
+        .expect("sandbox serves");
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");
     sandbox::write_kubeconfig(&kubeconfig, &handle.url()).expect("kubeconfig written");
@@ -224,5 +224,45 @@ async fn kubectl_writes_are_refused() {
     )
     .await;
     assert_eq!(text(&o).0.trim(), "pod/llama-ft-master-0");
+    drop(c.handle);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_watch_sees_replayed_changes() {
+    if !kubectl_present() {
+        return;
+    }
+    let c = start_with(SandboxOpts {
+        pace: Pace::Speed(1),
+        ..SandboxOpts::default()
+    })
+    .await;
+    let (kc, cache) = (&c.kubeconfig, &c.cache);
+    let o = run(kc, cache, &["-n", "ml", "get", "pods", "--watch"], Some(5)).await;
+    let (out, err) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(124),
+        "watch should run until killed: {err}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("NAME")).count(),
+        1,
+        "{out}"
+    );
+    let worker: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("llama-ft-worker-0"))
+        .collect();
+    assert!(
+        worker.first().is_some_and(|l| l.contains("Running")),
+        "{out}"
+    );
+    assert!(
+        worker
+            .last()
+            .is_some_and(|l| l.contains("CrashLoopBackOff") && l.contains(" 3 ")),
+        "the crash arrives through the watch:\n{out}"
+    );
     drop(c.handle);
 }
