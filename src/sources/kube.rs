@@ -2,7 +2,8 @@
 //! namespaces, workloads, HPAs, NetworkPolicies, device-info ConfigMaps and the AI/ML CRDs that
 //! discovery finds), turned into raw `SourceEvent`s stamped with the wall clock. A failing
 //! resource reports its own `SourceHealth` (forbidden, degraded, unavailable, ok again) while the
-//! others keep going. Pod log following lives in `kube_logs.rs`.
+//! others keep going. Event and error bookkeeping per watch lives in `kube_track.rs`, pod log
+//! following in `kube_logs.rs`.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,15 +11,15 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::{apps, autoscaling, batch, core, networking};
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, TypeMeta};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::discovery::{Discovery, Scope, verbs};
+use kube::discovery::{Scope, verbs};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Config};
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use crate::sources::kube_track::{Tracker, classify};
 
 /// What the live source watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,13 +92,13 @@ pub async fn client_from(
 
 /// One resource to watch.
 #[derive(Debug, Clone)]
-struct WatchSpec {
+pub(crate) struct WatchSpec {
     /// Health source name, `kube/<plural>` (`kube/<plural>.<group>` for CRDs).
-    source: String,
-    ar: ApiResource,
-    namespaced: bool,
-    namespace: Option<String>,
-    name_prefix: Option<String>,
+    pub(crate) source: String,
+    pub(crate) ar: ApiResource,
+    pub(crate) namespaced: bool,
+    pub(crate) namespace: Option<String>,
+    pub(crate) name_prefix: Option<String>,
 }
 
 fn spec(ar: ApiResource, namespaced: bool, opts: &KubeOpts) -> WatchSpec {
@@ -155,7 +156,7 @@ fn send(tx: &mpsc::UnboundedSender<Msg>, evs: Vec<SourceEvent>) -> bool {
     tx.send(Msg::Source(batch)).is_ok()
 }
 
-fn health(source: &str, state: HealthState, message: String) -> SourceEvent {
+pub(crate) fn health(source: &str, state: HealthState, message: String) -> SourceEvent {
     SourceEvent::SourceHealth {
         source: source.to_string(),
         state,
@@ -163,14 +164,32 @@ fn health(source: &str, state: HealthState, message: String) -> SourceEvent {
     }
 }
 
-/// Find the CRDs of `CRD_KINDS` the cluster serves.
-async fn discover_crds(client: &Client, opts: &KubeOpts) -> Result<Vec<WatchSpec>, String> {
-    let discovery = Discovery::new(client.clone())
-        .run()
-        .await
-        .map_err(|e| e.to_string())?;
+/// Could this API group hold one of `CRD_KINDS`? (Built-in groups have no dot or end in
+/// `k8s.io`; only custom groups are queried for the kinds that may live in any group.)
+fn candidate_group(name: &str) -> bool {
+    CRD_KINDS.iter().any(|(g, _)| {
+        *g == name || (g.is_empty() && name.contains('.') && !name.ends_with("k8s.io"))
+    })
+}
+
+/// Find the CRDs of `CRD_KINDS` the cluster serves. Groups are queried one by one, so a broken
+/// aggregated API (a metrics server down, say) costs only its own group; those failures come
+/// back as notes.
+async fn discover_crds(
+    client: &Client,
+    opts: &KubeOpts,
+) -> Result<(Vec<WatchSpec>, Vec<String>), String> {
+    let groups = client.list_api_groups().await.map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    for group in discovery.groups() {
+    let mut notes = Vec::new();
+    for g in groups.groups.iter().filter(|g| candidate_group(&g.name)) {
+        let group = match kube::discovery::group(client, &g.name).await {
+            Ok(group) => group,
+            Err(e) => {
+                notes.push(format!("{}: {e}", g.name));
+                continue;
+            }
+        };
         for (ar, caps) in group.recommended_resources() {
             let wanted = CRD_KINDS
                 .iter()
@@ -183,7 +202,7 @@ async fn discover_crds(client: &Client, opts: &KubeOpts) -> Result<Vec<WatchSpec
             }
         }
     }
-    Ok(out)
+    Ok((out, notes))
 }
 
 /// Watch everything until `tx` closes. Never returns early on cluster errors: they become
@@ -192,14 +211,20 @@ pub async fn run(client: Client, tx: mpsc::UnboundedSender<Msg>, opts: KubeOpts)
     let mut specs = core_specs(&opts);
     if opts.discover_crds {
         match discover_crds(&client, &opts).await {
-            Ok(found) => {
+            Ok((found, notes)) => {
                 let names: Vec<String> = found.iter().map(|s| s.source[5..].to_string()).collect();
-                let msg = if names.is_empty() {
+                let mut msg = if names.is_empty() {
                     "no AI/ML custom resources found".to_string()
                 } else {
                     format!("found {}", names.join(", "))
                 };
-                if !send(&tx, vec![health("kube/discovery", HealthState::Ok, msg)]) {
+                let state = if notes.is_empty() {
+                    HealthState::Ok
+                } else {
+                    msg.push_str(&format!("; groups not readable: {}", notes.join("; ")));
+                    HealthState::Degraded
+                };
+                if !send(&tx, vec![health("kube/discovery", state, msg)]) {
                     return;
                 }
                 specs.extend(found);
@@ -221,138 +246,6 @@ pub async fn run(client: Client, tx: mpsc::UnboundedSender<Msg>, opts: KubeOpts)
         set.spawn(watch_one(client.clone(), s, tx.clone(), opts.clone()));
     }
     while set.join_next().await.is_some() {}
-}
-
-/// An object as the API returned it, with apiVersion and kind filled in (list items lack them)
-/// and managedFields dropped (bookkeeping, often larger than the object).
-fn raw(mut obj: DynamicObject, ar: &ApiResource) -> Option<Value> {
-    obj.types = Some(TypeMeta {
-        api_version: ar.api_version.clone(),
-        kind: ar.kind.clone(),
-    });
-    obj.metadata.managed_fields = None;
-    serde_json::to_value(&obj).ok()
-}
-
-fn key_of(obj: &DynamicObject) -> (String, String) {
-    (
-        obj.metadata.namespace.clone().unwrap_or_default(),
-        obj.metadata.name.clone().unwrap_or_default(),
-    )
-}
-
-fn classify(err: &watcher::Error, w: &WatchSpec) -> (HealthState, String) {
-    let client_err = match err {
-        watcher::Error::InitialListFailed(e)
-        | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => Some(e),
-        _ => None,
-    };
-    let scope = match &w.namespace {
-        Some(ns) => format!("in namespace {ns}"),
-        None if w.namespaced => "in all namespaces".to_string(),
-        None => "(cluster-wide)".to_string(),
-    };
-    match client_err {
-        Some(kube::Error::Api(s)) if s.code == 403 => (
-            HealthState::Forbidden,
-            format!("forbidden: list {} {scope}", w.ar.plural),
-        ),
-        Some(kube::Error::Service(e)) => (
-            HealthState::Unavailable,
-            format!("API server unreachable: {e}"),
-        ),
-        Some(kube::Error::HyperError(e)) => (
-            HealthState::Unavailable,
-            format!("API server unreachable: {e}"),
-        ),
-        _ if matches!(err, watcher::Error::WatchFailed(_)) => {
-            (HealthState::Degraded, format!("watch dropped: {err}"))
-        }
-        _ => (HealthState::Degraded, err.to_string()),
-    }
-}
-
-/// Per-watch bookkeeping: what is known (for deletes after a re-list) and the health last said.
-struct Tracker {
-    w: WatchSpec,
-    known: HashSet<(String, String)>,
-    init: Vec<DynamicObject>,
-    health: Option<HealthState>,
-    message: String,
-}
-
-impl Tracker {
-    fn wanted(&self, obj: &DynamicObject) -> bool {
-        self.w.name_prefix.as_deref().is_none_or(|p| {
-            obj.metadata
-                .name
-                .as_deref()
-                .is_some_and(|n| n.starts_with(p))
-        })
-    }
-
-    fn delete(&self, key: &(String, String)) -> SourceEvent {
-        SourceEvent::Delete {
-            api_version: self.w.ar.api_version.clone(),
-            object_kind: self.w.ar.kind.clone(),
-            namespace: (!key.0.is_empty()).then(|| key.0.clone()),
-            name: key.1.clone(),
-        }
-    }
-
-    fn set_health(&mut self, state: HealthState, message: String) -> Option<SourceEvent> {
-        if self.health == Some(state) && (state == HealthState::Ok || self.message == message) {
-            return None;
-        }
-        self.health = Some(state);
-        self.message = message.clone();
-        Some(health(&self.w.source, state, message))
-    }
-
-    /// Turn one watcher event into source events.
-    fn on_event(&mut self, ev: watcher::Event<DynamicObject>) -> Vec<SourceEvent> {
-        let mut out = Vec::new();
-        match ev {
-            watcher::Event::Init => self.init.clear(),
-            watcher::Event::InitApply(o) => {
-                if self.wanted(&o) {
-                    self.init.push(o);
-                }
-            }
-            watcher::Event::InitDone => {
-                let objs = std::mem::take(&mut self.init);
-                let fresh: HashSet<(String, String)> = objs.iter().map(key_of).collect();
-                let gone: Vec<(String, String)> = self.known.difference(&fresh).cloned().collect();
-                out.extend(gone.iter().map(|k| self.delete(k)));
-                let n = objs.len();
-                out.extend(
-                    objs.into_iter()
-                        .filter_map(|o| raw(o, &self.w.ar))
-                        .map(|object| SourceEvent::Upsert { object }),
-                );
-                self.known = fresh;
-                self.health = None;
-                out.extend(self.set_health(HealthState::Ok, format!("synced {n} objects")));
-            }
-            watcher::Event::Apply(o) => {
-                if self.wanted(&o) {
-                    self.known.insert(key_of(&o));
-                    out.extend(raw(o, &self.w.ar).map(|object| SourceEvent::Upsert { object }));
-                }
-                out.extend(self.set_health(HealthState::Ok, "watching".into()));
-            }
-            watcher::Event::Delete(o) => {
-                if self.wanted(&o) {
-                    let k = key_of(&o);
-                    self.known.remove(&k);
-                    out.push(self.delete(&k));
-                }
-                out.extend(self.set_health(HealthState::Ok, "watching".into()));
-            }
-        }
-        out
-    }
 }
 
 async fn watch_one(client: Client, w: WatchSpec, tx: mpsc::UnboundedSender<Msg>, opts: KubeOpts) {
@@ -400,5 +293,22 @@ async fn watch_one(client: Client, w: WatchSpec, tx: mpsc::UnboundedSender<Msg>,
         if !send(&tx, evs) {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_custom_groups_are_queried_for_crds() {
+        assert!(candidate_group("kubeflow.org"));
+        assert!(candidate_group("serving.kserve.io"));
+        assert!(
+            candidate_group("mindxdl.gitee.com"),
+            "AscendJob may live in any group"
+        );
+        assert!(!candidate_group("apps"));
+        assert!(!candidate_group("metrics.k8s.io"));
     }
 }

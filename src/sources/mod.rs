@@ -3,6 +3,7 @@
 
 pub mod kube;
 pub mod kube_logs;
+mod kube_track;
 pub mod replay;
 pub mod sandbox;
 pub mod scenario;
