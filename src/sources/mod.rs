@@ -4,5 +4,9 @@
 pub mod embedded;
 pub mod kubeconfig;
 pub mod nvml;
+pub mod kube;
+pub mod kube_logs;
+mod kube_track;
 pub mod replay;
+pub mod sandbox;
 pub mod scenario;

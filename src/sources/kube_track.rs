@@ -1,0 +1,223 @@
+//! Per-watch bookkeeping for the live Kubernetes source: watcher events into raw
+//! `SourceEvent`s (apiVersion and kind filled in, deletes found after a re-list), and watcher
+//! errors into `SourceHealth` (forbidden, unreachable, dropped), reported only on change.
+
+use std::collections::HashSet;
+
+use kube::api::{ApiResource, DynamicObject, TypeMeta};
+use kube::runtime::watcher;
+use serde_json::Value;
+
+use crate::event::{HealthState, SourceEvent};
+use crate::sources::kube::{WatchSpec, health};
+
+/// An object as the API returned it, with apiVersion and kind filled in (list items lack them)
+/// and managedFields dropped (bookkeeping, often larger than the object).
+fn raw(mut obj: DynamicObject, ar: &ApiResource) -> Option<Value> {
+    obj.types = Some(TypeMeta {
+        api_version: ar.api_version.clone(),
+        kind: ar.kind.clone(),
+    });
+    obj.metadata.managed_fields = None;
+    serde_json::to_value(&obj).ok()
+}
+
+fn key_of(obj: &DynamicObject) -> (String, String) {
+    (
+        obj.metadata.namespace.clone().unwrap_or_default(),
+        obj.metadata.name.clone().unwrap_or_default(),
+    )
+}
+
+pub(crate) fn classify(err: &watcher::Error, w: &WatchSpec) -> (HealthState, String) {
+    let client_err = match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => Some(e),
+        _ => None,
+    };
+    let scope = match &w.namespace {
+        Some(ns) => format!("in namespace {ns}"),
+        None if w.namespaced => "in all namespaces".to_string(),
+        None => "(cluster-wide)".to_string(),
+    };
+    match client_err {
+        Some(kube::Error::Api(s)) if s.code == 403 => (
+            HealthState::Forbidden,
+            format!("forbidden: list {} {scope}", w.ar.plural),
+        ),
+        Some(kube::Error::Service(e)) => (
+            HealthState::Unavailable,
+            format!("API server unreachable: {e}"),
+        ),
+        Some(kube::Error::HyperError(e)) => (
+            HealthState::Unavailable,
+            format!("API server unreachable: {e}"),
+        ),
+        _ if matches!(err, watcher::Error::WatchFailed(_)) => {
+            (HealthState::Degraded, format!("watch dropped: {err}"))
+        }
+        _ => (HealthState::Degraded, err.to_string()),
+    }
+}
+
+/// Per-watch bookkeeping: what is known (for deletes after a re-list) and the health last said.
+pub(crate) struct Tracker {
+    pub(crate) w: WatchSpec,
+    pub(crate) known: HashSet<(String, String)>,
+    pub(crate) init: Vec<DynamicObject>,
+    pub(crate) health: Option<HealthState>,
+    pub(crate) message: String,
+}
+
+impl Tracker {
+    fn wanted(&self, obj: &DynamicObject) -> bool {
+        self.w.name_prefix.as_deref().is_none_or(|p| {
+            obj.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(p))
+        })
+    }
+
+    fn delete(&self, key: &(String, String)) -> SourceEvent {
+        SourceEvent::Delete {
+            api_version: self.w.ar.api_version.clone(),
+            object_kind: self.w.ar.kind.clone(),
+            namespace: (!key.0.is_empty()).then(|| key.0.clone()),
+            name: key.1.clone(),
+        }
+    }
+
+    pub(crate) fn set_health(
+        &mut self,
+        state: HealthState,
+        message: String,
+    ) -> Option<SourceEvent> {
+        if self.health == Some(state) && (state == HealthState::Ok || self.message == message) {
+            return None;
+        }
+        self.health = Some(state);
+        self.message = message.clone();
+        Some(health(&self.w.source, state, message))
+    }
+
+    /// Turn one watcher event into source events.
+    pub(crate) fn on_event(&mut self, ev: watcher::Event<DynamicObject>) -> Vec<SourceEvent> {
+        let mut out = Vec::new();
+        match ev {
+            watcher::Event::Init => self.init.clear(),
+            watcher::Event::InitApply(o) => {
+                if self.wanted(&o) {
+                    self.init.push(o);
+                }
+            }
+            watcher::Event::InitDone => {
+                let objs = std::mem::take(&mut self.init);
+                let fresh: HashSet<(String, String)> = objs.iter().map(key_of).collect();
+                let gone: Vec<(String, String)> = self.known.difference(&fresh).cloned().collect();
+                out.extend(gone.iter().map(|k| self.delete(k)));
+                let n = objs.len();
+                out.extend(
+                    objs.into_iter()
+                        .filter_map(|o| raw(o, &self.w.ar))
+                        .map(|object| SourceEvent::Upsert { object }),
+                );
+                self.known = fresh;
+                self.health = None;
+                out.extend(self.set_health(HealthState::Ok, format!("synced {n} objects")));
+            }
+            watcher::Event::Apply(o) => {
+                if self.wanted(&o) {
+                    self.known.insert(key_of(&o));
+                    out.extend(raw(o, &self.w.ar).map(|object| SourceEvent::Upsert { object }));
+                }
+                out.extend(self.set_health(HealthState::Ok, "watching".into()));
+            }
+            watcher::Event::Delete(o) => {
+                if self.wanted(&o) {
+                    let k = key_of(&o);
+                    self.known.remove(&k);
+                    out.push(self.delete(&k));
+                }
+                out.extend(self.set_health(HealthState::Ok, "watching".into()));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Pod;
+
+    fn tracker() -> Tracker {
+        Tracker {
+            w: WatchSpec {
+                source: "kube/pods".into(),
+                ar: ApiResource::erase::<Pod>(&()),
+                namespaced: true,
+                namespace: None,
+                name_prefix: None,
+            },
+            known: HashSet::new(),
+            init: Vec::new(),
+            health: None,
+            message: String::new(),
+        }
+    }
+
+    fn pod(name: &str) -> DynamicObject {
+        DynamicObject::new(name, &ApiResource::erase::<Pod>(&())).within("ml")
+    }
+
+    #[test]
+    fn a_relist_deletes_what_vanished_and_fills_in_the_type() {
+        let mut t = tracker();
+        for ev in [
+            watcher::Event::Init,
+            watcher::Event::InitApply(pod("a")),
+            watcher::Event::InitApply(pod("b")),
+        ] {
+            assert!(t.on_event(ev).is_empty());
+        }
+        let out = t.on_event(watcher::Event::InitDone);
+        assert_eq!(out.len(), 3);
+        let SourceEvent::Upsert { object } = &out[0] else {
+            panic!("expected an upsert, got {:?}", out[0]);
+        };
+        assert_eq!(
+            (object["apiVersion"].as_str(), object["kind"].as_str()),
+            (Some("v1"), Some("Pod"))
+        );
+        assert!(
+            matches!(&out[2], SourceEvent::SourceHealth { state: HealthState::Ok, message, .. } if message == "synced 2 objects")
+        );
+        t.on_event(watcher::Event::Init);
+        t.on_event(watcher::Event::InitApply(pod("a")));
+        let out = t.on_event(watcher::Event::InitDone);
+        assert!(
+            matches!(&out[0], SourceEvent::Delete { name, namespace: Some(ns), .. } if name == "b" && ns == "ml")
+        );
+        assert_eq!(out.len(), 3, "delete b, upsert a, synced");
+    }
+
+    #[test]
+    fn health_is_reported_only_when_it_changes() {
+        let mut t = tracker();
+        assert!(
+            t.set_health(HealthState::Unavailable, "down".into())
+                .is_some()
+        );
+        assert!(
+            t.set_health(HealthState::Unavailable, "down".into())
+                .is_none()
+        );
+        assert!(t.set_health(HealthState::Ok, "watching".into()).is_some());
+        assert!(
+            t.set_health(HealthState::Ok, "watching again".into())
+                .is_none()
+        );
+    }
+}
