@@ -4,3 +4,5 @@
 
 pub mod objects;
 pub mod quantity;
+pub mod summary;
+pub mod workloads;
