@@ -4,5 +4,6 @@
 
 pub mod objects;
 pub mod quantity;
+pub mod attention;
 pub mod summary;
 pub mod workloads;

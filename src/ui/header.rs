@@ -1,0 +1,108 @@
+//! The header: app name, scenario title or cluster context, the mode badge, the event clock with
+//! replay position, and the headline counts (see `analysis::summary`).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::analysis::summary::{Summary, summarize};
+use crate::state::{AppState, Mode};
+use crate::theme::Theme;
+use crate::ui::widgets::text::{clock_span, utc};
+
+/// The mode badge text and whether it marks a writing session.
+pub fn badge(mode: &Mode) -> (&'static str, bool) {
+    match mode {
+        Mode::Demo => ("DEMO · READ-ONLY", false),
+        Mode::Replay => ("REPLAY · READ-ONLY", false),
+        Mode::Live { read_only: true, .. } => ("LIVE · READ-ONLY", false),
+        Mode::Live { read_only: false, .. } => ("LIVE · WRITES", true),
+    }
+}
+
+/// `2025-01-01 12:00:00 UTC +01:23/05:00 ×4 ⏸` (the replay part only while replaying).
+pub fn clock(state: &AppState) -> String {
+    let mut s = format!("{} UTC", utc(state.now_ms));
+    if let Some(r) = state.replay_status {
+        s.push_str(&format!(
+            " +{}/{} ×{}",
+            clock_span(r.pos_ms),
+            clock_span(r.duration_ms),
+            r.speed
+        ));
+        if r.paused {
+            s.push_str(" ⏸");
+        }
+    }
+    s
+}
+
+fn count(theme: &Theme, label: &str, good: u64, total: u64, suffix: &str) -> Vec<Span<'static>> {
+    let style = if good < total { theme.crit } else { theme.ok };
+    vec![
+        Span::styled(format!("{label} "), theme.dim),
+        Span::styled(format!("{good}/{total}"), style),
+        Span::styled(format!(" {suffix}"), theme.dim),
+    ]
+}
+
+fn counts_line(theme: &Theme, s: &Summary) -> Line<'static> {
+    let sep = || Span::styled("  │  ", theme.dim);
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(count(theme, "nodes", s.nodes_ready as u64, s.nodes_total as u64, "ready"));
+    spans.push(sep());
+    spans.extend(count(theme, "accelerators", s.accel_healthy, s.accel_total, "healthy"));
+    spans.push(sep());
+    spans.push(Span::styled("jobs failing ", theme.dim));
+    let jobs_style = if s.jobs_failing > 0 { theme.crit } else { theme.ok };
+    spans.push(Span::styled(format!("{}/{}", s.jobs_failing, s.jobs_total), jobs_style));
+    spans.push(sep());
+    spans.push(Span::styled("endpoints breaching ", theme.dim));
+    spans.push(match s.endpoints_breaching {
+        Some(0) => Span::styled("0", theme.ok),
+        Some(n) => Span::styled(n.to_string(), theme.breach),
+        None => Span::styled("—", theme.dim),
+    });
+    Line::from(spans)
+}
+
+/// Draw the header into `area` (one or two lines).
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let place = match (&state.mode, &state.replay) {
+        (Mode::Live { context, .. }, _) => context.clone(),
+        (_, Some(r)) if !r.title.is_empty() => r.title.clone(),
+        (_, Some(r)) => r.name.clone(),
+        (_, None) => String::new(),
+    };
+    let (badge_text, writes) = badge(&state.mode);
+    let badge_style: Style = if writes {
+        theme.badge_write
+    } else {
+        theme.badge_readonly
+    };
+    let left = Line::from(vec![
+        Span::styled(" aicockpit ", theme.title),
+        Span::styled(format!(" {badge_text} "), badge_style),
+        Span::raw("  "),
+        Span::raw(place),
+    ]);
+    let clock_text = clock(state);
+    let clock_w = (clock_text.chars().count() as u16 + 1).min(top.width / 2);
+    let [l, r] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)]).areas(top);
+    frame.render_widget(Paragraph::new(left).style(theme.header), l);
+    frame.render_widget(
+        Paragraph::new(Line::from(clock_text).right_aligned()).style(theme.header),
+        r,
+    );
+    if rest.height > 0 {
+        let s = summarize(&state.world);
+        frame.render_widget(Paragraph::new(counts_line(theme, &s)), rest);
+    }
+}
