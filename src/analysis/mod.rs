@@ -2,8 +2,8 @@
 //! modules) accelerator inventory, job grouping, log classification and latency quantiles. Knows
 //! neither screen nor cluster client.
 
+pub mod attention;
 pub mod objects;
 pub mod quantity;
-pub mod attention;
 pub mod summary;
 pub mod workloads;

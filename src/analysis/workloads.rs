@@ -52,10 +52,21 @@ pub fn training_rank(pod: &PodInfo) -> Option<RankOf> {
 /// waiting, `None` for fine.
 pub fn pod_trouble(status: &str, phase: &str) -> Option<bool> {
     match status {
-        "CrashLoopBackOff" | "Error" | "OOMKilled" | "Failed" | "Evicted"
-        | "CreateContainerConfigError" | "CreateContainerError" | "RunContainerError"
-        | "ContainerStatusUnknown" | "StartError" => Some(true),
-        "Pending" | "ImagePullBackOff" | "ErrImagePull" | "InvalidImageName" | "Unknown"
+        "CrashLoopBackOff"
+        | "Error"
+        | "OOMKilled"
+        | "Failed"
+        | "Evicted"
+        | "CreateContainerConfigError"
+        | "CreateContainerError"
+        | "RunContainerError"
+        | "ContainerStatusUnknown"
+        | "StartError" => Some(true),
+        "Pending"
+        | "ImagePullBackOff"
+        | "ErrImagePull"
+        | "InvalidImageName"
+        | "Unknown"
         | "UnexpectedAdmissionError" => Some(false),
         _ if phase == "Failed" => Some(true),
         _ if phase == "Pending" && status != "ContainerCreating" && status != "PodInitializing" => {
@@ -127,7 +138,9 @@ pub fn serving_kind(obj: &Value) -> Option<ServerKind> {
     }
     let labelled = obj.pointer("/metadata/labels/app").and_then(Value::as_str)
         == Some("model-serving")
-        || obj.pointer("/spec/template/metadata/labels/app").and_then(Value::as_str)
+        || obj
+            .pointer("/spec/template/metadata/labels/app")
+            .and_then(Value::as_str)
             == Some("model-serving");
     let port = containers(obj)
         .filter_map(|c| c.get("ports").and_then(Value::as_array))
@@ -165,7 +178,10 @@ mod tests {
             None,
         );
         let r = training_rank(&p).expect("training pod");
-        assert_eq!((r.job.as_str(), r.role.as_str(), r.rank), ("llama", "worker", 3));
+        assert_eq!(
+            (r.job.as_str(), r.role.as_str(), r.rank),
+            ("llama", "worker", 3)
+        );
     }
 
     #[test]
@@ -197,12 +213,18 @@ mod tests {
             json!({"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec":
                 {"containers": [{"image": image, "ports": [{"containerPort": port}]}]}}}})
         };
-        assert_eq!(serving_kind(&dep("vllm/vllm-openai:v0.6", 80)), Some(ServerKind::Vllm));
+        assert_eq!(
+            serving_kind(&dep("vllm/vllm-openai:v0.6", 80)),
+            Some(ServerKind::Vllm)
+        );
         assert_eq!(
             serving_kind(&dep("nvcr.io/nvidia/tritonserver:24.01", 80)),
             Some(ServerKind::Triton)
         );
-        assert_eq!(serving_kind(&dep("my/api:1", 8001)), Some(ServerKind::Other));
+        assert_eq!(
+            serving_kind(&dep("my/api:1", 8001)),
+            Some(ServerKind::Other)
+        );
         assert_eq!(serving_kind(&dep("nginx:1", 80)), None);
         assert_eq!(
             serving_kind(&json!({"kind": "InferenceService"})),

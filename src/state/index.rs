@@ -83,8 +83,7 @@ impl WorldIndex {
         }
         let trouble = pod_trouble(&p.status, &p.phase);
         if trouble.is_some() {
-            self.attention
-                .insert((p.namespace.clone(), p.name.clone()));
+            self.attention.insert((p.namespace.clone(), p.name.clone()));
         }
         if let Some(r) = training_rank(p) {
             let job = self

@@ -31,19 +31,26 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// Footer hints as spans, from `state.keymap.hints()`.
-pub fn hint_spans(state: &AppState, theme: &Theme) -> Vec<Span<'static>> {
+/// Footer hints as spans, from `state.keymap.hints()`: as many whole hints as fit in `width`.
+pub fn hint_spans(state: &AppState, theme: &Theme, width: usize) -> Vec<Span<'static>> {
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (keys, desc) in state.keymap.hints() {
+        let desc = format!(" {desc}  ");
+        let w = keys.chars().count() + desc.chars().count();
+        if used + w > width + 2 {
+            break;
+        }
+        used += w;
         spans.push(Span::styled(keys, theme.key));
-        spans.push(Span::styled(format!(" {desc}  "), theme.dim));
+        spans.push(Span::styled(desc, theme.dim));
     }
     spans
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let line = match state.ui.mode {
-        InputMode::Normal => Line::from(hint_spans(state, theme)),
+        InputMode::Normal => Line::from(hint_spans(state, theme, area.width as usize)),
         InputMode::Filter => Line::from(vec![
             Span::styled(format!(" filter {}: ", state.ui.focus.title()), theme.dim),
             Span::styled(format!("/{}▏", state.ui.input), theme.highlight),

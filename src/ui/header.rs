@@ -17,8 +17,12 @@ pub fn badge(mode: &Mode) -> (&'static str, bool) {
     match mode {
         Mode::Demo => ("DEMO · READ-ONLY", false),
         Mode::Replay => ("REPLAY · READ-ONLY", false),
-        Mode::Live { read_only: true, .. } => ("LIVE · READ-ONLY", false),
-        Mode::Live { read_only: false, .. } => ("LIVE · WRITES", true),
+        Mode::Live {
+            read_only: true, ..
+        } => ("LIVE · READ-ONLY", false),
+        Mode::Live {
+            read_only: false, ..
+        } => ("LIVE · WRITES", true),
     }
 }
 
@@ -51,13 +55,32 @@ fn count(theme: &Theme, label: &str, good: u64, total: u64, suffix: &str) -> Vec
 fn counts_line(theme: &Theme, s: &Summary) -> Line<'static> {
     let sep = || Span::styled("  │  ", theme.dim);
     let mut spans = vec![Span::raw(" ")];
-    spans.extend(count(theme, "nodes", s.nodes_ready as u64, s.nodes_total as u64, "ready"));
+    spans.extend(count(
+        theme,
+        "nodes",
+        s.nodes_ready as u64,
+        s.nodes_total as u64,
+        "ready",
+    ));
     spans.push(sep());
-    spans.extend(count(theme, "accelerators", s.accel_healthy, s.accel_total, "healthy"));
+    spans.extend(count(
+        theme,
+        "accelerators",
+        s.accel_healthy,
+        s.accel_total,
+        "healthy",
+    ));
     spans.push(sep());
     spans.push(Span::styled("jobs failing ", theme.dim));
-    let jobs_style = if s.jobs_failing > 0 { theme.crit } else { theme.ok };
-    spans.push(Span::styled(format!("{}/{}", s.jobs_failing, s.jobs_total), jobs_style));
+    let jobs_style = if s.jobs_failing > 0 {
+        theme.crit
+    } else {
+        theme.ok
+    };
+    spans.push(Span::styled(
+        format!("{}/{}", s.jobs_failing, s.jobs_total),
+        jobs_style,
+    ));
     spans.push(sep());
     spans.push(Span::styled("endpoints breaching ", theme.dim));
     spans.push(match s.endpoints_breaching {
@@ -66,6 +89,18 @@ fn counts_line(theme: &Theme, s: &Summary) -> Line<'static> {
         None => Span::styled("—", theme.dim),
     });
     Line::from(spans)
+}
+
+/// `text` cut to `max` characters, ending in `…` when cut.
+pub fn ellipsize(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    if max > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// Draw the header into `area` (one or two lines).
@@ -86,16 +121,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         theme.badge_readonly
     };
+    let clock_text = clock(state);
+    let clock_w = (clock_text.chars().count() as u16 + 1).min(top.width / 2);
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)]).areas(top);
+    let prefix = format!(" aicockpit   {badge_text}   ");
+    let room = (l.width as usize).saturating_sub(prefix.chars().count() + 1);
     let left = Line::from(vec![
         Span::styled(" aicockpit ", theme.title),
         Span::styled(format!(" {badge_text} "), badge_style),
         Span::raw("  "),
-        Span::raw(place),
+        Span::raw(ellipsize(&place, room)),
     ]);
-    let clock_text = clock(state);
-    let clock_w = (clock_text.chars().count() as u16 + 1).min(top.width / 2);
-    let [l, r] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)]).areas(top);
     frame.render_widget(Paragraph::new(left).style(theme.header), l);
     frame.render_widget(
         Paragraph::new(Line::from(clock_text).right_aligned()).style(theme.header),

@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
     }
     let total: usize = groups.iter().map(Vec::len).sum();
-    let two = area.width >= 72;
+    let two = area.width >= 100;
     if two {
         // Fill the left column up to about half the lines, the rest on the right.
         let mut left = Vec::new();
@@ -88,7 +88,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         columns.push(groups.into_iter().flatten().collect());
     }
     let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
-    let width = if two { 76 } else { 40 };
+    let col_w = columns.iter().flatten().map(Line::width).max().unwrap_or(0) as u16;
+    let width = (col_w + 2).saturating_mul(columns.len() as u16) + 2;
     let popup = centred(area, width, tallest.saturating_add(2));
     let block = Block::default()
         .borders(Borders::ALL)

@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 use crate::domain::KEvent;
 use crate::state::AppState;
@@ -26,18 +26,38 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         None => newest_first.collect(),
         Some(n) => newest_first
             .filter(|e| {
-                n.any(&[&e.type_, &e.reason, &e.object_kind, &e.object_name, &e.message])
+                n.any(&[
+                    &e.type_,
+                    &e.reason,
+                    &e.object_kind,
+                    &e.object_name,
+                    &e.message,
+                ])
             })
             .collect(),
     };
-    let win = table::window(state.ui.selected(pane), matched.len(), table::body_height(area));
+    let win = table::window(
+        state.ui.selected(pane),
+        matched.len(),
+        table::body_height(area),
+    );
     let visible = &matched[win.offset..win.offset + win.len];
     let objects: Vec<String> = visible.iter().map(|e| object(e)).collect();
     let widths = vec![
         Constraint::Length(4),
         Constraint::Length(7),
-        Constraint::Length(table::fit(HEADERS[2], visible.iter().map(|e| e.reason.as_str()), 6, 24)),
-        Constraint::Length(table::fit(HEADERS[3], objects.iter().map(String::as_str), 6, 36)),
+        Constraint::Length(table::fit(
+            HEADERS[2],
+            visible.iter().map(|e| e.reason.as_str()),
+            6,
+            24,
+        )),
+        Constraint::Length(table::fit(
+            HEADERS[3],
+            objects.iter().map(String::as_str),
+            6,
+            36,
+        )),
         Constraint::Length(5),
         Constraint::Fill(1),
     ];
@@ -47,14 +67,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|(e, obj)| {
             let warn = e.type_ == "Warning";
             let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
-            Row::new(vec![
+            vec![
                 Cell::from(age(state.now_ms, e.last_ms)).style(theme.dim),
-                Cell::from(hl(e.type_.clone(), if warn { theme.warn } else { theme.dim })),
-                Cell::from(hl(e.reason.clone(), if warn { theme.warn } else { theme.base })),
+                Cell::from(hl(
+                    e.type_.clone(),
+                    if warn { theme.warn } else { theme.dim },
+                )),
+                Cell::from(hl(
+                    e.reason.clone(),
+                    if warn { theme.warn } else { theme.base },
+                )),
                 Cell::from(hl(obj, theme.base)),
                 Cell::from(e.count.to_string()),
                 Cell::from(hl(e.message.clone(), theme.base)),
-            ])
+            ]
         })
         .collect();
     table::draw_table(
@@ -63,7 +89,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         state,
         theme,
         pane,
-        Columns { headers: HEADERS, widths },
+        Columns {
+            headers: HEADERS,
+            widths,
+            droppable: &[4],
+        },
         Visible {
             rows,
             window: win,

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
 use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget};
 
 use crate::state::AppState;
@@ -11,7 +12,8 @@ use crate::theme::Theme;
 use crate::ui::widgets::table::pane_block;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let block = pane_block(state, theme, Pane::Log, None);
+    let block = pane_block(state, theme, Pane::Log, None)
+        .title_bottom(Line::from(Span::styled(" aicockpit's own log ", theme.dim)).right_aligned());
     let widget = TuiLoggerWidget::default()
         .block(block)
         .style(theme.base)

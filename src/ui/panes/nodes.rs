@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 use crate::domain::{AccelKind, NodeInfo};
 use crate::state::AppState;
@@ -32,7 +32,10 @@ pub fn node_status(n: &NodeInfo) -> String {
 fn accel_label(n: &NodeInfo) -> String {
     match (n.accel_kind, &n.accel_product) {
         (AccelKind::None, _) => "-".to_string(),
-        (k, Some(p)) => format!("{} {p}", k.label()),
+        (k, Some(p)) => {
+            let p = p.strip_prefix("NVIDIA-").unwrap_or(p);
+            format!("{} {p}", k.label())
+        }
         (k, None) => k.label().to_string(),
     }
 }
@@ -62,8 +65,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Some(n) => nodes
             .values()
             .filter(|x| {
-                passes(Some(n), &[&x.name, &x.roles.join(","), x.accel_kind.label()])
-                    || x.accel_product.as_deref().is_some_and(|p| n.matches(p))
+                passes(
+                    Some(n),
+                    &[&x.name, &x.roles.join(","), x.accel_kind.label()],
+                ) || x.accel_product.as_deref().is_some_and(|p| n.matches(p))
                     || n.matches(&node_status(x))
             })
             .collect(),
@@ -108,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         col(0, 8, 32),
         col(1, 8, 34),
         col(2, 6, 16),
-        Constraint::Fill(1),
+        col(3, 5, 28),
         col(4, 5, 9),
         col(5, 4, 5),
         col(6, 3, 4),
@@ -133,16 +138,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             };
             let [name, status, roles, accel, alloc, pods, age, taints] = t;
             let hl = |s: String| highlighted(s, needle.as_ref(), theme.base, theme.highlight);
-            Row::new(vec![
+            vec![
                 Cell::from(hl(name)),
-                Cell::from(highlighted(status, needle.as_ref(), status_style, theme.highlight)),
+                Cell::from(highlighted(
+                    status,
+                    needle.as_ref(),
+                    status_style,
+                    theme.highlight,
+                )),
                 Cell::from(hl(roles)),
                 Cell::from(hl(accel)),
                 Cell::from(alloc).style(alloc_style),
                 Cell::from(pods),
                 Cell::from(age).style(theme.dim),
                 Cell::from(taints),
-            ])
+            ]
         })
         .collect();
     table::draw_table(
@@ -154,6 +164,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Columns {
             headers: HEADERS,
             widths,
+            droppable: &[7, 2, 6, 5],
         },
         Visible {
             rows,

@@ -4,7 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use serde_json::Value;
 
 use crate::analysis::workloads::{ServerKind, first_image};
@@ -16,7 +16,15 @@ use crate::ui::widgets::table::{self, Columns, Visible};
 use crate::ui::widgets::text::{Needle, highlighted};
 
 const HEADERS: &[&str] = &[
-    "NAME", "NAMESPACE", "KIND", "READY", "SERVER", "P99", "QUEUE", "TOK/S", "IMAGE",
+    "NAME",
+    "NAMESPACE",
+    "KIND",
+    "READY",
+    "SERVER",
+    "P99",
+    "QUEUE",
+    "TOK/S",
+    "IMAGE",
 ];
 
 /// What is not computed yet.
@@ -47,7 +55,10 @@ pub fn readiness(obj: &Value) -> (String, bool) {
             None => ("?".into(), true),
         };
     }
-    let want = obj.pointer("/spec/replicas").and_then(Value::as_u64).unwrap_or(1);
+    let want = obj
+        .pointer("/spec/replicas")
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
     let ready = obj
         .pointer("/status/readyReplicas")
         .and_then(Value::as_u64)
@@ -60,11 +71,14 @@ fn image(obj: &Value) -> String {
     if !img.is_empty() {
         return img.to_string();
     }
-    ["/spec/predictor/model/storageUri", "/spec/predictor/model/modelFormat/name"]
-        .iter()
-        .find_map(|p| obj.pointer(p).and_then(Value::as_str))
-        .unwrap_or("-")
-        .to_string()
+    [
+        "/spec/predictor/model/storageUri",
+        "/spec/predictor/model/modelFormat/name",
+    ]
+    .iter()
+    .find_map(|p| obj.pointer(p).and_then(Value::as_str))
+    .unwrap_or("-")
+    .to_string()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -81,7 +95,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .is_none_or(|n| n.any(&[&k.name, &k.namespace, &k.kind, s.label()]))
         })
         .collect();
-    let win = table::window(state.ui.selected(pane), matched.len(), table::body_height(area));
+    let win = table::window(
+        state.ui.selected(pane),
+        matched.len(),
+        table::body_height(area),
+    );
     let visible = &matched[win.offset..win.offset + win.len];
     let texts: Vec<([String; 9], bool)> = visible
         .iter()
@@ -103,7 +121,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .collect();
     let col = |i: usize, min: u16, max: u16| {
-        Constraint::Length(table::fit(HEADERS[i], texts.iter().map(|t| t.0[i].as_str()), min, max))
+        Constraint::Length(table::fit(
+            HEADERS[i],
+            texts.iter().map(|t| t.0[i].as_str()),
+            min,
+            max,
+        ))
     };
     let widths = vec![
         col(0, 8, 32),
@@ -121,7 +144,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|(t, short)| {
             let [name, ns, kind, ready, server, p99, queue, toks, img] = t;
             let hl = |s: String| highlighted(s, needle.as_ref(), theme.base, theme.highlight);
-            Row::new(vec![
+            vec![
                 Cell::from(hl(name)),
                 Cell::from(hl(ns)),
                 Cell::from(hl(kind)).style(theme.dim),
@@ -131,7 +154,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Cell::from(queue).style(theme.dim),
                 Cell::from(toks).style(theme.dim),
                 Cell::from(img).style(theme.dim),
-            ])
+            ]
         })
         .collect();
     table::draw_table(
@@ -140,7 +163,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         state,
         theme,
         pane,
-        Columns { headers: HEADERS, widths },
+        Columns {
+            headers: HEADERS,
+            widths,
+            droppable: &[2, 7, 6, 1],
+        },
         Visible {
             rows,
             window: win,

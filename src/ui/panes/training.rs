@@ -4,7 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 use crate::analysis::workloads::pod_trouble;
 use crate::domain::PodInfo;
@@ -16,7 +16,14 @@ use crate::ui::widgets::table::{self, Columns, Visible};
 use crate::ui::widgets::text::{Needle, age, highlighted};
 
 const HEADERS: &[&str] = &[
-    "JOB", "ROLE/RANK", "POD", "NODE", "STATUS", "RESTARTS", "AGE", "LAST LOG",
+    "JOB",
+    "ROLE/RANK",
+    "POD",
+    "NODE",
+    "STATUS",
+    "RESTARTS",
+    "AGE",
+    "LAST LOG",
 ];
 
 type JobId = (String, String);
@@ -40,22 +47,29 @@ fn row_matches(w: &World, n: &Needle, job: &JobId, r: &RankId) -> bool {
     if n.any(&[&job.1, &r.0, &r.2]) {
         return true;
     }
-    pod(w, &job.0, &r.2).is_some_and(|p| {
-        n.matches(&p.status) || p.node.as_deref().is_some_and(|x| n.matches(x))
-    })
+    pod(w, &job.0, &r.2)
+        .is_some_and(|p| n.matches(&p.status) || p.node.as_deref().is_some_and(|x| n.matches(x)))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Training;
     let w = &state.world;
     let needle = Needle::new(state.ui.filter(pane));
-    let all = w.index.jobs.iter().flat_map(|(j, e)| e.pods.iter().map(move |r| (j, r)));
+    let all = w
+        .index
+        .jobs
+        .iter()
+        .flat_map(|(j, e)| e.pods.iter().map(move |r| (j, r)));
     let total: usize = w.index.jobs.values().map(|e| e.pods.len()).sum();
     let matched: Vec<(&JobId, &RankId)> = match &needle {
         None => all.collect(),
         Some(n) => all.filter(|(j, r)| row_matches(w, n, j, r)).collect(),
     };
-    let win = table::window(state.ui.selected(pane), matched.len(), table::body_height(area));
+    let win = table::window(
+        state.ui.selected(pane),
+        matched.len(),
+        table::body_height(area),
+    );
     let visible = &matched[win.offset..win.offset + win.len];
     let texts: Vec<[String; 8]> = visible
         .iter()
@@ -77,7 +91,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .collect();
     let col = |i: usize, min: u16, max: u16| {
-        Constraint::Length(table::fit(HEADERS[i], texts.iter().map(|t| t[i].as_str()), min, max))
+        Constraint::Length(table::fit(
+            HEADERS[i],
+            texts.iter().map(|t| t[i].as_str()),
+            min,
+            max,
+        ))
     };
     let widths = vec![
         col(0, 3, 24),
@@ -96,10 +115,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let p = pod(w, &job.0, &r.2);
             let sev = p.and_then(|p| pod_trouble(&p.status, &p.phase));
             let st = table::severity_style(theme, sev, theme.ok);
-            let restarts = if p.is_some_and(|p| p.restarts > 0) { theme.warn } else { theme.base };
+            let restarts = if p.is_some_and(|p| p.restarts > 0) {
+                theme.warn
+            } else {
+                theme.base
+            };
             let [job_t, rr, name, node, status, rs, ag, log] = t;
             let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
-            Row::new(vec![
+            vec![
                 Cell::from(hl(job_t, theme.title)),
                 Cell::from(hl(rr, theme.base)),
                 Cell::from(hl(name, theme.base)),
@@ -108,7 +131,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Cell::from(rs).style(restarts),
                 Cell::from(ag).style(theme.dim),
                 Cell::from(log).style(theme.dim),
-            ])
+            ]
         })
         .collect();
     table::draw_table(
@@ -117,7 +140,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         state,
         theme,
         pane,
-        Columns { headers: HEADERS, widths },
+        Columns {
+            headers: HEADERS,
+            widths,
+            droppable: &[6, 5, 1],
+        },
         Visible {
             rows,
             window: win,

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 use crate::analysis::attention::{Item, Severity, attention};
 use crate::state::AppState;
@@ -22,7 +22,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .iter()
         .filter(|i| needle.as_ref().is_none_or(|n| n.any(&[&i.what, &i.place])))
         .collect();
-    let win = table::window(state.ui.selected(pane), matched.len(), table::body_height(area));
+    let win = table::window(
+        state.ui.selected(pane),
+        matched.len(),
+        table::body_height(area),
+    );
     let visible = &matched[win.offset..win.offset + win.len];
     let place_w = table::fit(HEADERS[2], visible.iter().map(|i| i.place.as_str()), 8, 40);
     let widths = vec![
@@ -39,13 +43,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Severity::Warn => theme.warn,
                 Severity::Info => theme.info,
             };
-            let hl = |s: &str| highlighted(s.to_string(), needle.as_ref(), theme.base, theme.highlight);
-            Row::new(vec![
+            let hl =
+                |s: &str| highlighted(s.to_string(), needle.as_ref(), theme.base, theme.highlight);
+            vec![
                 Cell::from(i.severity.glyph()).style(sev),
                 Cell::from(hl(&i.what)),
                 Cell::from(hl(&i.place)),
                 Cell::from(age(state.now_ms, i.since_ms)).style(theme.dim),
-            ])
+            ]
         })
         .collect();
     table::draw_table(
@@ -54,7 +59,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         state,
         theme,
         pane,
-        Columns { headers: HEADERS, widths },
+        Columns {
+            headers: HEADERS,
+            widths,
+            droppable: &[],
+        },
         Visible {
             rows,
             window: win,

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use crate::action::Action;
 use crate::keymap::Keymap;
@@ -67,13 +67,19 @@ pub fn pane_block(
     if let Some(b) = state.keymap.binding(focus_action(pane))
         && !b.keys.is_empty()
     {
-        spans.push(Span::styled(format!("[{}] ", Keymap::keys_label(b)), theme.key));
+        spans.push(Span::styled(
+            format!("[{}] ", Keymap::keys_label(b)),
+            theme.key,
+        ));
     }
     spans.push(Span::styled(pane.title(), theme.title));
     let filter = state.ui.filter(pane);
     match counts {
         Some((n, total)) if !filter.is_empty() => {
-            spans.push(Span::styled(format!(" filtered {n}/{total} "), theme.highlight));
+            spans.push(Span::styled(
+                format!(" filtered {n}/{total} "),
+                theme.highlight,
+            ));
             spans.push(Span::styled(format!("/{filter}"), theme.dim));
         }
         Some((_, total)) => spans.push(Span::styled(format!(" {total}"), theme.dim)),
@@ -90,15 +96,46 @@ pub fn pane_block(
         .title(Line::from(spans))
 }
 
-/// A table's columns: header labels and width constraints (same length).
+/// A table's columns: header labels and width constraints (same length), and the columns that
+/// may be left out, first one first, when the pane is too narrow for all of them.
 pub struct Columns<'a> {
     pub headers: &'a [&'a str],
     pub widths: Vec<Constraint>,
+    pub droppable: &'a [usize],
 }
 
-/// Rows one table shows this frame.
+/// Width a `Fill` column is counted as when deciding whether columns fit.
+const FILL_MIN: u16 = 14;
+
+/// Which columns to keep so that they fit in `width` (dropping `droppable` in order).
+pub fn keep_columns(widths: &[Constraint], droppable: &[usize], width: u16) -> Vec<bool> {
+    let mut keep = vec![true; widths.len()];
+    let need = |keep: &[bool]| -> u32 {
+        let cols: Vec<u32> = widths
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| match c {
+                Constraint::Length(n) | Constraint::Min(n) => u32::from(*n),
+                _ => u32::from(FILL_MIN),
+            })
+            .collect();
+        cols.iter().sum::<u32>() + cols.len().saturating_sub(1) as u32
+    };
+    for &i in droppable {
+        if need(&keep) <= u32::from(width) {
+            break;
+        }
+        if let Some(k) = keep.get_mut(i) {
+            *k = false;
+        }
+    }
+    keep
+}
+
+/// Rows one table shows this frame (one cell per column).
 pub struct Visible<'a> {
-    pub rows: Vec<Row<'a>>,
+    pub rows: Vec<Vec<Cell<'a>>>,
     pub window: Window,
     /// Matching rows and all rows, for the title.
     pub shown: usize,
@@ -137,8 +174,36 @@ pub fn draw_table(
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), inner);
         return;
     }
-    let header = Row::new(cols.headers.iter().map(|h| Line::from(*h)))
-        .style(theme.table_header);
+    let keep = keep_columns(&cols.widths, cols.droppable, inner.width);
+    let pick = |i: usize| keep.get(i).copied().unwrap_or(true);
+    let header = Row::new(
+        cols.headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pick(*i))
+            .map(|(_, h)| Line::from(*h)),
+    )
+    .style(theme.table_header);
+    let widths: Vec<Constraint> = cols
+        .widths
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| pick(*i))
+        .map(|(_, w)| *w)
+        .collect();
+    let rows: Vec<Row> = vis
+        .rows
+        .into_iter()
+        .map(|cells| {
+            Row::new(
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| pick(*i))
+                    .map(|(_, c)| c),
+            )
+        })
+        .collect();
     let selected = if state.ui.focus == pane {
         vis.window
             .selected
@@ -146,7 +211,7 @@ pub fn draw_table(
     } else {
         None
     };
-    let table = Table::new(vis.rows, cols.widths)
+    let table = Table::new(rows, widths)
         .header(header)
         .style(theme.base)
         .column_spacing(1)
@@ -182,13 +247,36 @@ mod tests {
     fn window_follows_selection_and_clamps() {
         assert_eq!(
             window(0, 100, 10),
-            Window { offset: 0, len: 10, selected: Some(0) }
+            Window {
+                offset: 0,
+                len: 10,
+                selected: Some(0)
+            }
         );
         assert_eq!(window(25, 100, 10).offset, 16);
         let w = window(500, 100, 10);
         assert_eq!((w.offset, w.len, w.selected), (90, 10, Some(99)));
-        assert_eq!(window(3, 2, 10), Window { offset: 0, len: 2, selected: Some(1) });
+        assert_eq!(
+            window(3, 2, 10),
+            Window {
+                offset: 0,
+                len: 2,
+                selected: Some(1)
+            }
+        );
         assert_eq!(window(3, 0, 10).selected, None);
         assert_eq!(window(3, 5, 0).len, 0);
+    }
+
+    #[test]
+    fn narrow_tables_drop_columns_in_order() {
+        let w = [
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Fill(1),
+        ];
+        assert_eq!(keep_columns(&w, &[1, 0], 80), [true, true, true]);
+        assert_eq!(keep_columns(&w, &[1, 0], 30), [true, false, true]);
+        assert_eq!(keep_columns(&w, &[1, 0], 10), [false, false, true]);
     }
 }

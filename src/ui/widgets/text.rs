@@ -128,7 +128,12 @@ mod tests {
     #[test]
     fn highlight_splits_every_match() {
         let n = Needle::new("ab").expect("non-empty");
-        let l = highlighted("xAByab".into(), Some(&n), Style::default(), Style::default());
+        let l = highlighted(
+            "xAByab".into(),
+            Some(&n),
+            Style::default(),
+            Style::default(),
+        );
         let parts: Vec<_> = l.spans.iter().map(|s| s.content.to_string()).collect();
         assert_eq!(parts, ["x", "AB", "y", "ab"]);
     }
