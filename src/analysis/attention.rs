@@ -35,6 +35,9 @@ pub struct Item {
     pub since_ms: Option<Millis>,
 }
 
+/// Warning events group by (reason, object kind, namespace, object name).
+type GroupKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 /// Build the ranked attention list.
 pub fn attention(world: &World) -> Vec<Item> {
     let mut items = Vec::new();
@@ -75,8 +78,7 @@ pub fn attention(world: &World) -> Vec<Item> {
             since_ms: p.created_ms,
         });
     }
-    let mut groups: BTreeMap<(&str, &str, &str, &str), (u64, Option<Millis>, &str)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, (u64, Option<Millis>, &str)> = BTreeMap::new();
     for e in world.events.iter().filter(|e| e.type_ == "Warning") {
         let key = (
             e.reason.as_str(),
