@@ -88,7 +88,8 @@ mod tests {
 
     #[test]
     fn bars_scale_to_the_busiest_cell() {
-        assert_eq!(bars(&[0, 1, 8], 3), vec![' ', '▂', '█']);
+        assert_eq!(bars(&[0, 1, 8], 3), vec![' ', '▁', '█']);
+        assert_eq!(bars(&[0, 4, 8], 3), vec![' ', '▄', '█']);
         assert_eq!(bars(&[5; 10], 2), vec!['█', '█']);
         assert_eq!(bars(&[], 4), vec![' '; 4]);
         assert_eq!(bars(&[1, 2], 6).len(), 6);
