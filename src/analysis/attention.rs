@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::workloads::pod_trouble;
+use crate::domain::{NodeInfo, PodInfo};
 use crate::event::{HealthState, Millis};
-use crate::state::world::World;
+use crate::state::world::{SourceHealthEntry, World};
 
 /// How urgent an attention item is (orders the list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,36 +27,104 @@ impl Severity {
     }
 }
 
+/// What an attention item is about (borrowed from the world; text is made only for shown rows).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject<'a> {
+    NodeNotReady(&'a NodeInfo),
+    NodeProblems(&'a NodeInfo),
+    Pod(&'a PodInfo),
+    /// Warning events of one reason on one object: total count and newest message.
+    Warnings {
+        key: GroupKey<'a>,
+        count: u64,
+        message: &'a str,
+    },
+    Source(&'a str, &'a SourceHealthEntry),
+    Rejected(u64),
+}
+
 /// One thing that needs a look.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+pub struct Item<'a> {
     pub severity: Severity,
-    pub what: String,
-    pub place: String,
     pub since_ms: Option<Millis>,
+    pub subject: Subject<'a>,
+}
+
+impl Item<'_> {
+    /// What is wrong, in a few words.
+    pub fn what(&self) -> String {
+        match &self.subject {
+            Subject::NodeNotReady(_) => "NotReady".into(),
+            Subject::NodeProblems(n) => n.problems.join(","),
+            Subject::Pod(p) if p.restarts > 0 => format!("{} (restarts {})", p.status, p.restarts),
+            Subject::Pod(p) => p.status.clone(),
+            Subject::Warnings {
+                key,
+                count,
+                message,
+                ..
+            } => format!("{} ×{count}: {message}", key.0),
+            Subject::Source(_, h) => {
+                let state = format!("{:?}", h.state).to_lowercase();
+                if h.message.is_empty() {
+                    state
+                } else {
+                    format!("{state}: {}", h.message)
+                }
+            }
+            Subject::Rejected(n) => format!("{n} malformed objects rejected"),
+        }
+    }
+
+    /// Where: `node/x`, `pod ns/name`, `source prometheus` ...
+    pub fn place(&self) -> String {
+        match &self.subject {
+            Subject::NodeNotReady(n) | Subject::NodeProblems(n) => format!("node/{}", n.name),
+            Subject::Pod(p) => format!("pod {}/{}", p.namespace, p.name),
+            Subject::Warnings {
+                key: (_, kind, ns, obj),
+                ..
+            } => match *ns {
+                "" => format!("{} {obj}", kind.to_ascii_lowercase()),
+                ns => format!("{} {ns}/{obj}", kind.to_ascii_lowercase()),
+            },
+            Subject::Source(name, _) => format!("source {name}"),
+            Subject::Rejected(_) => "input".into(),
+        }
+    }
+
+    /// A cheap key for stable ordering among equals.
+    fn order_key(&self) -> (&str, &str) {
+        match &self.subject {
+            Subject::NodeNotReady(n) | Subject::NodeProblems(n) => ("", &n.name),
+            Subject::Pod(p) => (&p.namespace, &p.name),
+            Subject::Warnings { key, .. } => (key.2, key.3),
+            Subject::Source(name, _) => ("", name),
+            Subject::Rejected(_) => ("", ""),
+        }
+    }
 }
 
 /// Warning events group by (reason, object kind, namespace, object name).
-type GroupKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+pub type GroupKey<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// Build the ranked attention list.
-pub fn attention(world: &World) -> Vec<Item> {
+pub fn attention(world: &World) -> Vec<Item<'_>> {
     let mut items = Vec::new();
     for n in world.nodes.values() {
         if !n.ready {
             items.push(Item {
                 severity: Severity::Crit,
-                what: "NotReady".into(),
-                place: format!("node/{}", n.name),
                 since_ms: None,
+                subject: Subject::NodeNotReady(n),
             });
         }
         if !n.problems.is_empty() {
             items.push(Item {
                 severity: Severity::Warn,
-                what: n.problems.join(","),
-                place: format!("node/{}", n.name),
                 since_ms: None,
+                subject: Subject::NodeProblems(n),
             });
         }
     }
@@ -66,16 +135,10 @@ pub fn attention(world: &World) -> Vec<Item> {
         let Some(crit) = pod_trouble(&p.status, &p.phase) else {
             continue;
         };
-        let what = if p.restarts > 0 {
-            format!("{} (restarts {})", p.status, p.restarts)
-        } else {
-            p.status.clone()
-        };
         items.push(Item {
             severity: if crit { Severity::Crit } else { Severity::Warn },
-            what,
-            place: format!("pod {ns}/{name}"),
             since_ms: p.created_ms,
+            subject: Subject::Pod(p),
         });
     }
     let mut groups: BTreeMap<GroupKey, (u64, Option<Millis>, &str)> = BTreeMap::new();
@@ -93,16 +156,15 @@ pub fn attention(world: &World) -> Vec<Item> {
             g.2 = &e.message;
         }
     }
-    for ((reason, kind, ns, obj), (count, last, msg)) in groups {
-        let place = match (kind, ns) {
-            (k, "") => format!("{} {obj}", k.to_ascii_lowercase()),
-            (k, ns) => format!("{} {ns}/{obj}", k.to_ascii_lowercase()),
-        };
+    for (key, (count, last, message)) in groups {
         items.push(Item {
             severity: Severity::Warn,
-            what: format!("{reason} ×{count}: {msg}"),
-            place,
             since_ms: last,
+            subject: Subject::Warnings {
+                key,
+                count,
+                message,
+            },
         });
     }
     for (source, h) in &world.health {
@@ -111,31 +173,24 @@ pub fn attention(world: &World) -> Vec<Item> {
             HealthState::Degraded => Severity::Warn,
             HealthState::Unavailable | HealthState::Forbidden => Severity::Crit,
         };
-        let state = format!("{:?}", h.state).to_lowercase();
         items.push(Item {
             severity,
-            what: if h.message.is_empty() {
-                state
-            } else {
-                format!("{state}: {}", h.message)
-            },
-            place: format!("source {source}"),
             since_ms: Some(h.since_ms),
+            subject: Subject::Source(source, h),
         });
     }
     if world.rejected > 0 {
         items.push(Item {
             severity: Severity::Info,
-            what: format!("{} malformed objects rejected", world.rejected),
-            place: "input".into(),
             since_ms: None,
+            subject: Subject::Rejected(world.rejected),
         });
     }
     items.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(b.since_ms.cmp(&a.since_ms))
-            .then(a.place.cmp(&b.place))
+            .then_with(|| a.order_key().cmp(&b.order_key()))
     });
     items
 }
@@ -173,9 +228,9 @@ mod tests {
         let items = attention(&w);
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].severity, Severity::Crit);
-        assert_eq!(items[0].place, "source prometheus");
-        assert_eq!(items[1].place, "node/n1");
-        assert_eq!(items[2].what, "BackOff ×4: back-off 1");
-        assert_eq!(items[2].place, "pod ml/w-1");
+        assert_eq!(items[0].place(), "source prometheus");
+        assert_eq!(items[1].place(), "node/n1");
+        assert_eq!(items[2].what(), "BackOff ×4: back-off 1");
+        assert_eq!(items[2].place(), "pod ml/w-1");
     }
 }

@@ -2,9 +2,9 @@
 //! endpoints breaching, computed from the world (and its ingest-time indexes) without scanning
 //! every pod.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
+
+use crate::domain::ObjKey;
 
 use crate::state::world::World;
 
@@ -53,25 +53,34 @@ pub fn summarize(world: &World) -> Summary {
     }
     s.accel_healthy = healthy.round().max(0.0) as u64;
     s.accel_total = total.round().max(0.0) as u64;
-    let mut jobs: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut failing: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for ((ns, job), entry) in &world.index.jobs {
-        jobs.insert((ns, job));
-        if !entry.failing.is_empty() {
-            failing.insert((ns, job));
-        }
-    }
+    s.jobs_total = world.index.jobs.len();
+    s.jobs_failing = world
+        .index
+        .jobs
+        .values()
+        .filter(|e| !e.failing.is_empty())
+        .count();
+    // Job objects: counted once, whether or not their pods have been seen.
     for kind in JOB_KINDS {
-        for (key, obj) in world.objects_of(kind) {
-            let id = (key.namespace.as_str(), key.name.as_str());
-            jobs.insert(id);
-            if has_failed_condition(obj) {
-                failing.insert(id);
+        let from = ObjKey::new(kind, "", "");
+        for (key, obj) in world
+            .objects
+            .range(from..)
+            .take_while(|(k, _)| k.kind == *kind)
+        {
+            let id = (key.namespace.clone(), key.name.clone());
+            match world.index.jobs.get(&id) {
+                None => {
+                    s.jobs_total += 1;
+                    s.jobs_failing += usize::from(has_failed_condition(obj));
+                }
+                Some(e) if e.failing.is_empty() && has_failed_condition(obj) => {
+                    s.jobs_failing += 1;
+                }
+                Some(_) => {}
             }
         }
     }
-    s.jobs_total = jobs.len();
-    s.jobs_failing = failing.len();
     s
 }
 

@@ -18,17 +18,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Triage;
     let needle = Needle::new(state.ui.filter(pane));
     let items = attention(&state.world);
-    let matched: Vec<&Item> = items
-        .iter()
-        .filter(|i| needle.as_ref().is_none_or(|n| n.any(&[&i.what, &i.place])))
-        .collect();
+    let matched: Vec<&Item> = match &needle {
+        None => items.iter().collect(),
+        Some(n) => items
+            .iter()
+            .filter(|i| n.matches(&i.what()) || n.matches(&i.place()))
+            .collect(),
+    };
     let win = table::window(
         state.ui.selected(pane),
         matched.len(),
         table::body_height(area),
     );
     let visible = &matched[win.offset..win.offset + win.len];
-    let place_w = table::fit(HEADERS[2], visible.iter().map(|i| i.place.as_str()), 8, 40);
+    let texts: Vec<(String, String)> = visible.iter().map(|i| (i.what(), i.place())).collect();
+    let place_w = table::fit(HEADERS[2], texts.iter().map(|t| t.1.as_str()), 8, 40);
     let widths = vec![
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -37,18 +41,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ];
     let rows = visible
         .iter()
-        .map(|i| {
+        .zip(texts)
+        .map(|(i, (what, place))| {
             let sev = match i.severity {
                 Severity::Crit => theme.crit,
                 Severity::Warn => theme.warn,
                 Severity::Info => theme.info,
             };
-            let hl =
-                |s: &str| highlighted(s.to_string(), needle.as_ref(), theme.base, theme.highlight);
+            let hl = |s: String| highlighted(s, needle.as_ref(), theme.base, theme.highlight);
             vec![
                 Cell::from(i.severity.glyph()).style(sev),
-                Cell::from(hl(&i.what)),
-                Cell::from(hl(&i.place)),
+                Cell::from(hl(what)),
+                Cell::from(hl(place)),
                 Cell::from(age(state.now_ms, i.since_ms)).style(theme.dim),
             ]
         })
