@@ -163,3 +163,41 @@ fn footer_hints_come_from_the_keymap() {
     assert!(footer.contains("F1 show every key"), "{footer}");
     assert!(!footer.contains("? toggle"), "{footer}");
 }
+
+#[test]
+fn training_scrolls_across_jobs() {
+    use aicockpit::event::{SourceEvent, TimedEvent};
+    let mut st = state_from(mini(), None);
+    let mut evs = Vec::new();
+    for job in ["alpha", "bravo", "charlie"] {
+        for rank in 0..10 {
+            let object = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("{job}-worker-{rank}"), "namespace": "zz",
+                    "labels": {"training.kubeflow.org/job-name": job,
+                        "training.kubeflow.org/replica-type": "worker",
+                        "training.kubeflow.org/replica-index": rank.to_string()}},
+                "status": {"phase": "Running"}});
+            evs.push(TimedEvent {
+                at_ms: st.now_ms,
+                ev: SourceEvent::Upsert { object },
+            });
+        }
+    }
+    state::update(&mut st, Msg::Source(evs));
+    st.ui.focus = Pane::Training;
+    st.ui.zoom = true;
+    // 2 mini rows first, then alpha 0-9, bravo 0-9, charlie 0-9 (ranks sort numerically).
+    st.ui.selected.insert(Pane::Training, 2 + 10 + 10 + 5);
+    let text = render(&st, 120, 20);
+    assert!(text.contains("charlie-worker-5"), "{text}");
+    assert!(!text.contains("alpha-worker-9"), "{text}");
+    assert!(!text.contains("charlie-worker-6"), "{text}");
+    assert!(text.contains("Training 32"), "{text}");
+    let first_row = text
+        .lines()
+        .skip_while(|l| !l.contains("ROLE/RANK"))
+        .nth(1)
+        .unwrap_or_default();
+    // The first visible row names its job even though it is not the job's first rank.
+    assert!(first_row.starts_with("│bravo"), "{first_row}");
+}

@@ -55,22 +55,41 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Training;
     let w = &state.world;
     let needle = Needle::new(state.ui.filter(pane));
-    let all = w
-        .index
-        .jobs
-        .iter()
-        .flat_map(|(j, e)| e.pods.iter().map(move |r| (j, r)));
     let total: usize = w.index.jobs.values().map(|e| e.pods.len()).sum();
-    let matched: Vec<(&JobId, &RankId)> = match &needle {
-        None => all.collect(),
-        Some(n) => all.filter(|(j, r)| row_matches(w, n, j, r)).collect(),
+    let height = table::body_height(area);
+    let (shown, win, visible): (usize, _, Vec<(&JobId, &RankId)>) = match &needle {
+        None => {
+            // No filter: skip whole jobs by their size, take only the window.
+            let win = table::window(state.ui.selected(pane), total, height);
+            let mut skip = win.offset;
+            let mut rows = Vec::with_capacity(win.len);
+            for (job, entry) in &w.index.jobs {
+                if rows.len() >= win.len {
+                    break;
+                }
+                if skip >= entry.pods.len() {
+                    skip -= entry.pods.len();
+                    continue;
+                }
+                let want = win.len - rows.len();
+                rows.extend(entry.pods.iter().skip(skip).take(want).map(|r| (job, r)));
+                skip = 0;
+            }
+            (total, win, rows)
+        }
+        Some(n) => {
+            let matched: Vec<(&JobId, &RankId)> = w
+                .index
+                .jobs
+                .iter()
+                .flat_map(|(j, e)| e.pods.iter().map(move |r| (j, r)))
+                .filter(|(j, r)| row_matches(w, n, j, r))
+                .collect();
+            let win = table::window(state.ui.selected(pane), matched.len(), height);
+            let rows = matched[win.offset..win.offset + win.len].to_vec();
+            (matched.len(), win, rows)
+        }
     };
-    let win = table::window(
-        state.ui.selected(pane),
-        matched.len(),
-        table::body_height(area),
-    );
-    let visible = &matched[win.offset..win.offset + win.len];
     let texts: Vec<[String; 8]> = visible
         .iter()
         .enumerate()
@@ -148,7 +167,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Visible {
             rows,
             window: win,
-            shown: matched.len(),
+            shown,
             total,
             empty: "no training job pods seen (Kubeflow labels, PyTorchJob/MPIJob owners)".into(),
         },
