@@ -201,3 +201,13 @@ fn training_scrolls_across_jobs() {
     // The first visible row names its job even though it is not the job's first rank.
     assert!(first_row.starts_with("│bravo"), "{first_row}");
 }
+
+#[test]
+fn small_terminal_keeps_header_and_footer() {
+    let st = state_from(mini(), None);
+    let text = render(&st, 40, 12);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("aicockpit"), "{text}");
+    assert!(lines[0].contains("DEMO · READ-ONLY"), "{text}");
+    assert!(lines[11].contains("help"), "{text}");
+}

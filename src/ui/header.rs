@@ -121,10 +121,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         theme.badge_readonly
     };
-    let clock_text = clock(state);
-    let clock_w = (clock_text.chars().count() as u16 + 1).min(top.width / 2);
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)]).areas(top);
     let prefix = format!(" aicockpit   {badge_text}   ");
+    let room_for_clock = (top.width as usize).saturating_sub(prefix.chars().count());
+    let full = clock(state);
+    // The longest clock form that fits beside the badge: full, then time and replay, then time.
+    let clock_text = [full.clone(), full.get(11..).unwrap_or_default().to_string()]
+        .into_iter()
+        .chain(full.get(11..19).map(str::to_string))
+        .find(|c| c.chars().count() < room_for_clock)
+        .unwrap_or_default();
+    let clock_w = clock_text.chars().count() as u16 + u16::from(!clock_text.is_empty());
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)]).areas(top);
     let room = (l.width as usize).saturating_sub(prefix.chars().count() + 1);
     let left = Line::from(vec![
         Span::styled(" aicockpit ", theme.title),
@@ -140,5 +147,40 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if rest.height > 0 {
         let s = summarize(&state.world);
         frame.render_widget(Paragraph::new(counts_line(theme, &s)), rest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ReplayStatus;
+    use crate::keymap::Keymap;
+
+    #[test]
+    fn badge_follows_mode() {
+        assert_eq!(badge(&Mode::Demo), ("DEMO · READ-ONLY", false));
+        let live = |read_only| Mode::Live {
+            context: "prod".into(),
+            read_only,
+        };
+        assert_eq!(badge(&live(true)), ("LIVE · READ-ONLY", false));
+        assert_eq!(badge(&live(false)), ("LIVE · WRITES", true));
+    }
+
+    #[test]
+    fn clock_shows_replay_position_speed_and_pause() {
+        let mut st = AppState::new(Mode::Demo, Keymap::default());
+        st.now_ms = 1_741_942_800_000;
+        assert_eq!(clock(&st), "2025-03-14 09:00:00 UTC");
+        st.replay_status = Some(ReplayStatus {
+            pos_ms: 83_000,
+            duration_ms: 300_000,
+            speed: 4,
+            paused: true,
+            ..ReplayStatus::default()
+        });
+        assert_eq!(clock(&st), "2025-03-14 09:00:00 UTC +01:23/05:00 ×4 ⏸");
+        assert_eq!(ellipsize("abcdef", 4), "abc…");
+        assert_eq!(ellipsize("abc", 4), "abc");
     }
 }

@@ -165,6 +165,10 @@ pub fn draw_table(
     if inner.height == 0 || inner.width == 0 {
         return;
     }
+    if vis.shown > 0 && vis.rows.is_empty() {
+        // Rows exist but there is no room for any below the header.
+        return;
+    }
     if vis.rows.is_empty() {
         let text = if vis.total > 0 {
             format!("no match for /{}", state.ui.filter(pane))
