@@ -2,7 +2,7 @@
 //! wait, Warning events grouped by reason and object, sick data sources and rejected input,
 //! ranked by severity and then by recency.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::analysis::workloads::pod_trouble;
 use crate::domain::{NodeInfo, PodInfo};
@@ -95,13 +95,13 @@ impl Item<'_> {
     }
 
     /// A cheap key for stable ordering among equals.
-    fn order_key(&self) -> (&str, &str) {
+    fn order_key(&self) -> (&str, &str, &str, &str) {
         match &self.subject {
-            Subject::NodeNotReady(n) | Subject::NodeProblems(n) => ("", &n.name),
-            Subject::Pod(p) => (&p.namespace, &p.name),
-            Subject::Warnings { key, .. } => (key.2, key.3),
-            Subject::Source(name, _) => ("", name),
-            Subject::Rejected(_) => ("", ""),
+            Subject::NodeNotReady(n) | Subject::NodeProblems(n) => ("", &n.name, "", ""),
+            Subject::Pod(p) => (&p.namespace, &p.name, "", ""),
+            Subject::Warnings { key, .. } => (key.2, key.3, key.1, key.0),
+            Subject::Source(name, _) => ("", name, "", ""),
+            Subject::Rejected(_) => ("", "", "", ""),
         }
     }
 }
@@ -141,7 +141,7 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
             subject: Subject::Pod(p),
         });
     }
-    let mut groups: BTreeMap<GroupKey, (u64, Option<Millis>, &str)> = BTreeMap::new();
+    let mut groups: HashMap<GroupKey, (u64, Option<Millis>, &str)> = HashMap::new();
     for e in world.events.iter().filter(|e| e.type_ == "Warning") {
         let key = (
             e.reason.as_str(),
