@@ -1,6 +1,7 @@
 //! AppState and the reducer `update(&mut AppState, Msg) -> Vec<Effect>`: the one writer of
 //! state. Synchronous and free of I/O; time arrives only through `Msg::Tick` and event stamps.
 
+pub mod index;
 pub mod logs;
 pub mod metrics;
 pub mod ui;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::analysis::objects::{event_info, node_info, obj_key, pod_info};
 use crate::domain::{KEvent, LogLine, NodeInfo, ObjKey, PodInfo};
 use crate::event::{HealthState, Millis, NvmlSnapshot, SourceEvent, TimedEvent};
+use crate::state::index::WorldIndex;
 use crate::state::logs::LogStore;
 use crate::state::metrics::MetricStore;
 
@@ -43,6 +44,8 @@ pub struct World {
     pub applied: u64,
     /// Upserts that were not valid objects (no kind or name), counted, not fatal.
     pub rejected: u64,
+    /// Indexes kept up to date at ingest (training jobs, attention, last log lines ...).
+    pub index: WorldIndex,
 }
 
 impl World {
@@ -64,13 +67,16 @@ impl World {
                         self.nodes.remove(name);
                     }
                     "Pod" => {
-                        self.pods.remove(&(ns, name.clone()));
+                        let old = self.pods.remove(&(ns, name.clone()));
+                        self.index.on_pod(old.as_ref(), None);
                     }
                     "Event" => self
                         .events
                         .retain(|e| !(e.namespace == ns && &e.name == name)),
                     _ => {
-                        self.objects.remove(&ObjKey::new(object_kind, &ns, name));
+                        let key = ObjKey::new(object_kind, &ns, name);
+                        self.index.on_object(&key, None);
+                        self.objects.remove(&key);
                     }
                 }
             }
@@ -79,13 +85,17 @@ impl World {
                 pod,
                 container,
                 line,
-            } => self.logs.push(LogLine {
-                at_ms: te.at_ms,
-                namespace: namespace.clone(),
-                pod: pod.clone(),
-                container: container.clone(),
-                line: line.clone(),
-            }),
+            } => {
+                let l = LogLine {
+                    at_ms: te.at_ms,
+                    namespace: namespace.clone(),
+                    pod: pod.clone(),
+                    container: container.clone(),
+                    line: line.clone(),
+                };
+                self.index.on_log(&l);
+                self.logs.push(l);
+            }
             SourceEvent::Metric {
                 name,
                 labels,
@@ -119,8 +129,10 @@ impl World {
                 self.nodes.insert(key.name, node_info(object));
             }
             "Pod" => {
-                self.pods
-                    .insert((key.namespace, key.name), pod_info(object));
+                let new = pod_info(object);
+                let old = self.pods.get(&(key.namespace.clone(), key.name.clone()));
+                self.index.on_pod(old, Some(&new));
+                self.pods.insert((key.namespace, key.name), new);
             }
             "Event" => {
                 let ev = event_info(object);
@@ -137,6 +149,7 @@ impl World {
                 }
             }
             _ => {
+                self.index.on_object(&key, Some(object));
                 self.objects.insert(key, object.clone());
             }
         }
