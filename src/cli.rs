@@ -45,6 +45,29 @@ pub enum Command {
     },
     /// Write a built-in scenario, or a synthetic cluster of any size, to a file.
     Generate(GenerateArgs),
+    /// Scan log files for NCCL / CUDA / HCCL / XID failure signatures (headless).
+    ScanLogs(crate::scan::ScanArgs),
+    /// Serve a scenario as a read-only Kubernetes API on 127.0.0.1, for kubectl and the cockpit.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// An embedded scenario name (see `aicockpit scenarios`) or a scenario file.
+    pub scenario: String,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Where to write a kubeconfig that points at the sandbox.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "aicockpit-sandbox.kubeconfig"
+    )]
+    pub kubeconfig_out: PathBuf,
+    /// Replay speed from the scenario's start; without it the whole incident is applied at once.
+    #[arg(long, value_parser = parse_speed)]
+    pub speed: Option<u32>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -106,6 +129,17 @@ mod tests {
         let c = Cli::try_parse_from(["aicockpit", "--demo", "--speed", "16"]).expect("parse");
         assert_eq!(c.speed, Some(16));
         assert!(Cli::try_parse_from(["aicockpit", "--demo", "--speed", "5"]).is_err());
+    }
+
+    #[test]
+    fn scan_logs_and_sandbox_parse() {
+        let c = Cli::try_parse_from(["aicockpit", "scan-logs", "a.log", "-", "--format", "json"])
+            .expect("parse");
+        assert!(matches!(c.command, Some(Command::ScanLogs(ref a)) if a.files.len() == 2));
+        let c = Cli::try_parse_from(["aicockpit", "sandbox", "rdma-netpol", "--port", "18443"])
+            .expect("parse");
+        assert!(matches!(c.command, Some(Command::Sandbox(ref a)) if a.port == 18443));
+        assert!(Cli::try_parse_from(["aicockpit", "scan-logs"]).is_err());
     }
 
     #[test]

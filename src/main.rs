@@ -18,6 +18,8 @@ use aicockpit::sources::{embedded, scenario};
 use aicockpit::state::Mode;
 use aicockpit::theme;
 
+mod sandbox_cmd;
+
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let cli = Cli::parse();
@@ -44,6 +46,12 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Generate(args) => commands::generate(args)? + "\n",
+        Command::ScanLogs(args) => {
+            let mut err = std::io::stderr().lock();
+            let code = aicockpit::scan::run(args, &mut out, &mut err);
+            return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+        }
+        Command::Sandbox(args) => return sandbox_cmd::run(args),
     };
     // A closed pipe (`aicockpit scenarios | head -1`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());

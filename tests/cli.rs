@@ -233,3 +233,25 @@ fn generate_unknown_name_fails_cleanly() {
     assert!(stderr.contains("no-such-thing"), "{stderr}");
     assert!(!file.exists());
 }
+
+#[test]
+fn scan_logs_reports_the_signature_as_json_and_fails_cleanly_on_a_missing_file() {
+    let log = format!(
+        "{}/tests/fixtures/logs/no-socket-interface.log",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (out, stdout, _) = run(bin().args(["scan-logs", &log, "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON output");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"nccl.no_socket_interface"), "{ids:?}");
+
+    let (out, _, stderr) = run(bin().args(["scan-logs", "/nonexistent/x.log"]));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/nonexistent/x.log"), "{stderr}");
+}

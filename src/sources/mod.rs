@@ -2,11 +2,11 @@
 //! read. Each turns what it reads into `SourceEvent`s for the reducer.
 
 pub mod embedded;
-pub mod kubeconfig;
-pub mod nvml;
 pub mod kube;
 pub mod kube_logs;
 mod kube_track;
+pub mod kubeconfig;
+pub mod nvml;
 pub mod replay;
 pub mod sandbox;
 pub mod scenario;

@@ -211,7 +211,10 @@ mod tests {
         assert_eq!(m.label_set_count(), 2);
         assert_eq!(m.label_set_of(0), m.label_set_of(1));
         assert_ne!(m.label_set_of(0), m.label_set_of(2));
-        let ids: Vec<usize> = m.entries_by_name("dcgm_fi_dev_gpu_util").map(|x| x.0).collect();
+        let ids: Vec<usize> = m
+            .entries_by_name("dcgm_fi_dev_gpu_util")
+            .map(|x| x.0)
+            .collect();
         assert_eq!(ids, vec![0, 2]);
         assert_eq!(
             m.entry(1).map(|(k, _)| k.name.as_str()),
