@@ -128,8 +128,8 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
             });
         }
     }
-    for (ns, name) in &world.index.attention {
-        let Some(p) = world.pods.get(&(ns.clone(), name.clone())) else {
+    for key in &world.index.attention {
+        let Some(p) = world.pods.get(key) else {
             continue;
         };
         let Some(crit) = pod_trouble(&p.status, &p.phase) else {

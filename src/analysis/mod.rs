@@ -9,6 +9,7 @@ pub mod accel_resources;
 pub mod alert_eval;
 pub mod alerts;
 pub mod attention;
+pub mod attention_rank;
 pub mod endpoints;
 pub mod endpoints_kserve;
 pub mod histogram;

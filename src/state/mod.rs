@@ -10,6 +10,7 @@ pub mod world;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::Action;
+use crate::analysis::attention_rank::{Ranked, rank};
 use crate::effect::{Effect, ReplayCmd};
 use crate::event::{Millis, Msg, NoticeLevel, ReplayInfo, ReplayStatus};
 use crate::keymap::Keymap;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub keymap: Keymap,
     pub replay: Option<ReplayInfo>,
     pub replay_status: Option<ReplayStatus>,
+    /// The Triage pane's attention list, ranked when the world changes (not per frame).
+    pub attention: Vec<Ranked>,
     /// The clock as last ticked (event time).
     pub now_ms: Millis,
     /// Something changed since the last draw.
@@ -62,6 +65,7 @@ impl AppState {
             keymap,
             replay: None,
             replay_status: None,
+            attention: Vec::new(),
             now_ms: 0,
             dirty: true,
             quit: false,
@@ -77,6 +81,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             for te in &batch {
                 state.world.apply(te);
             }
+            state.attention = rank(&state.world);
             Vec::new()
         }
         Msg::Key(key) => on_key(state, key),
@@ -102,6 +107,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::ResetWorld => {
             state.world = World::default();
+            state.attention.clear();
             Vec::new()
         }
         Msg::Notice { level, text } => {

@@ -5,7 +5,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Cell;
 
-use crate::analysis::attention::{Item, Severity, attention};
+use crate::analysis::attention::{Item, Severity};
+use crate::analysis::attention_rank::Ranked;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::theme::Theme;
@@ -17,12 +18,17 @@ const HEADERS: &[&str] = &["", "WHAT", "WHERE", "SINCE"];
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Triage;
     let needle = Needle::new(state.ui.filter(pane));
-    let items = attention(&state.world);
-    let matched: Vec<&Item> = match &needle {
-        None => items.iter().collect(),
-        Some(n) => items
+    let world = &state.world;
+    // Without a filter only the rows on screen are resolved; a filter needs every row's text.
+    let matched: Vec<&Ranked> = match &needle {
+        None => state.attention.iter().collect(),
+        Some(n) => state
+            .attention
             .iter()
-            .filter(|i| n.matches(&i.what()) || n.matches(&i.place()))
+            .filter(|r| {
+                r.item(world)
+                    .is_some_and(|i| n.matches(&i.what()) || n.matches(&i.place()))
+            })
             .collect(),
     };
     let win = table::window(
@@ -30,7 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         matched.len(),
         table::body_height(area),
     );
-    let visible = &matched[win.offset..win.offset + win.len];
+    let visible: Vec<Item> = matched[win.offset..win.offset + win.len]
+        .iter()
+        .filter_map(|r| r.item(world))
+        .collect();
     let texts: Vec<(String, String)> = visible.iter().map(|i| (i.what(), i.place())).collect();
     let place_w = table::fit(HEADERS[2], texts.iter().map(|t| t.1.as_str()), 8, 40);
     let widths = vec![
@@ -72,7 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             rows,
             window: win,
             shown: matched.len(),
-            total: items.len(),
+            total: state.attention.len(),
             empty: "nothing needs attention".into(),
         },
     );
