@@ -1,7 +1,10 @@
 //! Metric samples kept per series in bounded ring buffers keyed by event time. A series is a
-//! metric name plus its sorted label set; names are indexed case-insensitively.
+//! metric name plus its sorted label set; names are indexed case-insensitively. Label sets are
+//! stored once and shared by every series that carries them (an exporter sends a dozen fields
+//! per device with identical labels), and a sample for a known series allocates nothing.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use crate::event::Millis;
 
@@ -9,7 +12,8 @@ use crate::event::Millis;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SeriesKey {
     pub name: String,
-    pub labels: BTreeMap<String, String>,
+    /// Shared with every other series of the same label set.
+    pub labels: Arc<BTreeMap<String, String>>,
 }
 
 /// One series' recent points, oldest first, at most `cap` of them.
@@ -35,12 +39,15 @@ pub struct MetricStore {
     cap: usize,
     keys: Vec<SeriesKey>,
     series: Vec<Series>,
-    by_key: HashMap<SeriesKey, usize>,
     by_name: HashMap<String, Vec<usize>>,
     /// Per series, the id of its label set: series of one device share one (DCGM exports a
     /// dozen fields per GPU with identical labels), so joins can resolve labels once per set.
     label_set: Vec<u32>,
-    set_ids: HashMap<BTreeMap<String, String>, u32>,
+    set_ids: HashMap<Arc<BTreeMap<String, String>>, u32>,
+    /// The shared label sets, by id.
+    sets: Vec<Arc<BTreeMap<String, String>>>,
+    /// Series ids of each label set (a short list: the fields of one device).
+    by_set: Vec<Vec<usize>>,
 }
 
 impl Default for MetricStore {
@@ -56,22 +63,34 @@ impl MetricStore {
             cap: cap.max(1),
             keys: Vec::new(),
             series: Vec::new(),
-            by_key: HashMap::new(),
             by_name: HashMap::new(),
             label_set: Vec::new(),
             set_ids: HashMap::new(),
+            sets: Vec::new(),
+            by_set: Vec::new(),
         }
     }
 
     /// Record one sample. Non-finite values are kept (NaN is a real exporter value) but callers
     /// reading them must decide what they mean.
     pub fn push(&mut self, name: &str, labels: &BTreeMap<String, String>, at: Millis, v: f64) {
-        let key = SeriesKey {
-            name: name.to_string(),
-            labels: labels.clone(),
+        let set = match self.set_ids.get(labels) {
+            Some(set) => *set,
+            None => {
+                let set = self.sets.len() as u32;
+                let shared = Arc::new(labels.clone());
+                self.sets.push(Arc::clone(&shared));
+                self.by_set.push(Vec::new());
+                self.set_ids.insert(shared, set);
+                set
+            }
         };
-        let id = match self.by_key.get(&key) {
-            Some(id) => *id,
+        let found = self.by_set[set as usize]
+            .iter()
+            .copied()
+            .find(|id| self.keys[*id].name == name);
+        let id = match found {
+            Some(id) => id,
             None => {
                 let id = self.series.len();
                 self.series.push(Series::default());
@@ -79,11 +98,12 @@ impl MetricStore {
                     .entry(name.to_ascii_lowercase())
                     .or_default()
                     .push(id);
-                let next = self.set_ids.len() as u32;
-                let set = *self.set_ids.entry(labels.clone()).or_insert(next);
                 self.label_set.push(set);
-                self.by_key.insert(key.clone(), id);
-                self.keys.push(key);
+                self.by_set[set as usize].push(id);
+                self.keys.push(SeriesKey {
+                    name: name.to_string(),
+                    labels: Arc::clone(&self.sets[set as usize]),
+                });
                 id
             }
         };
