@@ -17,7 +17,6 @@ use crate::effect::{Effect, ReplayCmd};
 use crate::event::{Msg, NoticeLevel};
 use crate::keymap::Keymap;
 use crate::sources::replay::{self, Replayer, SPEEDS};
-use crate::sources::scenario::Scenario;
 use crate::state::{self, AppState, Mode};
 use crate::terminal::{self, Term};
 use crate::theme::Theme;
@@ -31,7 +30,8 @@ const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
 /// Everything the cockpit needs to start.
 pub struct Setup {
     pub mode: Mode,
-    pub scenario: Scenario,
+    /// The recorded incident to replay (parsed, or indexed from a file).
+    pub replayer: Replayer,
     pub theme: Theme,
     pub keymap: Keymap,
     /// Initial replay speed (one of `SPEEDS`).
@@ -190,8 +190,7 @@ pub fn input_msg(ev: Event) -> Option<Msg> {
 }
 
 /// A replayer set to the requested speed.
-pub fn replayer_at_speed(scenario: Scenario, speed: u32) -> Replayer {
-    let mut r = Replayer::new(scenario);
+pub fn replayer_at_speed(mut r: Replayer, speed: u32) -> Replayer {
     let steps = SPEEDS.iter().position(|s| *s == speed).unwrap_or(0);
     for _ in 0..steps {
         r.control(ReplayCmd::Faster);
@@ -216,7 +215,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
     for (level, text) in setup.notices {
         let _ = tx.send(Msg::Notice { level, text });
     }
-    let replayer = replayer_at_speed(setup.scenario, setup.speed);
+    let replayer = replayer_at_speed(setup.replayer, setup.speed);
     let replay_task = tokio::spawn(replay::run(replayer, tx.clone(), cmd_rx));
 
     // First frame: apply the initial events (the replay task sends them at once, ending with
@@ -317,7 +316,12 @@ mod tests {
         let s = crate::sources::embedded::load(crate::sources::embedded::DEFAULT_SCENARIO)
             .expect("default scenario");
         for speed in SPEEDS {
-            assert_eq!(replayer_at_speed(s.clone(), speed).status().speed, speed);
+            assert_eq!(
+                replayer_at_speed(Replayer::new(s.clone()), speed)
+                    .status()
+                    .speed,
+                speed
+            );
         }
     }
 

@@ -14,7 +14,8 @@ use aicockpit::config::{Config, Paths};
 use aicockpit::event::NoticeLevel;
 use aicockpit::keymap::Keymap;
 use aicockpit::logging;
-use aicockpit::sources::{embedded, scenario};
+use aicockpit::sources::embedded;
+use aicockpit::sources::replay::Replayer;
 use aicockpit::state::Mode;
 use aicockpit::theme;
 
@@ -58,12 +59,11 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_scenario(cli: &Cli) -> Result<(Mode, scenario::Scenario), String> {
+fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
     if let Some(path) = &cli.replay {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let s = scenario::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
-        return Ok((Mode::Replay, s));
+        // Checked line by line now; events are read from the file as they fall due.
+        let r = Replayer::open(path).map_err(|e| e.to_string())?;
+        return Ok((Mode::Replay, r));
     }
     let Some(demo) = &cli.demo else {
         return Err(
@@ -86,11 +86,11 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, scenario::Scenario), String> {
             )
         }
     })?;
-    Ok((Mode::Demo, s))
+    Ok((Mode::Demo, Replayer::new(s)))
 }
 
 fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
-    let (mode, scenario) = load_scenario(&cli)?;
+    let (mode, replayer) = load_scenario(&cli)?;
     let paths = Paths::resolve()?;
     let config = Config::load(&paths)?;
     let (keymap, keymap_warnings) = Keymap::load_reporting(Some(&paths.config_dir))?;
@@ -111,7 +111,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     }
     let setup = Setup {
         mode,
-        scenario,
+        replayer,
         theme,
         keymap,
         speed: cli.speed.unwrap_or(config.replay.speed),

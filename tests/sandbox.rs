@@ -45,7 +45,7 @@ fn replayed(sc: Scenario) -> World {
     let mut r = Replayer::new(sc);
     let mut st = new_state();
     let mut evs = r.prime();
-    let end = r.scenario().duration_ms();
+    let end = r.duration_ms();
     evs.extend(r.advance_to(end));
     update(&mut st, Msg::Source(evs));
     st.world

@@ -207,7 +207,7 @@ fn step_goes_exactly_to_the_next_event_time() {
     assert_eq!(r.status().pos_ms, 1_500);
     assert!(r.status().paused);
     assert_eq!(evs.len(), 1);
-    assert_eq!(evs[0].at_ms, r.scenario().start_ms + 1_500);
+    assert_eq!(evs[0].at_ms, r.start_ms() + 1_500);
     let (_, evs) = r.control(ReplayCmd::Step);
     assert_eq!(r.status().pos_ms, 4_000);
     assert_eq!(evs.len(), 2, "both events at 4 s");
@@ -279,4 +279,39 @@ fn replaying_the_default_scenario_is_deterministic() {
         let s = embedded::load(embedded::DEFAULT_SCENARIO).expect("default");
         s.events.len()
     });
+}
+
+#[test]
+fn a_file_backed_replay_delivers_the_same_events_as_a_parsed_one() {
+    let s = aicockpit::sources::embedded::load(aicockpit::sources::embedded::DEFAULT_SCENARIO)
+        .expect("default scenario");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("default.jsonl");
+    std::fs::write(&path, scenario::to_text(&s)).expect("write");
+    let mut parsed = Replayer::new(s);
+    let mut filed = Replayer::open(&path).expect("index the file");
+    assert_eq!(filed.info(50), parsed.info(50));
+    assert_eq!(filed.prime(), parsed.prime());
+    assert_eq!(filed.advance_to(300_000), parsed.advance_to(300_000));
+    let (reset_a, a) = filed.control(ReplayCmd::JumpEnd);
+    let (reset_b, b) = parsed.control(ReplayCmd::JumpEnd);
+    assert_eq!((reset_a, a.len()), (reset_b, b.len()));
+    assert_eq!(a, b);
+    assert!(filed.finished());
+}
+
+#[test]
+fn a_bad_line_in_a_file_is_reported_with_its_number_before_anything_replays() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.jsonl");
+    let mut text = String::from(
+        "{\"schema\":1,\"scenario\":\"x\",\"title\":\"X\",\"start\":\"2026-11-22T00:00:00Z\"}\n",
+    );
+    text.push_str("{\"t_ms\":0,\"ev\":{\"kind\":\"log\",\"namespace\":\"a\",\"pod\":\"b\",\"line\":\"ok\"}}\n");
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe garbage\n");
+    std::fs::write(&path, bytes).expect("write");
+    let err = Replayer::open(&path).expect_err("garbage must be refused");
+    assert_eq!(err.line, 3, "{err}");
+    assert!(err.to_string().contains("bad.jsonl:3:"), "{err}");
 }

@@ -8,15 +8,35 @@ use tokio::sync::mpsc;
 
 use crate::effect::ReplayCmd;
 use crate::event::{Millis, Msg, ReplayInfo, ReplayStatus, TimedEvent};
-use crate::sources::scenario::Scenario;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::event::{HealthState, SourceEvent};
+use crate::sources::scenario::{Header, Line, Scenario, ScenarioError, Span, index_file};
 
 /// The replay speeds, slowest first.
 pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];
 
+/// Where the events come from: parsed in memory, or read from an indexed file on demand (a
+/// large recording then costs only its index in memory).
+#[derive(Debug)]
+enum Store {
+    Parsed(Vec<SourceEvent>),
+    File {
+        path: PathBuf,
+        file: std::fs::File,
+        spans: Vec<Span>,
+    },
+}
+
 /// A scenario and a virtual clock over it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Replayer {
-    scenario: Scenario,
+    header: Header,
+    start_ms: Millis,
+    /// Scenario time of each event, in order.
+    times: Vec<Millis>,
+    store: Store,
     cursor: usize,
     pos_ms: Millis,
     speed_idx: usize,
@@ -25,8 +45,44 @@ pub struct Replayer {
 
 impl Replayer {
     pub fn new(scenario: Scenario) -> Self {
+        let (times, events) = scenario.events.into_iter().map(|l| (l.t_ms, l.ev)).unzip();
+        Replayer::with_store(
+            scenario.header,
+            scenario.start_ms,
+            times,
+            Store::Parsed(events),
+        )
+    }
+
+    /// A replayer over a scenario file: every line is checked now (the first bad one is an
+    /// error naming file and line), but events are read from the file only when they fall due.
+    pub fn open(path: &Path) -> Result<Self, ScenarioError> {
+        let index = index_file(path)?;
+        let file = std::fs::File::open(path).map_err(|e| ScenarioError {
+            file: path.display().to_string(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        let times = index.spans.iter().map(|s| s.t_ms).collect();
+        let store = Store::File {
+            path: path.to_path_buf(),
+            file,
+            spans: index.spans,
+        };
+        Ok(Replayer::with_store(
+            index.header,
+            index.start_ms,
+            times,
+            store,
+        ))
+    }
+
+    fn with_store(header: Header, start_ms: Millis, times: Vec<Millis>, store: Store) -> Self {
         Replayer {
-            scenario,
+            header,
+            start_ms,
+            times,
+            store,
             cursor: 0,
             pos_ms: 0,
             speed_idx: 0,
@@ -34,27 +90,65 @@ impl Replayer {
         }
     }
 
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// `t_ms = 0` as epoch milliseconds.
+    pub fn start_ms(&self) -> Millis {
+        self.start_ms
+    }
+
+    /// Time of the last event.
+    pub fn duration_ms(&self) -> Millis {
+        self.times.last().copied().unwrap_or(0)
+    }
+
+    /// The event at `i`. A file that changed since it was checked yields a source-health event
+    /// saying so, never a panic.
+    fn event(&self, i: usize) -> SourceEvent {
+        match &self.store {
+            Store::Parsed(events) => events[i].clone(),
+            Store::File { path, file, spans } => {
+                let span = spans[i];
+                let mut buf = vec![0u8; span.len as usize];
+                let parsed = file
+                    .read_exact_at(&mut buf, span.offset)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| serde_json::from_slice::<Line>(&buf).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(line) => line.ev,
+                    Err(e) => SourceEvent::SourceHealth {
+                        source: "replay".to_string(),
+                        state: HealthState::Degraded,
+                        message: format!(
+                            "{}: event {} could not be read again ({e}); was the file changed?",
+                            path.display(),
+                            i + 1
+                        ),
+                    },
+                }
+            }
+        }
     }
 
     /// Facts for the header and the timeline strip (`buckets` slices).
     pub fn info(&self, buckets: usize) -> ReplayInfo {
-        let duration = self.scenario.duration_ms();
+        let duration = self.duration_ms();
         let buckets = buckets.max(1);
         let mut density = vec![0u32; buckets];
-        for l in &self.scenario.events {
+        for t in &self.times {
             let b = if duration == 0 {
                 0
             } else {
-                ((l.t_ms as i128 * buckets as i128) / (duration as i128 + 1)) as usize
+                ((*t as i128 * buckets as i128) / (duration as i128 + 1)) as usize
             };
             density[b.min(buckets - 1)] += 1;
         }
         ReplayInfo {
-            name: self.scenario.header.scenario.clone(),
-            title: self.scenario.header.title.clone(),
-            start_ms: self.scenario.start_ms,
+            name: self.header.scenario.clone(),
+            title: self.header.title.clone(),
+            start_ms: self.start_ms,
             duration_ms: duration,
             density,
         }
@@ -63,32 +157,28 @@ impl Replayer {
     pub fn status(&self) -> ReplayStatus {
         ReplayStatus {
             pos_ms: self.pos_ms,
-            duration_ms: self.scenario.duration_ms(),
+            duration_ms: self.duration_ms(),
             speed: SPEEDS[self.speed_idx],
             paused: self.paused,
             cursor: self.cursor,
-            total: self.scenario.events.len(),
+            total: self.times.len(),
         }
     }
 
     /// The virtual clock as event time.
     pub fn now_ms(&self) -> Millis {
-        self.scenario.start_ms + self.pos_ms
+        self.start_ms + self.pos_ms
     }
 
     fn take_until(&mut self, pos: Millis) -> Vec<TimedEvent> {
-        let start = self.scenario.start_ms;
         let from = self.cursor;
-        while self.cursor < self.scenario.events.len()
-            && self.scenario.events[self.cursor].t_ms <= pos
-        {
+        while self.cursor < self.times.len() && self.times[self.cursor] <= pos {
             self.cursor += 1;
         }
-        self.scenario.events[from..self.cursor]
-            .iter()
-            .map(|l| TimedEvent {
-                at_ms: start + l.t_ms,
-                ev: l.ev.clone(),
+        (from..self.cursor)
+            .map(|i| TimedEvent {
+                at_ms: self.start_ms + self.times[i],
+                ev: self.event(i),
             })
             .collect()
     }
@@ -102,7 +192,7 @@ impl Replayer {
     /// return the events that became due.
     pub fn advance(&mut self, wall_ms: Millis) -> Vec<TimedEvent> {
         if !self.paused {
-            let end = self.scenario.duration_ms();
+            let end = self.duration_ms();
             self.pos_ms = (self.pos_ms + wall_ms * SPEEDS[self.speed_idx] as Millis).min(end);
         }
         self.take_until(self.pos_ms)
@@ -110,7 +200,7 @@ impl Replayer {
 
     /// Move the clock to `pos_ms` of scenario time (forward only) and return what became due.
     pub fn advance_to(&mut self, pos_ms: Millis) -> Vec<TimedEvent> {
-        self.pos_ms = self.pos_ms.max(pos_ms.min(self.scenario.duration_ms()));
+        self.pos_ms = self.pos_ms.max(pos_ms.min(self.duration_ms()));
         self.take_until(self.pos_ms)
     }
 
@@ -127,13 +217,13 @@ impl Replayer {
                 return (true, self.take_until(0));
             }
             ReplayCmd::JumpEnd => {
-                self.pos_ms = self.scenario.duration_ms();
+                self.pos_ms = self.duration_ms();
                 return (false, self.take_until(self.pos_ms));
             }
             ReplayCmd::Step => {
                 self.paused = true;
-                if let Some(next) = self.scenario.events.get(self.cursor) {
-                    self.pos_ms = next.t_ms;
+                if let Some(next) = self.times.get(self.cursor) {
+                    self.pos_ms = *next;
                 }
                 return (false, self.take_until(self.pos_ms));
             }
@@ -142,7 +232,7 @@ impl Replayer {
     }
 
     pub fn finished(&self) -> bool {
-        self.cursor >= self.scenario.events.len()
+        self.cursor >= self.times.len()
     }
 }
 

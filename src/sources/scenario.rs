@@ -64,27 +64,22 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Parse scenario text. `file` is only used in error messages.
-pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    let err = |line: usize, message: String| ScenarioError {
+fn error(file: &str, line: usize, message: String) -> ScenarioError {
+    ScenarioError {
         file: file.to_string(),
         line,
         message,
-    };
-    let mut lines = text.lines().enumerate();
-    let header: Header = loop {
-        match lines.next() {
-            None => return Err(err(1, "empty file: expected a header line".into())),
-            Some((_, l)) if l.trim().is_empty() => continue,
-            Some((i, l)) => {
-                break serde_json::from_str(l)
-                    .map_err(|e| err(i + 1, format!("bad header: {e}")))?;
-            }
-        }
-    };
+    }
+}
+
+/// Check a header line; returns the header and its start as epoch milliseconds.
+fn header_line(l: &str, line_no: usize, file: &str) -> Result<(Header, Millis), ScenarioError> {
+    let header: Header =
+        serde_json::from_str(l).map_err(|e| error(file, line_no, format!("bad header: {e}")))?;
     if header.schema != SCHEMA_VERSION {
-        return Err(err(
-            1,
+        return Err(error(
+            file,
+            line_no,
             format!(
                 "unsupported schema {} (this build reads schema {SCHEMA_VERSION})",
                 header.schema
@@ -92,34 +87,63 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         ));
     }
     let start_ms = chrono::DateTime::parse_from_rfc3339(&header.start)
-        .map_err(|e| err(1, format!("bad header start {:?}: {e}", header.start)))?
+        .map_err(|e| {
+            error(
+                file,
+                line_no,
+                format!("bad header start {:?}: {e}", header.start),
+            )
+        })?
         .timestamp_millis();
+    Ok((header, start_ms))
+}
+
+/// Check one event line against the previous line's time.
+fn event_line(l: &str, line_no: usize, last_t: Millis, file: &str) -> Result<Line, ScenarioError> {
+    let line: Line = serde_json::from_str(l).map_err(|e| error(file, line_no, format!("{e}")))?;
+    if line.t_ms < last_t {
+        return Err(error(
+            file,
+            line_no,
+            format!(
+                "t_ms {} goes back in time (previous line was {last_t})",
+                line.t_ms
+            ),
+        ));
+    }
+    if let SourceEvent::Upsert { object } = &line.ev {
+        for field in ["/apiVersion", "/kind", "/metadata/name"] {
+            if object.pointer(field).and_then(|v| v.as_str()).is_none() {
+                return Err(error(
+                    file,
+                    line_no,
+                    format!("upsert object has no {}", &field[1..].replace('/', ".")),
+                ));
+            }
+        }
+    }
+    Ok(line)
+}
+
+/// Parse scenario text. `file` is only used in error messages.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let mut lines = text.lines().enumerate();
+    let (header, start_ms) = loop {
+        match lines.next() {
+            None => {
+                return Err(error(file, 1, "empty file: expected a header line".into()));
+            }
+            Some((_, l)) if l.trim().is_empty() => continue,
+            Some((i, l)) => break header_line(l, i + 1, file)?,
+        }
+    };
     let mut events = Vec::new();
     let mut last_t = 0;
     for (i, l) in lines {
         if l.trim().is_empty() {
             continue;
         }
-        let line: Line = serde_json::from_str(l).map_err(|e| err(i + 1, format!("{e}")))?;
-        if line.t_ms < last_t {
-            return Err(err(
-                i + 1,
-                format!(
-                    "t_ms {} goes back in time (previous line was {last_t})",
-                    line.t_ms
-                ),
-            ));
-        }
-        if let SourceEvent::Upsert { object } = &line.ev {
-            for field in ["/apiVersion", "/kind", "/metadata/name"] {
-                if object.pointer(field).and_then(|v| v.as_str()).is_none() {
-                    return Err(err(
-                        i + 1,
-                        format!("upsert object has no {}", &field[1..].replace('/', ".")),
-                    ));
-                }
-            }
-        }
+        let line = event_line(l, i + 1, last_t, file)?;
         last_t = line.t_ms;
         events.push(line);
     }
@@ -127,6 +151,76 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         header,
         start_ms,
         events,
+    })
+}
+
+/// Where one event line lies in a scenario file: its time, byte offset and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub t_ms: Millis,
+    pub offset: u64,
+    pub len: u32,
+}
+
+/// A scenario file checked line by line (with the same strictness as `parse`) without keeping
+/// its events: the header, its start, and where each event line lies, for reading on demand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileIndex {
+    pub header: Header,
+    pub start_ms: Millis,
+    pub spans: Vec<Span>,
+}
+
+/// Check a scenario file and index its event lines; memory stays at one line plus the index.
+pub fn index_file(path: &std::path::Path) -> Result<FileIndex, ScenarioError> {
+    use std::io::BufRead;
+    let file = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| error(&file, 0, format!("cannot read: {e}")))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+    let mut buf = Vec::new();
+    let mut offset = 0u64;
+    let mut line_no = 0usize;
+    let mut head: Option<(Header, Millis)> = None;
+    let mut spans = Vec::new();
+    let mut last_t = 0;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| error(&file, line_no + 1, format!("cannot read: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let at = offset;
+        offset += n as u64;
+        let text = std::str::from_utf8(&buf)
+            .map_err(|e| error(&file, line_no, format!("line is not UTF-8 text: {e}")))?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        if head.is_none() {
+            head = Some(header_line(text, line_no, &file)?);
+            continue;
+        }
+        let line = event_line(text, line_no, last_t, &file)?;
+        last_t = line.t_ms;
+        let len = u32::try_from(text.len())
+            .map_err(|_| error(&file, line_no, "line longer than 4 GiB".into()))?;
+        spans.push(Span {
+            t_ms: line.t_ms,
+            offset: at,
+            len,
+        });
+    }
+    let Some((header, start_ms)) = head else {
+        return Err(error(&file, 1, "empty file: expected a header line".into()));
+    };
+    Ok(FileIndex {
+        header,
+        start_ms,
+        spans,
     })
 }
 

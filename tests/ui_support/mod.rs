@@ -23,7 +23,7 @@ pub fn state_from(text: &str, until_ms: Option<i64>) -> AppState {
     let mut rp = Replayer::new(sc);
     state::update(&mut st, Msg::ReplayLoaded(rp.info(DENSITY_BUCKETS)));
     let mut events = rp.prime();
-    let until = until_ms.unwrap_or(rp.scenario().duration_ms());
+    let until = until_ms.unwrap_or(rp.duration_ms());
     events.extend(rp.advance_to(until));
     state::update(&mut st, Msg::Source(events));
     state::update(

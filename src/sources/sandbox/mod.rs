@@ -229,7 +229,7 @@ async fn drive(mut replayer: Replayer, shared: Arc<Shared>, speed: u32, finished
         apply(&shared, evs, replayer.now_ms());
         if replayer.finished() {
             finished.store(true, Ordering::Relaxed);
-            if pos >= replayer.scenario().duration_ms() {
+            if pos >= replayer.duration_ms() {
                 return;
             }
         }
