@@ -315,3 +315,23 @@ fn a_bad_line_in_a_file_is_reported_with_its_number_before_anything_replays() {
     assert_eq!(err.line, 3, "{err}");
     assert!(err.to_string().contains("bad.jsonl:3:"), "{err}");
 }
+
+#[test]
+fn a_batch_limit_spreads_due_events_over_calls_without_losing_any() {
+    let s = aicockpit::sources::embedded::load(aicockpit::sources::embedded::DEFAULT_SCENARIO)
+        .expect("default scenario");
+    let total = s.events.len();
+    let mut r = Replayer::new(s);
+    r.set_batch_limit(100);
+    let (_, first) = r.control(ReplayCmd::JumpEnd);
+    assert_eq!(first.len(), 100);
+    let mut seen = first.len();
+    // Paused or not, what is due keeps coming, at most 100 a call, until nothing is left.
+    r.control(ReplayCmd::TogglePause);
+    while !r.finished() {
+        let got = r.advance(50);
+        assert!(!got.is_empty() && got.len() <= 100);
+        seen += got.len();
+    }
+    assert_eq!(seen, total);
+}

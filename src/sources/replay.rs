@@ -41,7 +41,13 @@ pub struct Replayer {
     pos_ms: Millis,
     speed_idx: usize,
     paused: bool,
+    /// Most events handed out per call; the rest stay due for the next call.
+    batch: usize,
 }
+
+/// Events per step the replay task hands to the reducer, so a huge recording loads progressively
+/// with bounded transient memory instead of in one burst.
+pub const TASK_BATCH: usize = 2048;
 
 impl Replayer {
     pub fn new(scenario: Scenario) -> Self {
@@ -87,7 +93,13 @@ impl Replayer {
             pos_ms: 0,
             speed_idx: 0,
             paused: false,
+            batch: usize::MAX,
         }
+    }
+
+    /// Hand out at most `n` events per call (at least one); events beyond stay due.
+    pub fn set_batch_limit(&mut self, n: usize) {
+        self.batch = n.max(1);
     }
 
     pub fn header(&self) -> &Header {
@@ -172,7 +184,10 @@ impl Replayer {
 
     fn take_until(&mut self, pos: Millis) -> Vec<TimedEvent> {
         let from = self.cursor;
-        while self.cursor < self.times.len() && self.times[self.cursor] <= pos {
+        while self.cursor < self.times.len()
+            && self.times[self.cursor] <= pos
+            && self.cursor - from < self.batch
+        {
             self.cursor += 1;
         }
         (from..self.cursor)
@@ -259,6 +274,7 @@ pub async fn run(
             ok &= tx.send(Msg::Tick { now_ms: r.now_ms() }).is_ok();
             ok && tx.send(Msg::Replay(r.status())).is_ok()
         };
+    replayer.set_batch_limit(TASK_BATCH);
     if tx.send(Msg::ReplayLoaded(replayer.info(200))).is_err() {
         return;
     }
