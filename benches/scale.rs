@@ -26,19 +26,9 @@ fn status_mb(field: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_free_heap() {
-    unsafe extern "C" {
-        fn malloc_trim(pad: usize) -> i32;
-    }
-    // SAFETY: malloc_trim only returns unused heap pages to the system.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_free_heap() {}
+/// The binary's allocator, so the RSS figure is the one the cockpit would have.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -118,9 +108,6 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let p50 = percentile(&times, 0.50);
     let p99 = percentile(&times, 0.99);
-    // The generator's scenario and the ingest batches are gone by now, but glibc keeps freed
-    // heap pages; hand them back so RSS shows what the cockpit's state holds.
-    release_free_heap();
     let rss = status_mb("VmRSS:");
     let peak = status_mb("VmHWM:");
     println!(
