@@ -10,6 +10,7 @@ pub mod alert_eval;
 pub mod alerts;
 pub mod attention;
 pub mod attention_rank;
+pub mod counter;
 pub mod endpoints;
 pub mod endpoints_kserve;
 pub mod histogram;
