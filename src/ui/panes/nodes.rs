@@ -2,7 +2,7 @@
 //! allocatable/capacity), pod count, age and taints.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::widgets::Cell;
 
 use crate::domain::{AccelKind, NodeInfo};
@@ -101,14 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ]
         })
         .collect();
-    let col = |i: usize, min: u16, max: u16| {
-        Constraint::Length(table::fit(
-            HEADERS[i],
-            texts.iter().map(|t| t[i].as_str()),
-            min,
-            max,
-        ))
-    };
+    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
     let widths = vec![
         col(0, 8, 32),
         col(1, 8, 34),

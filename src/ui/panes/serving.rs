@@ -121,12 +121,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .collect();
     let col = |i: usize, min: u16, max: u16| {
-        Constraint::Length(table::fit(
-            HEADERS[i],
-            texts.iter().map(|t| t.0[i].as_str()),
-            min,
-            max,
-        ))
+        table::fitted(HEADERS, texts.iter().map(|t| &t.0), i, min, max)
     };
     let widths = vec![
         col(0, 8, 32),

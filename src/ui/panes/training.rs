@@ -109,14 +109,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ]
         })
         .collect();
-    let col = |i: usize, min: u16, max: u16| {
-        Constraint::Length(table::fit(
-            HEADERS[i],
-            texts.iter().map(|t| t[i].as_str()),
-            min,
-            max,
-        ))
-    };
+    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
     let widths = vec![
         col(0, 3, 24),
         col(1, 9, 12),

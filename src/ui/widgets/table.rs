@@ -234,6 +234,19 @@ pub fn fit<'a>(header: &str, cells: impl Iterator<Item = &'a str>, min: u16, max
     (widest as u16).clamp(min, max.max(min))
 }
 
+/// Column `i` as a fixed width fitted to its header and the visible rows' text, within
+/// `min..=max` (see `fit`).
+pub fn fitted<'a, const N: usize>(
+    headers: &[&str],
+    rows: impl Iterator<Item = &'a [String; N]>,
+    i: usize,
+    min: u16,
+    max: u16,
+) -> Constraint {
+    let header = headers.get(i).copied().unwrap_or("");
+    Constraint::Length(fit(header, rows.map(|r| r[i].as_str()), min, max))
+}
+
 /// A style picked by severity: `Some(true)` critical, `Some(false)` warning, `None` ok.
 pub fn severity_style(theme: &Theme, sev: Option<bool>, ok: Style) -> Style {
     match sev {
