@@ -34,6 +34,20 @@ pub enum Action {
     ReplayStart,
     ReplayEnd,
     ReplayStep,
+    Sort,
+    SortReverse,
+    SearchNext,
+    SearchPrev,
+    Follow,
+    Wrap,
+    Timestamps,
+    JumpError,
+    Save,
+    Copy,
+    HistoryBack,
+    HistoryForward,
+    WhatsWrong,
+    Walkthrough,
 }
 
 impl Action {
@@ -66,6 +80,20 @@ impl Action {
         Action::ReplayStart,
         Action::ReplayEnd,
         Action::ReplayStep,
+        Action::Sort,
+        Action::SortReverse,
+        Action::SearchNext,
+        Action::SearchPrev,
+        Action::Follow,
+        Action::Wrap,
+        Action::Timestamps,
+        Action::JumpError,
+        Action::Save,
+        Action::Copy,
+        Action::HistoryBack,
+        Action::HistoryForward,
+        Action::WhatsWrong,
+        Action::Walkthrough,
     ];
 
     /// The keymap name of this action.
@@ -98,6 +126,20 @@ impl Action {
             Action::ReplayStart => "replay_start",
             Action::ReplayEnd => "replay_end",
             Action::ReplayStep => "replay_step",
+            Action::Sort => "sort",
+            Action::SortReverse => "sort_reverse",
+            Action::SearchNext => "search_next",
+            Action::SearchPrev => "search_prev",
+            Action::Follow => "follow",
+            Action::Wrap => "wrap",
+            Action::Timestamps => "timestamps",
+            Action::JumpError => "jump_error",
+            Action::Save => "save",
+            Action::Copy => "copy",
+            Action::HistoryBack => "history_back",
+            Action::HistoryForward => "history_forward",
+            Action::WhatsWrong => "whats_wrong",
+            Action::Walkthrough => "walkthrough",
         }
     }
 

@@ -117,7 +117,7 @@ fn valid_keymaps_load_with_their_bindings() {
                 assert!(warnings.is_empty(), "{warnings:?}");
             }
             "steal-default.toml" => {
-                assert_eq!(key('f'), Some(Action::Zoom));
+                assert_eq!(key('F'), Some(Action::Zoom));
                 let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
                 assert_eq!(km.resolve(&big_g), Some(Action::Zoom));
                 assert_eq!(key('z'), None);

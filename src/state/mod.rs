@@ -1,9 +1,13 @@
 //! AppState and the reducer `update(&mut AppState, Msg) -> Vec<Effect>`: the one writer of
 //! state. Synchronous and free of I/O; time arrives only through `Msg::Tick` and event stamps.
 
+pub mod accel;
 pub mod index;
 pub mod logs;
 pub mod metrics;
+pub mod serving;
+pub mod training;
+pub mod triage;
 pub mod ui;
 pub mod world;
 
@@ -49,6 +53,13 @@ pub struct AppState {
     pub replay_status: Option<ReplayStatus>,
     /// The Triage pane's attention list, ranked when the world changes (not per frame).
     pub attention: Vec<Ranked>,
+    /// Derived per-pane views, refreshed on a tick after the world changed.
+    pub accel: accel::AccelView,
+    pub training: training::TrainingView,
+    pub serving: serving::ServingView,
+    pub triage: triage::TriageView,
+    /// The world changed since the views were last refreshed.
+    pub views_stale: bool,
     /// The clock as last ticked (event time).
     pub now_ms: Millis,
     /// Something changed since the last draw.
@@ -66,11 +77,25 @@ impl AppState {
             replay: None,
             replay_status: None,
             attention: Vec::new(),
+            accel: Default::default(),
+            training: Default::default(),
+            serving: Default::default(),
+            triage: Default::default(),
+            views_stale: false,
             now_ms: 0,
             dirty: true,
             quit: false,
         }
     }
+}
+
+/// Recompute every derived pane view from the world (on a tick, when the world changed).
+pub fn refresh_views(state: &mut AppState) {
+    state.views_stale = false;
+    accel::refresh(state);
+    training::refresh(state);
+    serving::refresh(state);
+    triage::refresh(state);
 }
 
 /// The reducer: fold one message into the state and say what I/O should follow.
@@ -82,6 +107,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.world.apply(te);
             }
             state.attention = rank(&state.world);
+            state.views_stale = true;
             Vec::new()
         }
         Msg::Key(key) => on_key(state, key),
@@ -89,6 +115,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now_ms } => {
             state.dirty = now_ms / 1000 != state.now_ms / 1000;
             state.now_ms = now_ms;
+            if state.views_stale {
+                refresh_views(state);
+                state.dirty = true;
+            }
             Vec::new()
         }
         Msg::Resize { width, height } => {
@@ -108,6 +138,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::ResetWorld => {
             state.world = World::default();
             state.attention.clear();
+            state.views_stale = true;
             Vec::new()
         }
         Msg::Notice { level, text } => {
@@ -214,6 +245,17 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         state.dirty = false;
         return Vec::new();
     }
+    let pane_effects = match ui.focus {
+        Pane::Nodes => accel::on_action(state, action),
+        Pane::Training => training::on_action(state, action),
+        Pane::Serving => serving::on_action(state, action),
+        Pane::Triage => triage::on_action(state, action),
+        Pane::Events | Pane::Log => None,
+    };
+    if let Some(effects) = pane_effects {
+        return effects;
+    }
+    let ui = &mut state.ui;
     let page = (ui.height as isize / 2).max(5);
     match action {
         Action::Quit => {
@@ -224,6 +266,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Back => {
             if ui.help {
                 ui.help = false;
+            } else if ui.drilled.remove(&ui.focus) {
             } else if ui.zoom {
                 ui.zoom = false;
             } else {
@@ -257,13 +300,35 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Bottom => {
             ui.selected.insert(ui.focus, usize::MAX / 2);
         }
-        Action::Select => ui.zoom = true,
+        Action::Select => {
+            ui.drilled.insert(ui.focus);
+        }
+        Action::Sort => {
+            let spec = ui.sort.entry(ui.focus).or_default();
+            spec.column += 1;
+        }
+        Action::SortReverse => {
+            let spec = ui.sort.entry(ui.focus).or_default();
+            spec.reverse = !spec.reverse;
+        }
         Action::ReplayPause => return vec![Effect::Replay(ReplayCmd::TogglePause)],
         Action::ReplayFaster => return vec![Effect::Replay(ReplayCmd::Faster)],
         Action::ReplaySlower => return vec![Effect::Replay(ReplayCmd::Slower)],
         Action::ReplayStart => return vec![Effect::Replay(ReplayCmd::JumpStart)],
         Action::ReplayEnd => return vec![Effect::Replay(ReplayCmd::JumpEnd)],
         Action::ReplayStep => return vec![Effect::Replay(ReplayCmd::Step)],
+        Action::SearchNext
+        | Action::SearchPrev
+        | Action::Follow
+        | Action::Wrap
+        | Action::Timestamps
+        | Action::JumpError
+        | Action::Save
+        | Action::Copy
+        | Action::HistoryBack
+        | Action::HistoryForward
+        | Action::WhatsWrong
+        | Action::Walkthrough => state.dirty = false,
     }
     Vec::new()
 }

@@ -1,7 +1,7 @@
 //! UI state: which pane has focus, zoom, the filter and command line, per-pane selection, the
 //! help overlay and the notice area. Pure data; the reducer in `state/mod.rs` changes it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::event::{Millis, NoticeLevel};
 
@@ -81,6 +81,13 @@ pub struct Notice {
     pub at_ms: Millis,
 }
 
+/// A pane's sort order: column index (taken modulo the pane's sortable columns) and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SortSpec {
+    pub column: usize,
+    pub reverse: bool,
+}
+
 /// How many notices are kept.
 pub const MAX_NOTICES: usize = 50;
 
@@ -97,6 +104,11 @@ pub struct UiState {
     /// Selected row per pane (clamped by the view when drawn).
     pub selected: BTreeMap<Pane, usize>,
     pub notices: VecDeque<Notice>,
+    /// Panes showing the drill-down of their selected row (Enter opens, Esc closes).
+    pub drilled: BTreeSet<Pane>,
+    /// Sort column and direction per pane (`s` / `S`); each pane reads `column` modulo its
+    /// sortable columns.
+    pub sort: BTreeMap<Pane, SortSpec>,
     pub width: u16,
     pub height: u16,
 }
@@ -104,6 +116,14 @@ pub struct UiState {
 impl UiState {
     pub fn selected(&self, pane: Pane) -> usize {
         self.selected.get(&pane).copied().unwrap_or(0)
+    }
+
+    pub fn drilled(&self, pane: Pane) -> bool {
+        self.drilled.contains(&pane)
+    }
+
+    pub fn sort(&self, pane: Pane) -> SortSpec {
+        self.sort.get(&pane).copied().unwrap_or_default()
     }
 
     pub fn filter(&self, pane: Pane) -> &str {

@@ -11,7 +11,7 @@ use crate::keymap::{Binding, Keymap};
 use crate::state::AppState;
 use crate::theme::Theme;
 
-const GROUPS: [&str; 4] = ["General", "Panes", "Move", "Replay"];
+const GROUPS: [&str; 6] = ["General", "Panes", "Move", "Replay", "Views", "Triage"];
 
 /// Which help group an action belongs to.
 pub fn group(a: Action) -> &'static str {
@@ -24,6 +24,9 @@ pub fn group(a: Action) -> &'static str {
         ReplayPause | ReplayFaster | ReplaySlower | ReplayStart | ReplayEnd | ReplayStep => {
             GROUPS[3]
         }
+        Sort | SortReverse | SearchNext | SearchPrev | Follow | Wrap | Timestamps | JumpError
+        | Save | Copy => GROUPS[4],
+        HistoryBack | HistoryForward | WhatsWrong | Walkthrough => GROUPS[5],
     }
 }
 
