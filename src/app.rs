@@ -16,6 +16,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use crate::effect::{Effect, ReplayCmd};
 use crate::event::{Msg, NoticeLevel};
 use crate::keymap::Keymap;
+use crate::live::{LiveSetup, LiveSources};
 use crate::sources::replay::{self, Replayer, SPEEDS};
 use crate::state::{self, AppState, Mode};
 use crate::terminal::{self, Term};
@@ -40,6 +41,8 @@ pub struct Setup {
     pub notices: Vec<(NoticeLevel, String)>,
     /// When the process started (for the first-frame latency in the program log).
     pub started: Instant,
+    /// Connect to a cluster instead of replaying (`replayer` is then not run).
+    pub live: Option<LiveSetup>,
 }
 
 /// Why the loop ended.
@@ -91,6 +94,8 @@ struct Runner {
     state: AppState,
     tx: UnboundedSender<Msg>,
     replay_cmds: UnboundedSender<ReplayCmd>,
+    /// The cluster sources of a live session.
+    live: Option<LiveSources>,
 }
 
 enum Flow {
@@ -140,6 +145,10 @@ impl Runner {
                     text: notice.1,
                 });
             }
+            Effect::Live(cmd) => match &mut self.live {
+                Some(live) => live.command(cmd),
+                None => tracing::warn!("not a live session; {cmd:?} ignored"),
+            },
             Effect::WriteFile { path, contents } => {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
@@ -159,6 +168,11 @@ impl Runner {
     /// Drain everything already queued. Returns `Flow::Quit` if a message asked to quit.
     fn drain(&mut self, rx: &mut UnboundedReceiver<Msg>, term: &mut Term) -> Flow {
         while let Ok(msg) = rx.try_recv() {
+            if let Flow::Quit = self.dispatch(msg, term) {
+                return Flow::Quit;
+            }
+        }
+        while let Some(msg) = self.live.as_mut().and_then(LiveSources::try_next) {
             if let Flow::Quit = self.dispatch(msg, term) {
                 return Flow::Quit;
             }
@@ -198,6 +212,14 @@ pub fn replayer_at_speed(mut r: Replayer, speed: u32) -> Replayer {
     r
 }
 
+/// The next live message, or never when this session replays.
+async fn next_live(live: &mut Option<LiveSources>) -> Option<Msg> {
+    match live {
+        Some(l) => l.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyhow::Result<Exit> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = unbounded_channel::<ReplayCmd>();
@@ -205,6 +227,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         state: AppState::new(setup.mode, setup.keymap),
         tx: tx.clone(),
         replay_cmds: cmd_tx,
+        live: setup.live.map(LiveSources::start),
     };
     let theme = setup.theme;
     let size = term.size()?;
@@ -216,7 +239,13 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         let _ = tx.send(Msg::Notice { level, text });
     }
     let replayer = replayer_at_speed(setup.replayer, setup.speed);
-    let replay_task = tokio::spawn(replay::run(replayer, tx.clone(), cmd_rx));
+    let replay_task = if r.live.is_none() {
+        tokio::spawn(replay::run(replayer, tx.clone(), cmd_rx))
+    } else {
+        // A live session has no recording to replay; the handle only keeps the shape.
+        tokio::spawn(async {})
+    };
+    let mut log_sync = tokio::time::interval(Duration::from_secs(2));
 
     // First frame: apply the initial events (the replay task sends them at once, ending with
     // a clock status), then draw.
@@ -269,6 +298,16 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
             _ = signals.term.recv() => break Exit::Signal(15),
             _ = signals.hup.recv() => break Exit::Signal(1),
             _ = tokio::time::sleep_until(due), if r.state.dirty => Flow::Continue,
+            msg = next_live(&mut r.live) => match msg {
+                Some(msg) => r.dispatch(msg, term),
+                None => Flow::Continue,
+            },
+            _ = log_sync.tick(), if r.live.is_some() => {
+                if let Some(live) = r.live.as_mut() {
+                    live.sync_logs(&r.state);
+                }
+                Flow::Continue
+            }
         };
         if let Flow::Quit = flow {
             break Exit::Quit;

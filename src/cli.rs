@@ -28,6 +28,26 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = parse_speed)]
     pub speed: Option<u32>,
 
+    /// Live mode: the kubeconfig file (default: `$KUBECONFIG`, then `~/.kube/config`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "replay"])]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Live mode: the kubeconfig context (default: its current context).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["demo", "replay"])]
+    pub context: Option<String>,
+
+    /// Live mode: watch one namespace (default: all namespaces).
+    #[arg(long, short = 'n', value_name = "NS", conflicts_with_all = ["demo", "replay"])]
+    pub namespace: Option<String>,
+
+    /// Live mode: allow actions that change the cluster (each still asks for confirmation).
+    #[arg(long, conflicts_with_all = ["demo", "replay"])]
+    pub allow_writes: bool,
+
+    /// Live mode: do not follow the logs of training-job pods.
+    #[arg(long, conflicts_with_all = ["demo", "replay"])]
+    pub no_logs: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -140,6 +160,26 @@ mod tests {
             .expect("parse");
         assert!(matches!(c.command, Some(Command::Sandbox(ref a)) if a.port == 18443));
         assert!(Cli::try_parse_from(["aicockpit", "scan-logs"]).is_err());
+    }
+
+    #[test]
+    fn live_flags_parse_and_exclude_replay() {
+        let c = Cli::try_parse_from([
+            "aicockpit",
+            "--kubeconfig",
+            "kc",
+            "--context",
+            "prod",
+            "-n",
+            "ml",
+            "--allow-writes",
+        ])
+        .expect("parse");
+        assert_eq!(c.context.as_deref(), Some("prod"));
+        assert_eq!(c.namespace.as_deref(), Some("ml"));
+        assert!(c.allow_writes && !c.no_logs);
+        assert!(Cli::try_parse_from(["aicockpit", "--demo", "--context", "x"]).is_err());
+        assert!(Cli::try_parse_from(["aicockpit", "--replay", "f", "-n", "x"]).is_err());
     }
 
     #[test]

@@ -23,4 +23,15 @@ pub enum Effect {
     CopyToClipboard(String),
     /// Write a file (reports, evidence, saved logs); the runner answers with a notice.
     WriteFile { path: String, contents: String },
+    /// Re-point the live cluster sources (`:ctx`, `:ns`); the runner restarts them.
+    Live(LiveCmd),
+}
+
+/// A command for the live cluster sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveCmd {
+    /// Switch to another kubeconfig context (keeping the namespace scope).
+    Context(String),
+    /// Watch one namespace, or all of them (`None`).
+    Namespace(Option<String>),
 }

@@ -16,6 +16,7 @@ pub mod effect;
 pub mod event;
 pub mod r#gen;
 pub mod keymap;
+pub mod live;
 pub mod logging;
 pub mod scan;
 pub mod sources;

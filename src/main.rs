@@ -13,6 +13,7 @@ use aicockpit::commands;
 use aicockpit::config::{Config, Paths};
 use aicockpit::event::NoticeLevel;
 use aicockpit::keymap::Keymap;
+use aicockpit::live::LiveSetup;
 use aicockpit::logging;
 use aicockpit::sources::embedded;
 use aicockpit::sources::replay::Replayer;
@@ -71,15 +72,10 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
         let r = Replayer::open(path).map_err(|e| e.to_string())?;
         return Ok((Mode::Replay, r));
     }
-    let Some(demo) = &cli.demo else {
-        return Err(
-            "live mode (connecting to a cluster) is not available yet.\n\
-             Try `aicockpit --demo` to replay a recorded incident, or `aicockpit scenarios` \
-             to list them."
-                .to_string(),
-        );
+    let name = match &cli.demo {
+        Some(demo) => demo.as_deref().unwrap_or(embedded::DEFAULT_SCENARIO),
+        None => embedded::DEFAULT_SCENARIO,
     };
-    let name = demo.as_deref().unwrap_or(embedded::DEFAULT_SCENARIO);
     // Parse only the scenario asked for; list the others only when the name is unknown.
     let s = embedded::load(name).map_err(|e| {
         let known: Vec<&str> = embedded::list().iter().map(|i| i.name).collect();
@@ -95,8 +91,30 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
     Ok((Mode::Demo, Replayer::new(s)))
 }
 
+/// Live mode (no `--demo`, no `--replay`): where to connect.
+fn live_setup(cli: &Cli) -> Option<LiveSetup> {
+    (cli.demo.is_none() && cli.replay.is_none()).then(|| LiveSetup {
+        kubeconfig: cli.kubeconfig.clone(),
+        context: cli.context.clone(),
+        namespace: cli.namespace.clone(),
+        read_only: !cli.allow_writes,
+        follow_logs: !cli.no_logs,
+    })
+}
+
 fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
-    let (mode, replayer) = load_scenario(&cli)?;
+    let live = live_setup(&cli);
+    let (mode, replayer) = match &live {
+        // The replayer is not run in a live session; an empty one keeps `Setup` whole.
+        Some(l) => (
+            Mode::Live {
+                context: l.context_name(),
+                read_only: l.read_only,
+            },
+            aicockpit::live::idle_replayer(),
+        ),
+        None => load_scenario(&cli)?,
+    };
     let paths = Paths::resolve()?;
     let config = Config::load(&paths)?;
     let (keymap, keymap_warnings) = Keymap::load_reporting(Some(&paths.config_dir))?;
@@ -123,6 +141,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         speed: cli.speed.unwrap_or(config.replay.speed),
         notices,
         started,
+        live,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

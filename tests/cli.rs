@@ -166,11 +166,14 @@ fn unknown_demo_lists_the_known_names() {
 }
 
 #[test]
-fn no_mode_explains_that_live_mode_is_not_there_yet() {
-    let (out, _, stderr) = run(&mut bin());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("live mode"), "{stderr}");
-    assert!(stderr.contains("--demo"), "{stderr}");
+fn live_mode_without_a_terminal_says_it_needs_one() {
+    // No --demo / --replay: live mode, which needs the terminal before it connects anywhere.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = dir.path().join("missing-kubeconfig");
+    let (out, stdout, stderr) = run(bin().arg("--kubeconfig").arg(&kc));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interactive terminal"), "{stderr}");
+    assert!(stdout.is_empty(), "terminal was written to: {stdout:?}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// Which container's log to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogTarget {
     pub namespace: String,
     pub pod: String,
@@ -95,7 +95,37 @@ impl LineSplitter {
     }
 }
 
-fn send_lines(tx: &mpsc::UnboundedSender<Msg>, t: &LogTarget, lines: Vec<String>) -> bool {
+/// Where a log follower sends its lines. A bounded sender gives back-pressure: when the
+/// cockpit falls behind, the follower stops reading and the API server's stream waits.
+#[derive(Debug, Clone)]
+pub enum LogSink {
+    Unbounded(mpsc::UnboundedSender<Msg>),
+    Bounded(mpsc::Sender<Msg>),
+}
+
+impl From<mpsc::UnboundedSender<Msg>> for LogSink {
+    fn from(tx: mpsc::UnboundedSender<Msg>) -> Self {
+        LogSink::Unbounded(tx)
+    }
+}
+
+impl From<mpsc::Sender<Msg>> for LogSink {
+    fn from(tx: mpsc::Sender<Msg>) -> Self {
+        LogSink::Bounded(tx)
+    }
+}
+
+impl LogSink {
+    /// Send one message (waiting for room when bounded); false once the receiver is gone.
+    pub async fn send(&self, msg: Msg) -> bool {
+        match self {
+            LogSink::Unbounded(tx) => tx.send(msg).is_ok(),
+            LogSink::Bounded(tx) => tx.send(msg).await.is_ok(),
+        }
+    }
+}
+
+async fn send_lines(tx: &LogSink, t: &LogTarget, lines: Vec<String>) -> bool {
     if lines.is_empty() {
         return true;
     }
@@ -112,7 +142,7 @@ fn send_lines(tx: &mpsc::UnboundedSender<Msg>, t: &LogTarget, lines: Vec<String>
             },
         })
         .collect();
-    tx.send(Msg::Source(batch)).is_ok()
+    tx.send(Msg::Source(batch)).await
 }
 
 /// The health source name of a log stream.
@@ -128,17 +158,18 @@ pub fn log_source(t: &LogTarget) -> String {
 pub async fn follow_logs(
     client: Client,
     target: LogTarget,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: impl Into<LogSink>,
     opts: LogOpts,
 ) -> Result<usize, String> {
-    let fail = |message: String| {
+    let tx: LogSink = tx.into();
+    let fail = async |message: String| {
         let ev = SourceEvent::SourceHealth {
             source: log_source(&target),
             state: HealthState::Unavailable,
             message: message.clone(),
         };
         let at_ms = chrono::Utc::now().timestamp_millis();
-        let _ = tx.send(Msg::Source(vec![TimedEvent { at_ms, ev }]));
+        let _ = tx.send(Msg::Source(vec![TimedEvent { at_ms, ev }])).await;
         message
     };
     let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
@@ -148,10 +179,10 @@ pub async fn follow_logs(
         tail_lines: opts.tail_lines,
         ..LogParams::default()
     };
-    let stream = pods
-        .log_stream(&target.pod, &lp)
-        .await
-        .map_err(|e| fail(format!("log of {}: {e}", target.pod)))?;
+    let stream = match pods.log_stream(&target.pod, &lp).await {
+        Ok(s) => s,
+        Err(e) => return Err(fail(format!("log of {}: {e}", target.pod)).await),
+    };
     let mut stream = Box::pin(stream);
     let mut split = LineSplitter::new(opts.max_line_bytes);
     let mut buf = vec![0u8; 64 * 1024];
@@ -160,17 +191,17 @@ pub async fn follow_logs(
         let n = match stream.read(&mut buf).await {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => return Err(fail(format!("log of {} broke off: {e}", target.pod))),
+            Err(e) => return Err(fail(format!("log of {} broke off: {e}", target.pod)).await),
         };
         let lines = split.push(&buf[..n]);
         sent += lines.len();
-        if !send_lines(&tx, &target, lines) {
+        if !send_lines(&tx, &target, lines).await {
             return Ok(sent);
         }
     }
     let last: Vec<String> = split.finish().into_iter().collect();
     sent += last.len();
-    send_lines(&tx, &target, last);
+    send_lines(&tx, &target, last).await;
     Ok(sent)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accel;
 pub mod index;
+pub mod live_cmd;
 pub mod logs;
 pub mod metrics;
 pub mod serving;
@@ -201,6 +202,9 @@ fn on_input_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
     let (word, arg) = cmd.split_once(' ').unwrap_or((cmd, ""));
+    if let Some(effects) = live_cmd::command(state, word, arg) {
+        return effects;
+    }
     match word {
         "q" | "quit" => return on_action(state, Action::Quit),
         "help" => state.ui.help = true,

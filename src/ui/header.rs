@@ -146,7 +146,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     );
     if rest.height > 0 {
         let s = summarize(&state.world);
-        frame.render_widget(Paragraph::new(counts_line(theme, &s)), rest);
+        let mut line = counts_line(theme, &s);
+        line.spans.extend(crate::ui::health::spans(state, theme));
+        frame.render_widget(Paragraph::new(line), rest);
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod footer;
 pub mod header;
+pub mod health;
 pub mod help;
 pub mod panes;
 pub mod timeline;

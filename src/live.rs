@@ -1,0 +1,348 @@
+//! The live session's sources, as the run loop sees them: the Kubernetes watchers for one
+//! kubeconfig context and namespace scope, the wall-clock tick, and log followers for the pods
+//! of training jobs. Each (re)start gets fresh channels, so nothing from a context the user has
+//! left can arrive after `:ctx` / `:ns`. Log lines come through a bounded channel: when the
+//! cockpit falls behind, followers stop reading and their streams wait (back-pressure).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::effect::LiveCmd;
+use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use crate::sources::kube::{self, KubeOpts};
+use crate::sources::kube_logs::{self, LogOpts, LogTarget};
+use crate::sources::kubeconfig;
+use crate::sources::replay::Replayer;
+use crate::sources::scenario::{Header, SCHEMA_VERSION, Scenario};
+use crate::state::AppState;
+
+/// How often the live clock ticks.
+pub const TICK: Duration = Duration::from_millis(500);
+/// At most this many pod logs are followed at once.
+pub const MAX_FOLLOWED: usize = 64;
+/// Log batches in flight between the followers and the cockpit.
+pub const LOG_QUEUE: usize = 32;
+/// The health source of the connection itself (kubeconfig, client).
+pub const KUBE_SOURCE: &str = "kube";
+
+/// Where and how to connect (from the command line).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveSetup {
+    pub kubeconfig: Option<PathBuf>,
+    /// `None`: the kubeconfig's current context.
+    pub context: Option<String>,
+    /// `None`: all namespaces.
+    pub namespace: Option<String>,
+    pub read_only: bool,
+    /// Follow the logs of training-job pods.
+    pub follow_logs: bool,
+}
+
+impl LiveSetup {
+    /// The context name to show: the one asked for, or the kubeconfig's current one, or why
+    /// there is none.
+    pub fn context_name(&self) -> String {
+        match &self.context {
+            Some(c) => c.clone(),
+            None => match kubeconfig::current_context(self.kubeconfig.as_deref()) {
+                Ok((ctx, _)) => ctx,
+                Err(_) => "(no kubeconfig context)".to_string(),
+            },
+        }
+    }
+}
+
+/// A replayer over an empty recording, for the `Setup` of a live session (it is not run).
+pub fn idle_replayer() -> Replayer {
+    Replayer::new(Scenario {
+        header: Header {
+            schema: SCHEMA_VERSION,
+            scenario: "live".into(),
+            title: String::new(),
+            description: String::new(),
+            start: "1970-01-01T00:00:00Z".into(),
+        },
+        start_ms: 0,
+        events: Vec::new(),
+    })
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn health_msg(state: HealthState, message: String) -> Msg {
+    Msg::Source(vec![TimedEvent {
+        at_ms: now_ms(),
+        ev: SourceEvent::SourceHealth {
+            source: KUBE_SOURCE.to_string(),
+            state,
+            message,
+        },
+    }])
+}
+
+/// The running live sources.
+pub struct LiveSources {
+    setup: LiveSetup,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    log_tx: mpsc::Sender<Msg>,
+    log_rx: mpsc::Receiver<Msg>,
+    client: watch::Receiver<Option<::kube::Client>>,
+    tasks: Vec<JoinHandle<()>>,
+    logs: HashMap<LogTarget, JoinHandle<()>>,
+}
+
+impl LiveSources {
+    /// Start the sources for `setup` (connecting happens in the background; failures arrive as
+    /// source health and the UI runs on).
+    pub fn start(setup: LiveSetup) -> LiveSources {
+        let (_, rx) = mpsc::unbounded_channel();
+        let (log_tx, log_rx) = mpsc::channel(LOG_QUEUE);
+        let (_, client) = watch::channel(None);
+        let mut s = LiveSources {
+            setup,
+            rx,
+            log_tx,
+            log_rx,
+            client,
+            tasks: Vec::new(),
+            logs: HashMap::new(),
+        };
+        s.restart();
+        s
+    }
+
+    /// The setup currently in force (after any `:ctx` / `:ns`).
+    pub fn setup(&self) -> &LiveSetup {
+        &self.setup
+    }
+
+    fn stop(&mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+        for (_, t) in self.logs.drain() {
+            t.abort();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (log_tx, log_rx) = mpsc::channel(LOG_QUEUE);
+        let (client_tx, client_rx) = watch::channel(None);
+        self.rx = rx;
+        self.log_tx = log_tx;
+        self.log_rx = log_rx;
+        self.client = client_rx;
+        let tick_tx = tx.clone();
+        self.tasks.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(TICK);
+            loop {
+                every.tick().await;
+                if tick_tx.send(Msg::Tick { now_ms: now_ms() }).is_err() {
+                    return;
+                }
+            }
+        }));
+        let setup = self.setup.clone();
+        self.tasks.push(tokio::spawn(async move {
+            connect_and_watch(setup, tx, client_tx).await;
+        }));
+    }
+
+    /// Carry out `:ctx` / `:ns`.
+    pub fn command(&mut self, cmd: LiveCmd) {
+        match cmd {
+            LiveCmd::Context(c) => self.setup.context = Some(c),
+            LiveCmd::Namespace(ns) => self.setup.namespace = ns,
+        }
+        self.restart();
+    }
+
+    /// The next message from any live source.
+    pub async fn next(&mut self) -> Option<Msg> {
+        tokio::select! {
+            m = self.rx.recv() => m,
+            m = self.log_rx.recv() => m,
+        }
+    }
+
+    /// A message already queued, if any (log lines after cluster events).
+    pub fn try_next(&mut self) -> Option<Msg> {
+        self.rx
+            .try_recv()
+            .ok()
+            .or_else(|| self.log_rx.try_recv().ok())
+    }
+
+    /// Follow the logs of the training jobs' pods the state knows (at most `MAX_FOLLOWED`);
+    /// stop following pods that are gone.
+    pub fn sync_logs(&mut self, state: &AppState) {
+        if !self.setup.follow_logs {
+            return;
+        }
+        let Some(client) = self.client.borrow().clone() else {
+            return;
+        };
+        let wanted: Vec<LogTarget> = wanted_logs(state);
+        self.logs.retain(|t, h| {
+            let keep = wanted.contains(t) && !h.is_finished();
+            if !keep {
+                h.abort();
+            }
+            keep
+        });
+        for t in wanted {
+            if self.logs.contains_key(&t) {
+                continue;
+            }
+            let opts = LogOpts {
+                tail_lines: Some(200),
+                ..LogOpts::default()
+            };
+            let (c, tx, target) = (client.clone(), self.log_tx.clone(), t.clone());
+            let h = tokio::spawn(async move {
+                let _ = kube_logs::follow_logs(c, target, tx, opts).await;
+            });
+            self.logs.insert(t, h);
+        }
+    }
+}
+
+impl Drop for LiveSources {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The pods whose logs a live session follows: the ranks of every training job, running or
+/// failing (not pending: a pending pod has no log yet), first container, capped.
+pub fn wanted_logs(state: &AppState) -> Vec<LogTarget> {
+    let w = &state.world;
+    let mut out = Vec::new();
+    for ((ns, _), job) in &w.index.jobs {
+        for (_, _, pod) in &job.pods {
+            let Some(p) = w.pods.get(&(ns.clone(), pod.clone())) else {
+                continue;
+            };
+            if p.phase == "Pending" {
+                continue;
+            }
+            out.push(LogTarget {
+                namespace: ns.clone(),
+                pod: pod.clone(),
+                container: first_container(&p.raw),
+            });
+            if out.len() >= MAX_FOLLOWED {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+fn first_container(raw: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    v.pointer("/spec/containers/0/name")?
+        .as_str()
+        .map(str::to_string)
+}
+
+async fn connect_and_watch(
+    setup: LiveSetup,
+    tx: mpsc::UnboundedSender<Msg>,
+    client_tx: watch::Sender<Option<::kube::Client>>,
+) {
+    let client =
+        match kube::client_from(setup.kubeconfig.as_deref(), setup.context.as_deref()).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx.send(health_msg(HealthState::Unavailable, e));
+                return;
+            }
+        };
+    let scope = match &setup.namespace {
+        Some(ns) => format!("namespace {ns}"),
+        None => "all namespaces".to_string(),
+    };
+    let ctx = setup.context_name();
+    let _ = tx.send(health_msg(
+        HealthState::Ok,
+        format!("context {ctx}, {scope}"),
+    ));
+    let _ = client_tx.send(Some(client.clone()));
+    let opts = KubeOpts {
+        namespace: setup.namespace.clone(),
+        ..KubeOpts::default()
+    };
+    kube::run(client, tx, opts).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keymap::Keymap;
+    use crate::state::{Mode, update};
+
+    #[test]
+    fn training_pods_are_followed_pending_ones_not() {
+        let s = crate::sources::embedded::load(crate::sources::embedded::DEFAULT_SCENARIO)
+            .expect("default scenario");
+        let mut st = AppState::new(Mode::Demo, Keymap::default());
+        let batch = s
+            .events
+            .into_iter()
+            .map(|l| TimedEvent {
+                at_ms: l.t_ms,
+                ev: l.ev,
+            })
+            .collect();
+        update(&mut st, Msg::Source(batch));
+        let wanted = wanted_logs(&st);
+        assert!(
+            !wanted.is_empty(),
+            "the default scenario has training ranks"
+        );
+        for t in &wanted {
+            let p = &st.world.pods[&(t.namespace.clone(), t.pod.clone())];
+            assert_ne!(p.phase, "Pending");
+            assert!(st.world.index.rank_of(&t.namespace, &t.pod).is_some());
+            assert!(t.container.is_some(), "{} names its container", t.pod);
+        }
+        assert!(wanted.len() <= MAX_FOLLOWED);
+    }
+
+    #[tokio::test]
+    async fn a_missing_kubeconfig_is_a_visible_state_not_an_exit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let setup = LiveSetup {
+            kubeconfig: Some(dir.path().join("none")),
+            read_only: true,
+            ..LiveSetup::default()
+        };
+        assert_eq!(setup.context_name(), "(no kubeconfig context)");
+        let mut live = LiveSources::start(setup);
+        let msg = loop {
+            let m = tokio::time::timeout(Duration::from_secs(5), live.next())
+                .await
+                .expect("a message in time")
+                .expect("channel open");
+            if matches!(m, Msg::Source(_)) {
+                break m;
+            }
+        };
+        let Msg::Source(evs) = msg else {
+            unreachable!()
+        };
+        assert!(
+            matches!(&evs[0].ev, SourceEvent::SourceHealth { source, state: HealthState::Unavailable, message }
+            if source == KUBE_SOURCE && message.contains("cannot read kubeconfig"))
+        );
+    }
+}
