@@ -69,6 +69,30 @@ pub enum Command {
     ScanLogs(crate::scan::ScanArgs),
     /// Serve a scenario as a read-only Kubernetes API on 127.0.0.1, for kubectl and the cockpit.
     Sandbox(SandboxArgs),
+    /// Record the live cluster (redacted) into a scenario file that `--replay` can play.
+    Record(RecordArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RecordArgs {
+    /// The scenario file to write (JSON Lines, schema 1).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Stop after this long (30s, 5m, 1h); without it, record until Ctrl-C.
+    #[arg(long, value_name = "D", value_parser = crate::record::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Record one namespace (default: all namespaces).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The kubeconfig file (default: `$KUBECONFIG`, then `~/.kube/config`).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Do not record the logs of training-job pods.
+    #[arg(long)]
+    pub no_logs: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -18,6 +18,7 @@ pub mod r#gen;
 pub mod keymap;
 pub mod live;
 pub mod logging;
+pub mod record;
 pub mod scan;
 pub mod sources;
 pub mod state;

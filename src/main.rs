@@ -20,6 +20,7 @@ use aicockpit::sources::replay::Replayer;
 use aicockpit::state::Mode;
 use aicockpit::theme;
 
+mod record_cmd;
 mod sandbox_cmd;
 
 /// mimalloc hands freed memory back to the system far more readily than glibc's allocator after
@@ -60,6 +61,7 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
         Command::Sandbox(args) => return sandbox_cmd::run(args),
+        Command::Record(args) => return record_cmd::run(args),
     };
     // A closed pipe (`aicockpit scenarios | head -1`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());

@@ -7,6 +7,7 @@ pub mod kube_logs;
 mod kube_track;
 pub mod kubeconfig;
 pub mod nvml;
+pub mod redact;
 pub mod replay;
 pub mod sandbox;
 pub mod scenario;
