@@ -48,6 +48,19 @@ pub struct Cli {
     #[arg(long, conflicts_with_all = ["demo", "replay"])]
     pub no_logs: bool,
 
+    /// Live mode: read metrics from this Prometheus (http:// or https://).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["demo", "replay"])]
+    pub prometheus: Option<String>,
+
+    /// A file holding the Prometheus bearer token (else `$AICOCKPIT_PROMETHEUS_TOKEN`).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_token_file: Option<PathBuf>,
+
+    /// A file holding `user:password` for Prometheus basic auth (else
+    /// `$AICOCKPIT_PROMETHEUS_BASIC_AUTH`).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_basic_auth_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -16,6 +16,7 @@ use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
 use crate::sources::kube::{self, KubeOpts};
 use crate::sources::kube_logs::{self, LogOpts, LogTarget};
 use crate::sources::kubeconfig;
+use crate::sources::prometheus::{self, PromOpts};
 use crate::sources::replay::Replayer;
 use crate::sources::scenario::{Header, SCHEMA_VERSION, Scenario};
 use crate::state::AppState;
@@ -40,6 +41,8 @@ pub struct LiveSetup {
     pub read_only: bool,
     /// Follow the logs of training-job pods.
     pub follow_logs: bool,
+    /// Read metrics from this Prometheus.
+    pub prometheus: Option<PromOpts>,
 }
 
 impl LiveSetup {
@@ -150,6 +153,10 @@ impl LiveSources {
                 }
             }
         }));
+        if let Some(p) = self.setup.prometheus.clone() {
+            self.tasks
+                .push(tokio::spawn(prometheus::run(p, tx.clone())));
+        }
         let setup = self.setup.clone();
         self.tasks.push(tokio::spawn(async move {
             connect_and_watch(setup, tx, client_tx).await;

@@ -16,6 +16,7 @@ use aicockpit::keymap::Keymap;
 use aicockpit::live::LiveSetup;
 use aicockpit::logging;
 use aicockpit::sources::embedded;
+use aicockpit::sources::prometheus::{PromAuth, PromOpts};
 use aicockpit::sources::replay::Replayer;
 use aicockpit::state::Mode;
 use aicockpit::theme;
@@ -94,18 +95,32 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
 }
 
 /// Live mode (no `--demo`, no `--replay`): where to connect.
-fn live_setup(cli: &Cli) -> Option<LiveSetup> {
-    (cli.demo.is_none() && cli.replay.is_none()).then(|| LiveSetup {
+fn live_setup(cli: &Cli) -> Result<Option<LiveSetup>, String> {
+    if cli.demo.is_some() || cli.replay.is_some() {
+        return Ok(None);
+    }
+    let prometheus = match &cli.prometheus {
+        Some(url) => {
+            let auth = PromAuth::load(
+                cli.prometheus_token_file.as_deref(),
+                cli.prometheus_basic_auth_file.as_deref(),
+            )?;
+            Some(PromOpts::new(url, auth))
+        }
+        None => None,
+    };
+    Ok(Some(LiveSetup {
         kubeconfig: cli.kubeconfig.clone(),
         context: cli.context.clone(),
         namespace: cli.namespace.clone(),
         read_only: !cli.allow_writes,
         follow_logs: !cli.no_logs,
-    })
+        prometheus,
+    }))
 }
 
 fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
-    let live = live_setup(&cli);
+    let live = live_setup(&cli)?;
     let (mode, replayer) = match &live {
         // The replayer is not run in a live session; an empty one keeps `Setup` whole.
         Some(l) => (

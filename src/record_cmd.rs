@@ -30,6 +30,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
             namespace: args.namespace.clone(),
             read_only: true,
             follow_logs: !args.no_logs,
+            prometheus: None,
         },
     };
     let tty = std::io::stderr().is_terminal();

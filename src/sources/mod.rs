@@ -7,6 +7,7 @@ pub mod kube_logs;
 mod kube_track;
 pub mod kubeconfig;
 pub mod nvml;
+pub mod prometheus;
 pub mod redact;
 pub mod replay;
 pub mod sandbox;
