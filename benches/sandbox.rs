@@ -2,7 +2,8 @@
 //! read by the live Kubernetes source (time to the first complete pod list, time to fold it into
 //! the state) and by `kubectl get pods -A -o name` when kubectl is present; resident memory after
 //! the initial sync. The sandbox runs in a child process (this binary with `--serve-child`), so
-//! the client's memory is measured alone. Run with `cargo bench --bench sandbox`.
+//! the client's memory is measured alone. Messages are folded into the state as they arrive, as
+//! the cockpit does, with the cockpit's allocator. Run with `cargo bench --bench sandbox`.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,10 @@ use aicockpit::sources::scenario::{Header, Line, Scenario};
 use aicockpit::state::{AppState, Mode, update};
 use serde_json::json;
 use tokio::sync::mpsc;
+
+/// The allocator the binary uses, so resident memory is what the cockpit would show.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PODS: usize = 40_000;
 const NODES: usize = 500;
@@ -157,10 +162,17 @@ async fn bench() {
         discover_crds: false,
         ..KubeOpts::default()
     };
+    let mut state = AppState::new(
+        Mode::Live {
+            context: "sandbox".into(),
+            read_only: true,
+        },
+        Keymap::embedded().expect("keymap"),
+    );
     let t = Instant::now();
     let task = tokio::spawn(kube::run(client, tx, opts));
-    let mut msgs = Vec::new();
     let mut pods_synced = None;
+    let mut folding = Duration::ZERO;
     while pods_synced.is_none() {
         let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(300), rx.recv()).await else {
             panic!("no complete pod list within 300 s");
@@ -178,27 +190,21 @@ async fn bench() {
                 }
             }
         }
-        msgs.push(msg);
+        let f = Instant::now();
+        update(&mut state, msg);
+        folding += f.elapsed();
     }
     let to_list = t.elapsed();
     println!(
-        "kube source: first complete pod list ({}) after {to_list:?}",
+        "kube source: first complete pod list ({}) folded into the state after {to_list:?} \
+         ({folding:?} of it in the reducer)",
         pods_synced.unwrap_or_default()
     );
-    let mut state = AppState::new(
-        Mode::Live {
-            context: "sandbox".into(),
-            read_only: true,
-        },
-        Keymap::embedded().expect("keymap"),
-    );
-    let t = Instant::now();
-    for m in msgs {
-        update(&mut state, m);
+    while let Ok(msg) = rx.try_recv() {
+        update(&mut state, msg);
     }
     println!(
-        "folded into state in {:?}: {} pods, {} nodes; client rss after initial sync {:.0} MiB (sandbox child {:.0} MiB)",
-        t.elapsed(),
+        "state: {} pods, {} nodes; client rss after initial sync {:.0} MiB (sandbox child {:.0} MiB)",
         state.world.pods.len(),
         state.world.nodes.len(),
         rss_mib(),

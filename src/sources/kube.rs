@@ -5,7 +5,6 @@
 //! others keep going. Event and error bookkeeping per watch lives in `kube_track.rs`, pod log
 //! following in `kube_logs.rs`.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -255,13 +254,7 @@ async fn watch_one(client: Client, w: WatchSpec, tx: mpsc::UnboundedSender<Msg>,
     };
     let cfg = watcher::Config::default().page_size(opts.page_size);
     let mut stream = watcher(api.clone(), cfg).default_backoff().boxed();
-    let mut t = Tracker {
-        w,
-        known: HashSet::new(),
-        init: Vec::new(),
-        health: None,
-        message: String::new(),
-    };
+    let mut t = Tracker::new(w, opts.page_size as usize);
     let mut probe = tokio::time::interval(opts.probe_every);
     loop {
         let unhealthy = matches!(

@@ -1,6 +1,8 @@
 //! Per-watch bookkeeping for the live Kubernetes source: watcher events into raw
 //! `SourceEvent`s (apiVersion and kind filled in, deletes found after a re-list), and watcher
 //! errors into `SourceHealth` (forbidden, unreachable, dropped), reported only on change.
+//! A (re-)list is handed on a page at a time as it arrives, converted at once, so a 40,000-pod
+//! list is never held twice (typed and raw) in the source.
 
 use std::collections::HashSet;
 
@@ -65,12 +67,35 @@ pub(crate) fn classify(err: &watcher::Error, w: &WatchSpec) -> (HealthState, Str
 pub(crate) struct Tracker {
     pub(crate) w: WatchSpec,
     pub(crate) known: HashSet<(String, String)>,
-    pub(crate) init: Vec<DynamicObject>,
+    /// Objects of the list in progress not yet handed on (at most `page` of them).
+    pub(crate) init: Vec<serde_json::Value>,
+    /// Keys seen by the list in progress.
+    pub(crate) fresh: HashSet<(String, String)>,
+    /// How many listed objects are handed on together.
+    pub(crate) page: usize,
     pub(crate) health: Option<HealthState>,
     pub(crate) message: String,
 }
 
 impl Tracker {
+    pub(crate) fn new(w: WatchSpec, page: usize) -> Self {
+        Tracker {
+            w,
+            known: HashSet::new(),
+            init: Vec::new(),
+            fresh: HashSet::new(),
+            page: page.max(1),
+            health: None,
+            message: String::new(),
+        }
+    }
+
+    fn upserts(&mut self) -> impl Iterator<Item = SourceEvent> + use<> {
+        std::mem::take(&mut self.init)
+            .into_iter()
+            .map(|object| SourceEvent::Upsert { object })
+    }
+
     fn wanted(&self, obj: &DynamicObject) -> bool {
         self.w.name_prefix.as_deref().is_none_or(|p| {
             obj.metadata
@@ -106,23 +131,25 @@ impl Tracker {
     pub(crate) fn on_event(&mut self, ev: watcher::Event<DynamicObject>) -> Vec<SourceEvent> {
         let mut out = Vec::new();
         match ev {
-            watcher::Event::Init => self.init.clear(),
+            watcher::Event::Init => {
+                self.init.clear();
+                self.fresh.clear();
+            }
             watcher::Event::InitApply(o) => {
                 if self.wanted(&o) {
-                    self.init.push(o);
+                    self.fresh.insert(key_of(&o));
+                    self.init.extend(raw(o, &self.w.ar));
+                    if self.init.len() >= self.page {
+                        out.extend(self.upserts());
+                    }
                 }
             }
             watcher::Event::InitDone => {
-                let objs = std::mem::take(&mut self.init);
-                let fresh: HashSet<(String, String)> = objs.iter().map(key_of).collect();
+                out.extend(self.upserts());
+                let fresh = std::mem::take(&mut self.fresh);
                 let gone: Vec<(String, String)> = self.known.difference(&fresh).cloned().collect();
                 out.extend(gone.iter().map(|k| self.delete(k)));
-                let n = objs.len();
-                out.extend(
-                    objs.into_iter()
-                        .filter_map(|o| raw(o, &self.w.ar))
-                        .map(|object| SourceEvent::Upsert { object }),
-                );
+                let n = fresh.len();
                 self.known = fresh;
                 self.health = None;
                 out.extend(self.set_health(HealthState::Ok, format!("synced {n} objects")));
@@ -153,19 +180,14 @@ mod tests {
     use k8s_openapi::api::core::v1::Pod;
 
     fn tracker() -> Tracker {
-        Tracker {
-            w: WatchSpec {
-                source: "kube/pods".into(),
-                ar: ApiResource::erase::<Pod>(&()),
-                namespaced: true,
-                namespace: None,
-                name_prefix: None,
-            },
-            known: HashSet::new(),
-            init: Vec::new(),
-            health: None,
-            message: String::new(),
-        }
+        let w = WatchSpec {
+            source: "kube/pods".into(),
+            ar: ApiResource::erase::<Pod>(&()),
+            namespaced: true,
+            namespace: None,
+            name_prefix: None,
+        };
+        Tracker::new(w, 3)
     }
 
     fn pod(name: &str) -> DynamicObject {
@@ -198,9 +220,29 @@ mod tests {
         t.on_event(watcher::Event::InitApply(pod("a")));
         let out = t.on_event(watcher::Event::InitDone);
         assert!(
-            matches!(&out[0], SourceEvent::Delete { name, namespace: Some(ns), .. } if name == "b" && ns == "ml")
+            matches!(&out[1], SourceEvent::Delete { name, namespace: Some(ns), .. } if name == "b" && ns == "ml")
         );
-        assert_eq!(out.len(), 3, "delete b, upsert a, synced");
+        assert_eq!(out.len(), 3, "upsert a, delete b, synced");
+    }
+
+    #[test]
+    fn a_long_list_is_handed_on_a_page_at_a_time() {
+        let mut t = tracker();
+        t.on_event(watcher::Event::Init);
+        let sizes: Vec<usize> = (0..7)
+            .map(|i| {
+                t.on_event(watcher::Event::InitApply(pod(&format!("p{i}"))))
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, vec![0, 0, 3, 0, 0, 3, 0], "pages of 3");
+        let out = t.on_event(watcher::Event::InitDone);
+        assert_eq!(out.len(), 2, "the last upsert and synced");
+        assert!(
+            matches!(&out[1], SourceEvent::SourceHealth { message, .. } if message == "synced 7 objects")
+        );
+        assert!(t.init.is_empty() && t.fresh.is_empty());
+        assert_eq!(t.known.len(), 7);
     }
 
     #[test]
