@@ -16,6 +16,7 @@ use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
 use crate::sources::kube::{self, KubeOpts};
 use crate::sources::kube_logs::{self, LogOpts, LogTarget};
 use crate::sources::kubeconfig;
+use crate::sources::nvml;
 use crate::sources::prometheus::{self, PromOpts};
 use crate::sources::replay::Replayer;
 use crate::sources::scenario::{Header, SCHEMA_VERSION, Scenario};
@@ -43,6 +44,8 @@ pub struct LiveSetup {
     pub follow_logs: bool,
     /// Read metrics from this Prometheus.
     pub prometheus: Option<PromOpts>,
+    /// Read this machine's GPUs through NVML when it is present.
+    pub nvml: bool,
 }
 
 impl LiveSetup {
@@ -153,6 +156,10 @@ impl LiveSources {
                 }
             }
         }));
+        if self.setup.nvml {
+            self.tasks
+                .push(tokio::spawn(nvml::run(tx.clone(), Duration::from_secs(5))));
+        }
         if let Some(p) = self.setup.prometheus.clone() {
             self.tasks
                 .push(tokio::spawn(prometheus::run(p, tx.clone())));

@@ -116,6 +116,7 @@ fn live_setup(cli: &Cli) -> Result<Option<LiveSetup>, String> {
         read_only: !cli.allow_writes,
         follow_logs: !cli.no_logs,
         prometheus,
+        nvml: true,
     }))
 }
 

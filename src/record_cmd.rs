@@ -31,6 +31,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
             read_only: true,
             follow_logs: !args.no_logs,
             prometheus: None,
+            nvml: false,
         },
     };
     let tty = std::io::stderr().is_terminal();

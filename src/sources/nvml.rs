@@ -1,7 +1,16 @@
-//! NVML, the NVIDIA management library: whether it can be loaded on this machine, and what it
-//! says about the driver and devices. Only this module names `nvml_wrapper` types.
+//! NVML, the NVIDIA management library: whether it can be loaded on this machine, what it says
+//! about the driver and devices, and (in a live session) periodic `SourceEvent::Nvml` snapshots
+//! of the local GPUs. Only this module names `nvml_wrapper` types.
+
+use std::time::Duration;
 
 use nvml_wrapper::Nvml;
+use tokio::sync::mpsc;
+
+use crate::event::{HealthState, Msg, NvmlDevice, NvmlSnapshot, SourceEvent, TimedEvent};
+
+/// The health source name.
+pub const SOURCE: &str = "nvml";
 
 /// Try to initialise NVML. `Ok` carries the driver version and device count; `Err` the reason
 /// NVML is unusable here (no library, no driver, no permission ...).
@@ -15,4 +24,107 @@ pub fn probe() -> Result<String, String> {
         .map(|n| n.to_string())
         .unwrap_or_else(|e| format!("unknown ({e})"));
     Ok(format!("driver {driver}, {count} device(s)"))
+}
+
+/// One snapshot of this machine's GPUs (physical devices; MIG mode as reported). Fields NVML
+/// does not answer for a device stay `None`.
+pub fn snapshot(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
+    use nvml_wrapper::enum_wrappers::device::{Clock, EccCounter, MemoryError, TemperatureSensor};
+    let count = nvml.device_count().map_err(|e| e.to_string())?;
+    let cuda = nvml
+        .sys_cuda_driver_version()
+        .map(|v| format!("{}.{}", v / 1000, (v % 1000) / 10))
+        .unwrap_or_default();
+    let mut devices = Vec::with_capacity(count as usize);
+    for index in 0..count {
+        let d = nvml.device_by_index(index).map_err(|e| e.to_string())?;
+        let mem = d.memory_info().ok();
+        let util = d.utilization_rates().ok();
+        devices.push(NvmlDevice {
+            index,
+            name: d.name().unwrap_or_default(),
+            uuid: d.uuid().unwrap_or_default(),
+            pci_bus_id: d.pci_info().map(|p| p.bus_id).unwrap_or_default(),
+            parent_uuid: None,
+            mig_profile: None,
+            gpu_util: util.as_ref().map(|u| f64::from(u.gpu)),
+            mem_util: util.as_ref().map(|u| f64::from(u.memory)),
+            fb_used_mib: mem.as_ref().map(|m| m.used as f64 / 1_048_576.0),
+            fb_total_mib: mem.as_ref().map(|m| m.total as f64 / 1_048_576.0),
+            temp_c: d.temperature(TemperatureSensor::Gpu).ok().map(f64::from),
+            power_w: d.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
+            power_limit_w: d
+                .enforced_power_limit()
+                .ok()
+                .map(|mw| f64::from(mw) / 1000.0),
+            sm_clock_mhz: d.clock_info(Clock::SM).ok().map(f64::from),
+            throttle_reasons: d.current_throttle_reasons().ok().map(|r| r.bits()),
+            ecc_sbe_volatile: d
+                .total_ecc_errors(MemoryError::Corrected, EccCounter::Volatile)
+                .ok(),
+            ecc_dbe_volatile: d
+                .total_ecc_errors(MemoryError::Uncorrected, EccCounter::Volatile)
+                .ok(),
+            mig_mode: d.mig_mode().ok().map(|m| m.current == 1),
+        });
+    }
+    Ok(NvmlSnapshot {
+        driver_version: nvml.sys_driver_version().unwrap_or_default(),
+        cuda_version: cuda,
+        devices,
+    })
+}
+
+/// Send a snapshot of the local GPUs every `every` until `tx` closes. On a machine without
+/// NVML (no driver, no library) it says so once in the program log and ends: the live view
+/// then simply has no local GPUs. A failure after a good start is reported as source health.
+pub async fn run(tx: mpsc::UnboundedSender<Msg>, every: Duration) {
+    let nvml = match tokio::task::spawn_blocking(Nvml::init).await {
+        Ok(Ok(n)) => std::sync::Arc::new(n),
+        Ok(Err(e)) => {
+            tracing::info!("no local GPUs through NVML: {e}");
+            return;
+        }
+        Err(_) => return,
+    };
+    let mut tick = tokio::time::interval(every);
+    let mut last_ok = None;
+    loop {
+        tick.tick().await;
+        let n = nvml.clone();
+        let Ok(result) = tokio::task::spawn_blocking(move || snapshot(&n)).await else {
+            return;
+        };
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let mut batch = Vec::new();
+        let ok = result.is_ok();
+        match result {
+            Ok(snapshot) => batch.push(TimedEvent {
+                at_ms,
+                ev: SourceEvent::Nvml { snapshot },
+            }),
+            Err(message) => batch.push(TimedEvent {
+                at_ms,
+                ev: SourceEvent::SourceHealth {
+                    source: SOURCE.into(),
+                    state: HealthState::Unavailable,
+                    message,
+                },
+            }),
+        }
+        if ok && last_ok != Some(true) {
+            batch.push(TimedEvent {
+                at_ms,
+                ev: SourceEvent::SourceHealth {
+                    source: SOURCE.into(),
+                    state: HealthState::Ok,
+                    message: "reading local GPUs".into(),
+                },
+            });
+        }
+        last_ok = Some(ok);
+        if tx.send(Msg::Source(batch)).is_err() {
+            return;
+        }
+    }
 }
