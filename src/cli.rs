@@ -106,6 +106,15 @@ pub struct RecordArgs {
     /// Do not record the logs of training-job pods.
     #[arg(long)]
     pub no_logs: bool,
+    /// Also record metric samples from this Prometheus (from the start of the recording on).
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// A file holding the Prometheus bearer token (else `$AICOCKPIT_PROMETHEUS_TOKEN`).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_token_file: Option<PathBuf>,
+    /// A file holding `user:password` for Prometheus basic auth.
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_basic_auth_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use aicockpit::cli::RecordArgs;
 use aicockpit::live::LiveSetup;
 use aicockpit::record::{self, RecordOpts, RecordStats};
+use aicockpit::sources::prometheus::{PromAuth, PromOpts};
 
 fn line(s: &RecordStats) -> String {
     format!(
@@ -21,6 +22,19 @@ fn line(s: &RecordStats) -> String {
 
 /// Record until the duration passes or a signal arrives.
 pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
+    let prometheus = match &args.prometheus {
+        Some(url) => {
+            let auth = PromAuth::load(
+                args.prometheus_token_file.as_deref(),
+                args.prometheus_basic_auth_file.as_deref(),
+            )?;
+            // Samples from the start of the recording on: history would all land at t = 0.
+            let mut p = PromOpts::new(url, auth);
+            p.lookback = std::time::Duration::ZERO;
+            Some(p)
+        }
+        None => None,
+    };
     let opts = RecordOpts {
         out: args.out.clone(),
         duration: args.duration,
@@ -30,7 +44,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
             namespace: args.namespace.clone(),
             read_only: true,
             follow_logs: !args.no_logs,
-            prometheus: None,
+            prometheus,
             nvml: false,
         },
     };
