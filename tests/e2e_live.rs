@@ -120,15 +120,17 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
     assert!(started.status.success(), "tmux new-session failed");
 
     let ready = format!("nodes {nodes}/{nodes} ready");
-    let screen = tmux
-        .wait_for("the live header and the synced nodes", |s| {
-            s.contains("LIVE · READ-ONLY") && s.contains("aicockpit-sandbox") && s.contains(&ready)
-        })
-        .await;
-    assert!(
-        screen.contains("llm-pretrain"),
-        "training job listed:\n{screen}"
-    );
+    // Nodes, pods and the training job arrive from separate watches, in any order.
+    tmux.wait_for(
+        "the live header, the synced nodes and the training job",
+        |s| {
+            s.contains("LIVE · READ-ONLY")
+                && s.contains("aicockpit-sandbox")
+                && s.contains(&ready)
+                && s.contains("llm-pretrain-worker")
+        },
+    )
+    .await;
 
     // `:ns ml-serving` narrows the pods; the training job (in another namespace) goes away.
     tmux.keys(&[":", "ns ml-serving", "Enter"]);
@@ -137,12 +139,22 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
     })
     .await;
 
-    // The API server goes away: the header says so instead of the app dying.
-    handle.shutdown().await.expect("shutdown");
-    tmux.wait_for("the outage in the header", |s| {
-        s.lines().take(2).any(|l| l.contains("⚠"))
+    let header_warning = |s: &str| {
+        s.lines()
+            .take(2)
+            .any(|l| l.contains("⚠") && !l.contains("connecting"))
+    };
+    tmux.wait_for("every source healthy again", |s| {
+        s.lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("nodes") && !l.contains("⚠"))
     })
     .await;
+
+    // The API server goes away: the header says so instead of the app dying.
+    handle.shutdown().await.expect("shutdown");
+    tmux.wait_for("the outage in the header", header_warning)
+        .await;
 
     tmux.keys(&["q"]);
     tmux.wait_for("a clean exit", |s| s.contains("AFTER-0"))
