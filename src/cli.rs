@@ -49,6 +49,8 @@ pub enum Command {
     ScanLogs(crate::scan::ScanArgs),
     /// Serve a scenario as a read-only Kubernetes API on 127.0.0.1, for kubectl and the cockpit.
     Sandbox(SandboxArgs),
+    /// Replay a scenario, then run every troubleshooting playbook and print the ranked findings.
+    Triage(crate::triage::headless::TriageArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
