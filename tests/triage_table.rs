@@ -23,11 +23,28 @@ fn show(f: &[Finding]) -> String {
 }
 
 /// (scenario, the conclusion the top finding must be, an evidence text it must show).
-const TABLE: &[(&str, &str, &str)] = &[(
-    "rdma-netpol",
-    "netpol-blocks-rdma",
-    "restrict-training-egress",
-)];
+const TABLE: &[(&str, &str, &str)] = &[
+    (
+        "rdma-netpol",
+        "netpol-blocks-rdma",
+        "restrict-training-egress",
+    ),
+    (
+        "alloc-fragmentation",
+        "alloc-fragmentation",
+        "reserved by PyTorch but unallocated",
+    ),
+    (
+        "label-mismatch",
+        "node-selector-key-mismatch",
+        "kubernetes.io/os=linux",
+    ),
+    (
+        "gpu-taint",
+        "missing-gpu-toleration",
+        "nvidia.com/gpu=present:NoSchedule",
+    ),
+];
 
 #[test]
 fn every_embedded_scenario_reaches_its_conclusion() {
