@@ -56,6 +56,9 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub fixes: Vec<FilledFix>,
     pub references: Vec<String>,
+    /// Names the walk bound (namespace, pod, node ...), to restart the playbook on the subject.
+    #[serde(skip)]
+    pub bindings: Bindings,
     /// Earliest evidence time, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since_ms: Option<Millis>,
@@ -108,6 +111,7 @@ pub fn finding(pb: &Playbook, w: &Walk) -> Option<Finding> {
         evidence,
         fixes: fill_fixes(&c.fixes, &w.bindings),
         references: c.references.clone(),
+        bindings: w.bindings.clone(),
         since_ms,
     })
 }

@@ -16,6 +16,8 @@ use crate::state::world::World;
 
 /// Most log lines kept per pod in the evidence file.
 pub const EVIDENCE_LINES_PER_POD: usize = 200;
+/// Up to this many nodes, the evidence file keeps every node.
+pub const MAX_ALL_NODES: usize = 500;
 
 /// The Markdown incident report.
 pub fn incident_markdown(
@@ -198,6 +200,10 @@ pub fn evidence_scenario(
         .min(now_ms);
     let mut lines: Vec<Line> = Vec::new();
     let up = |object: Value| SourceEvent::Upsert { object };
+    // Scheduling findings rest on every node's labels and taints: keep them all when few.
+    if world.nodes.len() <= MAX_ALL_NODES {
+        nodes.extend(world.nodes.keys().cloned());
+    }
     for n in &nodes {
         if let Some(ni) = world.nodes.get(n) {
             lines.push(Line {
