@@ -54,7 +54,11 @@ pub fn node_resource(ctx: &Ctx<'_>, res: &str, check: ResourceCheck, scope: Node
         })
         .collect();
     let Some((first, _)) = bad.first() else {
-        return Outcome::no(format!("{} node(s) fine for {res}", nodes.len()));
+        let what = match check {
+            ResourceCheck::MissingOrZero => "exposed",
+            ResourceCheck::BelowCapacity => "fully allocatable",
+        };
+        return Outcome::no(format!("{res} {what} on all {} node(s)", nodes.len()));
     };
     let mut o = Outcome::yes(format!(
         "{} of {} node(s): {res} {check:?}",
@@ -416,7 +420,11 @@ pub fn node_label(
                 ));
         }
     }
-    Outcome::no(format!("{key} {check:?} on no node checked"))
+    let what = match check {
+        LabelCheck::MissingOrFalse => "set and not false".to_string(),
+        LabelCheck::Equals => format!("not {}", value.unwrap_or_default()),
+    };
+    Outcome::no(format!("{key} {what} on every node checked"))
 }
 
 fn major_minor(v: &str) -> Option<(u32, u32)> {

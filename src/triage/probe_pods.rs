@@ -190,7 +190,7 @@ pub fn pod_env(
 ) -> Outcome {
     let pods = ctx.pods(b, scope);
     if pods.is_empty() {
-        return Outcome::unknown("no pod to check (no pod bound and none in scope)");
+        return Outcome::no(format!("no {scope:?} pods to check"));
     }
     let want = value.unwrap_or_default();
     let mut o = Outcome::no(format!("no pod where {var} is {check:?}"));
@@ -307,7 +307,7 @@ fn spec_check(v: &Value, check: SpecCheck) -> Option<String> {
 pub fn pod_spec(ctx: &Ctx<'_>, b: &Bindings, scope: Scope, check: SpecCheck) -> Outcome {
     let pods = ctx.pods(b, scope);
     if pods.is_empty() {
-        return Outcome::unknown("no pod to check (no pod bound and none in scope)");
+        return Outcome::no(format!("no {scope:?} pods to check"));
     }
     for p in pods.iter().take(200) {
         let Some(v) = ctx.spec(p) else {

@@ -32,10 +32,6 @@ pub fn incident_markdown(
     );
     if let Some(w) = wt {
         s += "\n## Timeline\n\n";
-        s += &format!(
-            "- {} walkthrough started (10-minute clock)\n",
-            time(w.started_ms)
-        );
         let mut tl: Vec<(Millis, String)> = findings
             .iter()
             .filter_map(|f| {
@@ -49,29 +45,36 @@ pub fn incident_markdown(
             .collect();
         tl.sort();
         tl.dedup();
-        for (t, what) in tl.iter().take(12) {
-            s += &format!("- {} {what}\n", time(*t));
-        }
+        tl.truncate(12);
+        tl.push((w.started_ms, "walkthrough started (10-minute clock)".into()));
+        let mut mttr = String::new();
         match (&w.root_cause, w.found_ms) {
             (Some(f), Some(t)) => {
-                s += &format!(
-                    "- {} root cause identified: {} ({} into the walkthrough)\n",
-                    time(t),
-                    f.conclusion,
-                    mmss(t - w.started_ms)
-                );
+                tl.push((
+                    t,
+                    format!(
+                        "root cause identified: {} ({} into the walkthrough)",
+                        f.conclusion,
+                        mmss(t - w.started_ms)
+                    ),
+                ));
                 if let Some(m) = f.mttr_minutes {
-                    s += &format!(
+                    mttr = format!(
                         "\nMTTR target for a {} failure: {m} min (seeds/000).\n",
                         f.failure_type.as_deref().unwrap_or("?")
                     );
                 }
             }
-            _ => s += "- no root cause identified yet\n",
+            _ => mttr = "\nNo root cause identified.\n".into(),
         }
         if let Some(t) = w.finished_ms {
-            s += &format!("- {} walkthrough finished\n", time(t));
+            tl.push((t, "walkthrough finished".into()));
         }
+        tl.sort_by_key(|(t, _)| *t);
+        for (t, what) in &tl {
+            s += &format!("- {} {what}\n", time(*t));
+        }
+        s += &mttr;
         s += "\n## Quick-diagnosis checks (seeds/004 §0)\n\n| # | check | result | notes |\n|---|---|---|---|\n";
         for c in &w.checks {
             s += &format!(

@@ -122,11 +122,15 @@ fn fold(n: usize, outcomes: Vec<(probe::Outcome, Status)>) -> Check {
             Verdict::Yes => {
                 status = status.max_by(bad);
                 evidence.extend(o.evidence.into_iter().take(3));
+                // What is wrong comes before what is fine.
+                notes.insert(0, o.summary);
             }
-            Verdict::Unknown => status = status.max_by(Status::Warn),
-            Verdict::No => {}
+            Verdict::Unknown => {
+                status = status.max_by(Status::Warn);
+                notes.insert(0, o.summary);
+            }
+            Verdict::No => notes.push(o.summary),
         }
-        notes.push(o.summary);
     }
     Check {
         n,
