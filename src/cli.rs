@@ -84,6 +84,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Record the live cluster (redacted) into a scenario file that `--replay` can play.
     Record(RecordArgs),
+    /// Replay a scenario, then run every troubleshooting playbook and print the ranked findings.
+    Triage(crate::triage::headless::TriageArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -24,4 +24,5 @@ pub mod sources;
 pub mod state;
 pub mod terminal;
 pub mod theme;
+pub mod triage;
 pub mod ui;

@@ -63,6 +63,12 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
         }
         Command::Sandbox(args) => return sandbox_cmd::run(args),
         Command::Record(args) => return record_cmd::run(args),
+        Command::Triage(args) => {
+            let mut err = std::io::stderr().lock();
+            let dir = Paths::resolve().ok().map(|p| p.config_dir);
+            let code = aicockpit::triage::headless::run(args, dir.as_deref(), &mut out, &mut err);
+            return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+        }
     };
     // A closed pipe (`aicockpit scenarios | head -1`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());

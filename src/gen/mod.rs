@@ -5,17 +5,21 @@
 //! `k8s` builds Kubernetes objects, `telemetry` metric samples (from a real H100 NVML series),
 //! `story` the incident scenarios, `synthetic` the scale ones.
 
+pub mod alloc_frag;
 pub mod cluster;
+pub mod gpu_taint;
 pub mod job;
 pub mod job_pods;
 pub mod job_story;
 pub mod k8s;
 pub mod k8s_apps;
+pub mod label_mismatch;
 pub mod nccl_lines;
 pub mod serving;
 pub mod story;
 pub mod synthetic;
 pub mod telemetry;
+pub mod triage_base;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -30,13 +34,21 @@ pub use synthetic::{SyntheticOpts, synthetic};
 
 /// Names of the scenarios `generate` knows, the default first.
 pub fn builtin_names() -> &'static [&'static str] {
-    &[story::RDMA_NETPOL]
+    &[
+        story::RDMA_NETPOL,
+        alloc_frag::ALLOC_FRAGMENTATION,
+        label_mismatch::LABEL_MISMATCH,
+        gpu_taint::GPU_TAINT,
+    ]
 }
 
 /// Build a named incident scenario.
 pub fn generate(name: &str) -> Option<Scenario> {
     match name {
         story::RDMA_NETPOL => Some(story::rdma_netpol()),
+        alloc_frag::ALLOC_FRAGMENTATION => Some(alloc_frag::alloc_fragmentation()),
+        label_mismatch::LABEL_MISMATCH => Some(label_mismatch::label_mismatch()),
+        gpu_taint::GPU_TAINT => Some(gpu_taint::gpu_taint()),
         _ => None,
     }
 }

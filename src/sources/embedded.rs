@@ -7,10 +7,24 @@ use crate::sources::scenario::{self, Scenario, ScenarioError};
 pub const DEFAULT_SCENARIO: &str = "rdma-netpol";
 
 /// (name, file text) of every embedded scenario, the default first.
-const EMBEDDED: &[(&str, &str)] = &[(
-    "rdma-netpol",
-    include_str!("../../assets/scenarios/rdma-netpol.jsonl"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "rdma-netpol",
+        include_str!("../../assets/scenarios/rdma-netpol.jsonl"),
+    ),
+    (
+        "alloc-fragmentation",
+        include_str!("../../assets/scenarios/alloc-fragmentation.jsonl"),
+    ),
+    (
+        "label-mismatch",
+        include_str!("../../assets/scenarios/label-mismatch.jsonl"),
+    ),
+    (
+        "gpu-taint",
+        include_str!("../../assets/scenarios/gpu-taint.jsonl"),
+    ),
+];
 
 /// What a listing shows about an embedded scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -330,9 +330,12 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::Save
         | Action::Copy
         | Action::HistoryBack
-        | Action::HistoryForward
-        | Action::WhatsWrong
-        | Action::Walkthrough => state.dirty = false,
+        | Action::HistoryForward => state.dirty = false,
+        // Triage from anywhere: focus the Triage pane and let it run.
+        Action::WhatsWrong | Action::Walkthrough => {
+            state.ui.focus = Pane::Triage;
+            return triage::on_action(state, action).unwrap_or_default();
+        }
     }
     Vec::new()
 }

@@ -7,6 +7,7 @@ pub mod nodes;
 pub mod serving;
 pub mod training;
 pub mod triage;
+pub mod triage_detail;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

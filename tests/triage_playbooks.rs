@@ -1,0 +1,169 @@
+//! The playbook validator and loader: the built-in set is valid and covers every signature id
+//! and the seeds/004 tree; broken playbooks are rejected with errors naming file and step; user
+//! playbooks from the config directory are merged.
+
+use aicockpit::triage::context::signatures;
+use aicockpit::triage::model::Risk;
+use aicockpit::triage::probe::ProbeSpec;
+use aicockpit::triage::{Playbooks, join};
+
+fn errors(text: &str) -> String {
+    match Playbooks::from_texts([("user.toml".to_string(), text)]) {
+        Ok(_) => String::new(),
+        Err(e) => join(&e),
+    }
+}
+
+const GOOD: &str = r#"
+[[playbook]]
+id = "t"
+title = "t"
+category = "test"
+entry = "a"
+
+[[playbook.steps]]
+id = "a"
+question = "q?"
+probe = { kind = "log_signature", ids = ["cuda.oom"] }
+yes = "c"
+no = "ok"
+
+[[playbook.conclusions]]
+id = "c"
+root_cause = "r {pod}"
+severity = "warning"
+
+[[playbook.conclusions.fixes]]
+title = "f"
+command = "kubectl -n {ns} delete pod {pod}"
+risk = "medium"
+rollback = "none"
+mutates = true
+"#;
+
+#[test]
+fn builtin_playbooks_are_valid() {
+    let p = Playbooks::builtin().expect("valid");
+    assert!(p.list.len() >= 40, "{} playbooks", p.list.len());
+    for pb in &p.list {
+        assert!(pb.origin.starts_with("builtin:"), "{}", pb.origin);
+    }
+}
+
+#[test]
+fn a_good_playbook_loads() {
+    assert_eq!(errors(GOOD), "");
+}
+
+#[test]
+fn every_signature_id_has_a_path() {
+    let p = Playbooks::builtin().expect("valid");
+    let sigs = signatures().expect("signature rules");
+    for r in sigs.rules() {
+        let covered = p.list.iter().any(|pb| {
+            pb.steps.iter().any(
+                |s| matches!(&s.probe, ProbeSpec::LogSignature { ids, .. } if ids.contains(&r.id)),
+            )
+        });
+        assert!(covered, "no playbook path for signature {}", r.id);
+    }
+}
+
+#[test]
+fn the_seeds_004_tree_has_four_branches_and_sixteen_leaves() {
+    let p = Playbooks::builtin().expect("valid");
+    // Each leaf of seeds/004 §3.2 is named by a conclusion referencing it.
+    for leaf in [
+        "A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4", "D1", "D2", "D3",
+        "D4",
+    ] {
+        let found = p.list.iter().flat_map(|pb| &pb.conclusions).any(|c| {
+            c.references
+                .iter()
+                .any(|r| r.starts_with("seeds/004") && r.contains(&format!(" {leaf}")))
+        });
+        assert!(found, "no conclusion for seeds/004 leaf {leaf}");
+    }
+}
+
+#[test]
+fn driver_changes_are_high_risk_and_read_only_fixes_do_not_mutate() {
+    let p = Playbooks::builtin().expect("valid");
+    for c in p.list.iter().flat_map(|pb| &pb.conclusions) {
+        for f in &c.fixes {
+            if f.title.to_lowercase().contains("driver update") {
+                assert_eq!(f.risk, Risk::High, "{}", f.title);
+            }
+            if f.rollback == "read-only" {
+                assert!(!f.mutates && f.risk == Risk::Low, "{}: {}", c.id, f.title);
+            }
+        }
+    }
+}
+
+#[test]
+fn broken_playbooks_name_file_and_step() {
+    let e = errors(&GOOD.replace("yes = \"c\"", "yes = \"nowhere\""));
+    assert!(
+        e.contains("user.toml") && e.contains("step \"a\"") && e.contains("nowhere"),
+        "{e}"
+    );
+    assert!(e.contains("conclusion \"c\" is not reachable"), "{e}");
+
+    let e = errors(&GOOD.replace("cuda.oom", "cuda.nope"));
+    assert!(
+        e.contains("step \"a\"") && e.contains("unknown signature id"),
+        "{e}"
+    );
+
+    let e = errors(&GOOD.replace("{pod}\"\nrisk", "{podd}\"\nrisk"));
+    assert!(e.contains("unknown placeholder {podd}"), "{e}");
+
+    let e = errors(&GOOD.replace("kind = \"log_signature\"", "kind = \"shell\""));
+    assert!(e.contains("user.toml") && e.contains("shell"), "{e}");
+
+    let cyc = GOOD.replace("no = \"ok\"", "no = \"b\"")
+        + r#"
+[[playbook.steps]]
+id = "b"
+question = "again?"
+probe = { kind = "metric", name = "x", op = ">", threshold = 1.0, window_s = 60 }
+yes = "a"
+no = "ok"
+"#;
+    let e = errors(&cyc);
+    assert!(e.contains("cycle") && e.contains("step \"b\""), "{e}");
+
+    let e = errors(&GOOD.replace("window_s", "w").replace(
+        "kind = \"log_signature\", ids = [\"cuda.oom\"]",
+        "kind = \"metric\", name = \"x\", op = \">\", threshold = 1.0, window_s = 0",
+    ));
+    assert!(e.contains("window_s 0"), "{e}");
+}
+
+#[test]
+fn user_playbooks_are_merged_from_the_config_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("playbooks")).expect("mkdir");
+    std::fs::write(dir.path().join("playbooks/mine.toml"), GOOD).expect("write");
+    let p = Playbooks::load(Some(dir.path())).expect("loads");
+    assert!(p.get("t").is_some());
+    assert!(p.get("nccl-transport").is_some());
+    // A user file with the id of a built-in replaces it.
+    let over = GOOD
+        .replace("id = \"t\"", "id = \"gpu-xid\"")
+        .replace("id = \"c\"", "id = \"c2\"")
+        .replace("yes = \"c\"", "yes = \"c2\"");
+    std::fs::write(dir.path().join("playbooks/over.toml"), over).expect("write");
+    let p = Playbooks::load(Some(dir.path())).expect("loads");
+    let x = p.get("gpu-xid").expect("present");
+    assert!(x.origin.ends_with("over.toml"), "{}", x.origin);
+    // A broken user file is an error naming it.
+    std::fs::write(
+        dir.path().join("playbooks/bad.toml"),
+        "[[playbook]]\nid = 3",
+    )
+    .expect("write");
+    let e = join(&Playbooks::load(Some(dir.path())).expect_err("broken"));
+    assert!(e.contains("bad.toml"), "{e}");
+}
