@@ -168,6 +168,9 @@ pub struct DeviceTelemetry {
     pub latest: BTreeMap<Field, (Millis, f64)>,
     /// Series id per field, for `MetricStore::series` (history / sparklines).
     pub series: BTreeMap<Field, usize>,
+    /// Older series of the same device and field (the exporter's pod labels changed, so a new
+    /// label set began): merged into the device's history by event time.
+    pub older: Vec<(Field, usize)>,
     /// Why something is absent or derived.
     pub notes: Vec<String>,
 }
@@ -184,6 +187,7 @@ impl DeviceTelemetry {
             pod_seen_ms: None,
             latest: BTreeMap::new(),
             series: BTreeMap::new(),
+            older: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -252,11 +256,25 @@ impl DeviceTelemetry {
         self.scaled_history(store, field, scale)
     }
 
-    /// A field's history times `scale`, oldest first.
+    /// A field's history times `scale`, oldest first: the current series merged with the
+    /// device's older ones (one per pod that held it), by event time.
     pub fn scaled_history(&self, store: &MetricStore, f: Field, scale: f64) -> Vec<(Millis, f64)> {
-        self.history(store, f)
+        let mut out: Vec<(Millis, f64)> = self
+            .history(store, f)
             .map(|s| s.points.iter().map(|(t, v)| (*t, v * scale)).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let mut merged = false;
+        for (_, id) in self.older.iter().filter(|(g, _)| *g == f) {
+            if let Some(s) = store.series(*id) {
+                out.extend(s.points.iter().map(|(t, v)| (*t, v * scale)));
+                merged = true;
+            }
+        }
+        if merged {
+            out.sort_by_key(|p| p.0);
+            out.dedup_by_key(|p| p.0);
+        }
+        out
     }
 }
 

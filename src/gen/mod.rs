@@ -6,6 +6,8 @@
 //! `story` the incident scenarios, `synthetic` the scale ones.
 
 pub mod cluster;
+pub mod gpu_health;
+pub mod gpu_health_telemetry;
 pub mod job;
 pub mod job_pods;
 pub mod job_story;
@@ -30,13 +32,14 @@ pub use synthetic::{SyntheticOpts, synthetic};
 
 /// Names of the scenarios `generate` knows, the default first.
 pub fn builtin_names() -> &'static [&'static str] {
-    &[story::RDMA_NETPOL]
+    &[story::RDMA_NETPOL, gpu_health::GPU_HEALTH]
 }
 
 /// Build a named incident scenario.
 pub fn generate(name: &str) -> Option<Scenario> {
     match name {
         story::RDMA_NETPOL => Some(story::rdma_netpol()),
+        gpu_health::GPU_HEALTH => Some(gpu_health::gpu_health()),
         _ => None,
     }
 }

@@ -7,10 +7,16 @@ use crate::sources::scenario::{self, Scenario, ScenarioError};
 pub const DEFAULT_SCENARIO: &str = "rdma-netpol";
 
 /// (name, file text) of every embedded scenario, the default first.
-const EMBEDDED: &[(&str, &str)] = &[(
-    "rdma-netpol",
-    include_str!("../../assets/scenarios/rdma-netpol.jsonl"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "rdma-netpol",
+        include_str!("../../assets/scenarios/rdma-netpol.jsonl"),
+    ),
+    (
+        "gpu-health",
+        include_str!("../../assets/scenarios/gpu-health.jsonl"),
+    ),
+];
 
 /// What a listing shows about an embedded scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,8 @@
 
 pub mod events;
 pub mod log;
+pub mod node_detail;
+pub mod node_mig;
 pub mod nodes;
 pub mod serving;
 pub mod training;
