@@ -49,6 +49,22 @@ pub enum Command {
     ScanLogs(crate::scan::ScanArgs),
     /// Serve a scenario as a read-only Kubernetes API on 127.0.0.1, for kubectl and the cockpit.
     Sandbox(SandboxArgs),
+    /// Show this machine's GPUs (and MIG instances) as NVML reports them, headless. Exit code
+    /// 3 when NVML is not available here (no NVIDIA driver or libnvidia-ml).
+    Gpus(GpusArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GpusArgs {
+    /// Print one reading and exit (otherwise print one every --interval-ms until interrupted).
+    #[arg(long)]
+    pub once: bool,
+    /// text or json.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::gpus::Format,
+    /// Milliseconds between readings without --once.
+    #[arg(long, default_value_t = 1000)]
+    pub interval_ms: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]
