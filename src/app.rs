@@ -40,6 +40,8 @@ pub struct Setup {
     pub notices: Vec<(NoticeLevel, String)>,
     /// When the process started (for the first-frame latency in the program log).
     pub started: Instant,
+    /// Accelerator inventory settings and device thresholds (from config.toml).
+    pub accel: crate::state::accel::AccelSettings,
 }
 
 /// Why the loop ended.
@@ -206,6 +208,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         tx: tx.clone(),
         replay_cmds: cmd_tx,
     };
+    r.state.accel.settings = setup.accel;
     let theme = setup.theme;
     let size = term.size()?;
     let _ = tx.send(Msg::Resize {

@@ -137,6 +137,10 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         speed: cli.speed.unwrap_or(config.replay.speed),
         notices,
         started,
+        accel: aicockpit::state::accel::AccelSettings {
+            thresholds: aicockpit::state::accel::thresholds_from(&config.thresholds),
+            ..Default::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -318,3 +318,31 @@ pub fn device_mem_pct(
         })
         .or_else(|| d.npu_mem_pct())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn settings_default_to_the_embedded_config() {
+        let t = AccelSettings::default().thresholds;
+        assert_eq!((t.gpu_temp_c, t.gpu_temp_for_s), (80.0, 120));
+        assert_eq!((t.gpu_util_pct, t.gpu_util_for_s), (95.0, 300));
+        assert_eq!((t.fb_used_pct, t.fb_used_for_s), (90.0, 180));
+        assert_eq!((t.idle_util_pct, t.idle_for_s), (20.0, 900));
+        assert_eq!((t.npu_mem_pct, t.npu_mem_for_s), (85.0, 300));
+    }
+
+    #[test]
+    fn user_config_overrides_a_threshold() {
+        let c = Config::from_user_toml(
+            "[thresholds.gpu_temp]\nvalue = 75.0\nfor = \"1m\"\n",
+            "test.toml",
+        )
+        .expect("valid config");
+        let t = thresholds_from(&c.thresholds);
+        assert_eq!((t.gpu_temp_c, t.gpu_temp_for_s), (75.0, 60));
+        assert_eq!(t.npu_mem_pct, 85.0);
+    }
+}
