@@ -10,7 +10,9 @@ use super::ui::{Pane, SortSpec};
 use crate::action::Action;
 use crate::analysis::inventory::{self, Inventory, InventoryConfig, NodeAccel, ResourceClass};
 use crate::analysis::mig_layout::{self, MigLayout};
-use crate::analysis::telemetry::{Field, Telemetry, UtilSource, XidEvent, xid_events};
+use crate::analysis::telemetry::{
+    DeviceTelemetry, Field, Telemetry, UtilSource, XidEvent, xid_events,
+};
 use crate::analysis::thresholds::{Breach, Thresholds, evaluate};
 use crate::domain::{AccelKind, PodInfo};
 use crate::effect::Effect;
@@ -170,8 +172,22 @@ fn node_breaches(n: &NodeAccel, world: &World, th: &Thresholds, now: i64) -> Vec
     t.devices
         .iter()
         .filter(|d| device_stale(d, t.last_ms).is_none())
-        .flat_map(|d| evaluate(d, &world.metrics, th, now, n.is_allocated(d)))
+        .filter_map(|d| {
+            let allocated = n.is_allocated(d);
+            may_breach(d, th, allocated).then(|| evaluate(d, &world.metrics, th, now, allocated))
+        })
+        .flatten()
         .collect()
+}
+
+/// Whether a device's latest readings are beyond any limit: a rule can only be breached when its
+/// latest sample is, so the history is read only for those devices.
+fn may_breach(d: &DeviceTelemetry, th: &Thresholds, allocated: bool) -> bool {
+    let util = d.util_pct().map(|(v, _)| v);
+    d.value(Field::GpuTemp).is_some_and(|v| v > th.gpu_temp_c)
+        || util.is_some_and(|v| v > th.gpu_util_pct || (allocated && v < th.idle_util_pct))
+        || d.fb_used_pct().is_some_and(|v| v > th.fb_used_pct)
+        || d.npu_mem_pct().is_some_and(|v| v > th.npu_mem_pct)
 }
 
 fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
