@@ -305,6 +305,9 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
                 .map(|(t, _)| *t)
                 .fold(last_ms, Millis::max);
         }
+        // series arrive, so an exporter is scraped even if its pod goes by another name
+        n.flags
+            .retain(|f| !matches!(f, HealthFlag::ExporterMissing { .. }));
         n.flags.extend(flags);
         n.telemetry = Telemetry::Present(NodeTelemetry { devices, last_ms });
     }

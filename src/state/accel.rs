@@ -223,7 +223,11 @@ fn sort_rows(rows: &mut [NodeRow], spec: SortSpec) {
     let num = |v: Option<f64>| v.unwrap_or(f64::NEG_INFINITY);
     rows.sort_by(|a, b| {
         let ord = match col {
-            0 => b.worst.cmp(&a.worst),
+            // worst first; among equals, accelerator nodes before plain ones
+            0 => b
+                .worst
+                .cmp(&a.worst)
+                .then_with(|| b.inv.is_some().cmp(&a.inv.is_some())),
             1 => std::cmp::Ordering::Equal,
             2 => num(b.alloc_frac()).total_cmp(&num(a.alloc_frac())),
             3 => num(b.util).total_cmp(&num(a.util)),
@@ -311,7 +315,7 @@ pub fn device_stale(
         .filter(|(f, _)| **f != Field::Xid)
         .map(|(_, (t, _))| *t)
         .max()?;
-    (newest < node_last_ms - STALE_MS).then_some(newest)
+    (newest < node_last_ms.saturating_sub(STALE_MS)).then_some(newest)
 }
 
 /// Utilisation of a device in percent and whether it came from GR_ENGINE_ACTIVE.
