@@ -6,6 +6,7 @@ pub mod log;
 pub mod node_detail;
 pub mod node_mig;
 pub mod nodes;
+pub mod nodes_summary;
 pub mod serving;
 pub mod training;
 pub mod triage;

@@ -1,8 +1,8 @@
-//! The Nodes pane: the cluster's accelerators. A summary line per resource class (total /
-//! allocatable / allocated / free / unhealthy), the newest XID, then every node sorted by the
-//! pane's sort column with an allocation bar, utilisation, memory, temperature, power and health
-//! tags — or the reason there is no telemetry. Enter opens the node's drill-down
-//! (`node_detail`). Reads only `state.accel`, computed at refresh.
+//! The Nodes pane: the cluster's accelerators. Head lines (`nodes_summary`): totals per resource
+//! class, pods waiting for accelerators, the newest XID. Then every node sorted by the pane's
+//! sort column with an allocation bar, utilisation, memory, temperature, power and health tags —
+//! or the reason there is no telemetry. Enter opens the node's drill-down (`node_detail`).
+//! Reads only `state.accel`, computed at refresh.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,9 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use crate::analysis::accel_health::Severity;
-use crate::analysis::inventory::ResourceClass;
 use crate::state::AppState;
-use crate::state::accel::{ClassSummary, NodeRow};
+use crate::state::accel::NodeRow;
 use crate::state::ui::Pane;
 use crate::theme::Theme;
 use crate::ui::widgets::spark::bar;
@@ -74,120 +73,6 @@ pub fn qty(v: f64) -> String {
     } else {
         format!("{v:.1}")
     }
-}
-
-fn class_label(c: ResourceClass) -> &'static str {
-    match c {
-        ResourceClass::Gpu => "GPU",
-        ResourceClass::GpuShared => "GPU shared",
-        ResourceClass::Mig => "MIG slices",
-        ResourceClass::Npu => "NPU",
-    }
-}
-
-fn summary_line(s: &ClassSummary, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![
-        Span::styled(format!("{:<11}", class_label(s.class)), theme.title),
-        Span::raw(format!(
-            "{} total · {} allocatable · {} allocated · {} free · ",
-            qty(s.total),
-            qty(s.allocatable),
-            qty(s.allocated),
-            qty(s.free)
-        )),
-        Span::styled(
-            format!("{} unhealthy", qty(s.unhealthy)),
-            if s.unhealthy > 0.0 {
-                theme.crit
-            } else {
-                theme.dim
-            },
-        ),
-        Span::styled(format!("  {} nodes", s.nodes), theme.dim),
-    ];
-    if s.flagged_nodes > 0 {
-        spans.push(Span::styled(
-            format!(", {} flagged", s.flagged_nodes),
-            theme.warn,
-        ));
-    }
-    Line::from(spans)
-}
-
-/// All classes on one line, for a small pane.
-fn compact_summary(v: &[ClassSummary], theme: &Theme) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (i, s) in v.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(" │ ", theme.dim));
-        }
-        spans.push(Span::styled(
-            format!("{} ", class_label(s.class)),
-            theme.title,
-        ));
-        spans.push(Span::raw(format!(
-            "{}/{} used, {} free",
-            qty(s.allocated),
-            qty(s.allocatable),
-            qty(s.free)
-        )));
-        if s.unhealthy > 0.0 {
-            spans.push(Span::styled(
-                format!(", {} unhealthy", qty(s.unhealthy)),
-                theme.crit,
-            ));
-        }
-    }
-    Line::from(spans)
-}
-
-fn header_lines(state: &AppState, theme: &Theme, compact: bool) -> Vec<Line<'static>> {
-    let v = &state.accel;
-    let mut lines: Vec<Line> = if compact && !v.summary.is_empty() {
-        vec![compact_summary(&v.summary, theme)]
-    } else {
-        v.summary.iter().map(|s| summary_line(s, theme)).collect()
-    };
-    if lines.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no accelerator resources on any node",
-            theme.dim,
-        )));
-    }
-    for p in &v.pending {
-        let why = if p.offered_by == 0 {
-            "no node offers this resource".to_string()
-        } else {
-            format!("{} nodes offer it, {} free", p.offered_by, qty(p.free))
-        };
-        lines.push(Line::from(vec![
-            Span::styled("Pending ", theme.warn),
-            Span::raw(format!(
-                "{}/{} wants {} {}: ",
-                p.namespace,
-                p.name,
-                qty(p.quantity),
-                p.resource
-            )),
-            Span::styled(
-                why,
-                if p.offered_by == 0 {
-                    theme.crit
-                } else {
-                    theme.warn
-                },
-            ),
-        ]));
-    }
-    if let Some(x) = v.xids.first() {
-        let name = x.info.map_or("not in the XID table", |i| i.name);
-        let sev = x.info.map(|i| i.severity);
-        lines.push(Line::from(vec![
-            Span::styled(format!("XID {} ", x.xid), sev_style(theme, sev)),
-            Span::raw(format!("{name} on {}/{} → {}", x.node, x.device, x.pod)),
-        ]));
-    }
-    lines
 }
 
 fn alloc_text(r: &NodeRow) -> String {
@@ -279,7 +164,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let head = header_lines(state, theme, inner.height < 16);
+    let head = super::nodes_summary::header_lines(state, theme, inner.height < 16);
     let head_h = (head.len() as u16).min(inner.height.saturating_sub(2) / 2);
     let [top, body] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Fill(1)]).areas(inner);
