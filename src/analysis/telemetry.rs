@@ -148,6 +148,11 @@ impl<T> FieldMap<T> {
         FieldMap::default()
     }
 
+    /// Room for `n` fields without growing (an exporter sends about a dozen per device).
+    pub fn with_capacity(n: usize) -> Self {
+        FieldMap(Vec::with_capacity(n))
+    }
+
     pub fn get(&self, f: &Field) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == f).map(|(_, v)| v)
     }
@@ -236,8 +241,8 @@ impl DeviceTelemetry {
             mig_profile: None,
             pod: None,
             pod_seen_ms: None,
-            latest: FieldMap::new(),
-            series: FieldMap::new(),
+            latest: FieldMap::with_capacity(12),
+            series: FieldMap::with_capacity(12),
             older: Vec::new(),
             notes: Vec::new(),
         }
