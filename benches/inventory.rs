@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use aicockpit::analysis::inventory::{InventoryConfig, build};
 use aicockpit::domain::{AccelKind, NodeInfo, PodInfo};
+use aicockpit::keymap::Keymap;
 use aicockpit::state::world::World;
+use aicockpit::state::{AppState, Mode};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 
 const NODES: usize = 2_000;
@@ -152,6 +154,14 @@ fn bench(c: &mut Criterion) {
     }
     c.bench_function("inventory_build_2000_nodes_16000_gpus_40000_pods", |b| {
         b.iter(|| build(black_box(&w), black_box(&cfg)))
+    });
+    // The Nodes pane's whole refresh: inventory, thresholds over every device's history, rows,
+    // sort, MIG layouts, pending pods and XIDs.
+    let mut st = AppState::new(Mode::Demo, Keymap::embedded().expect("embedded keymap"));
+    st.world = w;
+    st.now_ms = 15_000;
+    c.bench_function("accel_view_refresh_2000_nodes", |b| {
+        b.iter(|| aicockpit::state::accel::refresh(black_box(&mut st)))
     });
 }
 

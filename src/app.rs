@@ -43,6 +43,8 @@ pub struct Setup {
     pub started: Instant,
     /// Connect to a cluster instead of replaying (`replayer` is then not run).
     pub live: Option<LiveSetup>,
+    /// Accelerator inventory settings and device thresholds (from config.toml).
+    pub accel: crate::state::accel::AccelSettings,
 }
 
 /// Why the loop ended.
@@ -229,6 +231,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         replay_cmds: cmd_tx,
         live: setup.live.map(LiveSources::start),
     };
+    r.state.accel.settings = setup.accel;
     let theme = setup.theme;
     let size = term.size()?;
     let _ = tx.send(Msg::Resize {

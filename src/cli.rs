@@ -86,6 +86,9 @@ pub enum Command {
     Record(RecordArgs),
     /// Replay a scenario, then run every troubleshooting playbook and print the ranked findings.
     Triage(crate::triage::headless::TriageArgs),
+    /// Show this machine's GPUs (and MIG instances) as NVML reports them, headless. Exit code
+    /// 3 when NVML is not available here (no NVIDIA driver or libnvidia-ml).
+    Gpus(GpusArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -117,6 +120,19 @@ pub struct RecordArgs {
     /// A file holding `user:password` for Prometheus basic auth.
     #[arg(long, value_name = "FILE", requires = "prometheus")]
     pub prometheus_basic_auth_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GpusArgs {
+    /// Print one reading and exit (otherwise print one every --interval-ms until interrupted).
+    #[arg(long)]
+    pub once: bool,
+    /// text or json.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::gpus::Format,
+    /// Milliseconds between readings without --once.
+    #[arg(long, default_value_t = 1000)]
+    pub interval_ms: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod effect;
 pub mod event;
 pub mod r#gen;
+pub mod gpus;
 pub mod keymap;
 pub mod live;
 pub mod logging;

@@ -69,10 +69,24 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
             let code = aicockpit::triage::headless::run(args, dir.as_deref(), &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
+        Command::Gpus(args) => return Ok(gpus(args)),
     };
     // A closed pipe (`aicockpit scenarios | head -1`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+fn gpus(args: &aicockpit::cli::GpusArgs) -> ExitCode {
+    use aicockpit::gpus::once;
+    use aicockpit::sources::nvml::snapshot;
+    let mut out = std::io::stdout().lock();
+    loop {
+        let code = once(snapshot, args.format, &mut out);
+        if args.once || code != 0 {
+            return ExitCode::from(code);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(args.interval_ms.max(100)));
+    }
 }
 
 fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
@@ -166,6 +180,10 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         notices,
         started,
         live,
+        accel: aicockpit::state::accel::AccelSettings {
+            thresholds: aicockpit::state::accel::thresholds_from(&config.thresholds),
+            ..Default::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

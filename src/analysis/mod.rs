@@ -16,6 +16,7 @@ pub mod endpoints_kserve;
 pub mod histogram;
 pub mod inventory;
 pub mod inventory_pods;
+pub mod mig_layout;
 pub mod nccl;
 pub mod objects;
 pub mod promtext;

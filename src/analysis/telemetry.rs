@@ -3,8 +3,6 @@
 //! sparklines, and honest gaps: a node with no series says why (`Telemetry::Missing`), a MIG
 //! instance says why its utilisation comes from `DCGM_FI_PROF_GR_ENGINE_ACTIVE`.
 
-use std::collections::BTreeMap;
-
 use crate::event::Millis;
 use crate::state::metrics::{MetricStore, Series};
 
@@ -133,6 +131,64 @@ impl Field {
     }
 }
 
+/// A small map from `Field` to `T`: a device carries a dozen fields at most, so a short vector
+/// scanned linearly is cheaper to fill and read than a tree (the join writes one entry per
+/// series, 160,000 of them on a 16,000-GPU cluster). Iterates in insertion order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldMap<T>(Vec<(Field, T)>);
+
+impl<T> Default for FieldMap<T> {
+    fn default() -> Self {
+        FieldMap(Vec::new())
+    }
+}
+
+impl<T> FieldMap<T> {
+    pub fn new() -> Self {
+        FieldMap::default()
+    }
+
+    /// Room for `n` fields without growing (an exporter sends about a dozen per device).
+    pub fn with_capacity(n: usize) -> Self {
+        FieldMap(Vec::with_capacity(n))
+    }
+
+    pub fn get(&self, f: &Field) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == f).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, f: &Field) -> bool {
+        self.get(f).is_some()
+    }
+
+    /// Set `f`, returning the value it replaced.
+    pub fn insert(&mut self, f: Field, v: T) -> Option<T> {
+        match self.0.iter_mut().find(|(k, _)| *k == f) {
+            Some((_, slot)) => Some(std::mem::replace(slot, v)),
+            None => {
+                self.0.push((f, v));
+                None
+            }
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Field, &T)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A device within a node: GPU index (or NPU id), plus the MIG GPU-instance id when it is one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeviceKey {
@@ -165,9 +221,12 @@ pub struct DeviceTelemetry {
     /// Sample time of the series the pod mapping was read from.
     pub pod_seen_ms: Option<Millis>,
     /// Latest (time, value) per field.
-    pub latest: BTreeMap<Field, (Millis, f64)>,
+    pub latest: FieldMap<(Millis, f64)>,
     /// Series id per field, for `MetricStore::series` (history / sparklines).
-    pub series: BTreeMap<Field, usize>,
+    pub series: FieldMap<usize>,
+    /// Older series of the same device and field (the exporter's pod labels changed, so a new
+    /// label set began): merged into the device's history by event time.
+    pub older: Vec<(Field, usize)>,
     /// Why something is absent or derived.
     pub notes: Vec<String>,
 }
@@ -182,8 +241,9 @@ impl DeviceTelemetry {
             mig_profile: None,
             pod: None,
             pod_seen_ms: None,
-            latest: BTreeMap::new(),
-            series: BTreeMap::new(),
+            latest: FieldMap::with_capacity(12),
+            series: FieldMap::with_capacity(12),
+            older: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -252,11 +312,25 @@ impl DeviceTelemetry {
         self.scaled_history(store, field, scale)
     }
 
-    /// A field's history times `scale`, oldest first.
+    /// A field's history times `scale`, oldest first: the current series merged with the
+    /// device's older ones (one per pod that held it), by event time.
     pub fn scaled_history(&self, store: &MetricStore, f: Field, scale: f64) -> Vec<(Millis, f64)> {
-        self.history(store, f)
+        let mut out: Vec<(Millis, f64)> = self
+            .history(store, f)
             .map(|s| s.points.iter().map(|(t, v)| (*t, v * scale)).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let mut merged = false;
+        for (_, id) in self.older.iter().filter(|(g, _)| *g == f) {
+            if let Some(s) = store.series(*id) {
+                out.extend(s.points.iter().map(|(t, v)| (*t, v * scale)));
+                merged = true;
+            }
+        }
+        if merged {
+            out.sort_by_key(|p| p.0);
+            out.dedup_by_key(|p| p.0);
+        }
+        out
     }
 }
 

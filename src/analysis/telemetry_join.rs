@@ -67,8 +67,11 @@ fn update_pod(d: &mut DeviceTelemetry, labels: &BTreeMap<String, String>, at: Mi
     if d.pod_seen_ms.is_some_and(|t| t >= at) {
         return;
     }
+    d.pod_seen_ms = Some(at);
     let get = |k: &str| labels.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let Some(pod) = get("pod").or_else(|| get("pod_name")) else {
+        // the newest scrape maps the device to no pod: it was released
+        d.pod = None;
         return;
     };
     let ns = get("namespace").unwrap_or_default();
@@ -82,7 +85,6 @@ fn update_pod(d: &mut DeviceTelemetry, labels: &BTreeMap<String, String>, at: Mi
     if !same {
         d.pod = Some((ns.to_string(), pod.to_string(), c.to_string()));
     }
-    d.pod_seen_ms = Some(at);
 }
 
 fn util_notes(d: &mut DeviceTelemetry) {
@@ -274,9 +276,13 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
                 let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
                 if newer {
                     d.latest.insert(field, last);
-                    d.series.insert(field, id);
+                    if let Some(prev) = d.series.insert(field, id) {
+                        d.older.push((field, prev));
+                    }
                     // the newest series tells who holds the device now
                     update_pod(d, &key.labels, last.0);
+                } else {
+                    d.older.push((field, id));
                 }
             }
         }
@@ -299,6 +305,9 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
                 .map(|(t, _)| *t)
                 .fold(last_ms, Millis::max);
         }
+        // series arrive, so an exporter is scraped even if its pod goes by another name
+        n.flags
+            .retain(|f| !matches!(f, HealthFlag::ExporterMissing { .. }));
         n.flags.extend(flags);
         n.telemetry = Telemetry::Present(NodeTelemetry { devices, last_ms });
     }

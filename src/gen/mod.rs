@@ -7,6 +7,8 @@
 
 pub mod alloc_frag;
 pub mod cluster;
+pub mod gpu_health;
+pub mod gpu_health_telemetry;
 pub mod gpu_taint;
 pub mod job;
 pub mod job_pods;
@@ -39,6 +41,7 @@ pub fn builtin_names() -> &'static [&'static str] {
         alloc_frag::ALLOC_FRAGMENTATION,
         label_mismatch::LABEL_MISMATCH,
         gpu_taint::GPU_TAINT,
+        gpu_health::GPU_HEALTH,
     ]
 }
 
@@ -49,6 +52,7 @@ pub fn generate(name: &str) -> Option<Scenario> {
         alloc_frag::ALLOC_FRAGMENTATION => Some(alloc_frag::alloc_fragmentation()),
         label_mismatch::LABEL_MISMATCH => Some(label_mismatch::label_mismatch()),
         gpu_taint::GPU_TAINT => Some(gpu_taint::gpu_taint()),
+        gpu_health::GPU_HEALTH => Some(gpu_health::gpu_health()),
         _ => None,
     }
 }

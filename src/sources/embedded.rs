@@ -24,6 +24,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         "gpu-taint",
         include_str!("../../assets/scenarios/gpu-taint.jsonl"),
     ),
+    (
+        "gpu-health",
+        include_str!("../../assets/scenarios/gpu-health.jsonl"),
+    ),
 ];
 
 /// What a listing shows about an embedded scenario.

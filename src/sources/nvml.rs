@@ -1,10 +1,12 @@
 //! NVML, the NVIDIA management library: whether it can be loaded on this machine, what it says
-//! about the driver and devices, and (in a live session) periodic `SourceEvent::Nvml` snapshots
-//! of the local GPUs. Only this module names `nvml_wrapper` types.
+//! about the driver and devices (physical GPUs and their MIG instances), and (in a live session)
+//! periodic `SourceEvent::Nvml` snapshots of the local GPUs. Only this module names
+//! `nvml_wrapper` types; everything leaves as `event::NvmlSnapshot`.
 
 use std::time::Duration;
 
-use nvml_wrapper::Nvml;
+use nvml_wrapper::enum_wrappers::device::{Clock, EccCounter, MemoryError, TemperatureSensor};
+use nvml_wrapper::{Device, Nvml};
 use tokio::sync::mpsc;
 
 use crate::event::{HealthState, Msg, NvmlDevice, NvmlSnapshot, SourceEvent, TimedEvent};
@@ -26,51 +28,90 @@ pub fn probe() -> Result<String, String> {
     Ok(format!("driver {driver}, {count} device(s)"))
 }
 
-/// One snapshot of this machine's GPUs (physical devices; MIG mode as reported). Fields NVML
-/// does not answer for a device stay `None`.
-pub fn snapshot(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
-    use nvml_wrapper::enum_wrappers::device::{Clock, EccCounter, MemoryError, TemperatureSensor};
-    let count = nvml.device_count().map_err(|e| e.to_string())?;
-    let cuda = nvml
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// One device's readings; a field NVML refuses (not supported, no permission) stays `None`.
+fn read(d: &Device, index: u32, parent: Option<&str>) -> NvmlDevice {
+    let name = d.name().unwrap_or_else(|e| format!("unknown ({e})"));
+    let mem = d.memory_info().ok();
+    let util = d.utilization_rates().ok();
+    let mig_profile = parent.and_then(|_| name.rsplit_once(" MIG ").map(|(_, p)| p.to_string()));
+    NvmlDevice {
+        index,
+        uuid: d.uuid().unwrap_or_default(),
+        pci_bus_id: d.pci_info().map(|p| p.bus_id).unwrap_or_default(),
+        parent_uuid: parent.map(str::to_string),
+        mig_profile,
+        gpu_util: util.as_ref().map(|u| f64::from(u.gpu)),
+        mem_util: util.as_ref().map(|u| f64::from(u.memory)),
+        fb_used_mib: mem.as_ref().map(|m| (m.used as f64 / MIB).round()),
+        fb_total_mib: mem.as_ref().map(|m| (m.total as f64 / MIB).round()),
+        temp_c: d.temperature(TemperatureSensor::Gpu).ok().map(f64::from),
+        power_w: d.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
+        power_limit_w: d
+            .enforced_power_limit()
+            .ok()
+            .map(|mw| f64::from(mw) / 1000.0),
+        sm_clock_mhz: d.clock_info(Clock::SM).ok().map(f64::from),
+        throttle_reasons: d.current_throttle_reasons().ok().map(|r| r.bits()),
+        ecc_sbe_volatile: d
+            .total_ecc_errors(MemoryError::Corrected, EccCounter::Volatile)
+            .ok(),
+        ecc_dbe_volatile: d
+            .total_ecc_errors(MemoryError::Uncorrected, EccCounter::Volatile)
+            .ok(),
+        mig_mode: d.mig_mode().ok().map(|m| m.current == 1),
+        name,
+    }
+}
+
+/// Every device NVML sees now, MIG instances after their parent. `Err` says why NVML cannot be
+/// used on this machine.
+pub fn snapshot() -> Result<NvmlSnapshot, String> {
+    let nvml = Nvml::init().map_err(|e| e.to_string())?;
+    snapshot_from(&nvml)
+}
+
+/// Every device an initialised NVML sees now, MIG instances after their parent.
+pub fn snapshot_from(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
+    let driver_version = nvml.sys_driver_version().unwrap_or_default();
+    let cuda_version = nvml
         .sys_cuda_driver_version()
         .map(|v| format!("{}.{}", v / 1000, (v % 1000) / 10))
         .unwrap_or_default();
-    let mut devices = Vec::with_capacity(count as usize);
-    for index in 0..count {
-        let d = nvml.device_by_index(index).map_err(|e| e.to_string())?;
-        let mem = d.memory_info().ok();
-        let util = d.utilization_rates().ok();
-        devices.push(NvmlDevice {
-            index,
-            name: d.name().unwrap_or_default(),
-            uuid: d.uuid().unwrap_or_default(),
-            pci_bus_id: d.pci_info().map(|p| p.bus_id).unwrap_or_default(),
-            parent_uuid: None,
-            mig_profile: None,
-            gpu_util: util.as_ref().map(|u| f64::from(u.gpu)),
-            mem_util: util.as_ref().map(|u| f64::from(u.memory)),
-            fb_used_mib: mem.as_ref().map(|m| m.used as f64 / 1_048_576.0),
-            fb_total_mib: mem.as_ref().map(|m| m.total as f64 / 1_048_576.0),
-            temp_c: d.temperature(TemperatureSensor::Gpu).ok().map(f64::from),
-            power_w: d.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
-            power_limit_w: d
-                .enforced_power_limit()
-                .ok()
-                .map(|mw| f64::from(mw) / 1000.0),
-            sm_clock_mhz: d.clock_info(Clock::SM).ok().map(f64::from),
-            throttle_reasons: d.current_throttle_reasons().ok().map(|r| r.bits()),
-            ecc_sbe_volatile: d
-                .total_ecc_errors(MemoryError::Corrected, EccCounter::Volatile)
-                .ok(),
-            ecc_dbe_volatile: d
-                .total_ecc_errors(MemoryError::Uncorrected, EccCounter::Volatile)
-                .ok(),
-            mig_mode: d.mig_mode().ok().map(|m| m.current == 1),
-        });
+    let count = nvml
+        .device_count()
+        .map_err(|e| format!("device count: {e}"))?;
+    let mut devices = Vec::new();
+    for i in 0..count {
+        let d = match nvml.device_by_index(i) {
+            Ok(d) => d,
+            Err(e) => {
+                devices.push(NvmlDevice {
+                    index: i,
+                    name: format!("unavailable: {e}"),
+                    ..NvmlDevice::default()
+                });
+                continue;
+            }
+        };
+        let dev = read(&d, i, None);
+        let parent = dev.uuid.clone();
+        let mig = dev.mig_mode == Some(true);
+        devices.push(dev);
+        if mig {
+            let slots = d.mig_device_count().unwrap_or(0);
+            for k in 0..slots {
+                // empty slots answer NotFound: only existing instances are listed
+                if let Ok(m) = d.mig_device_by_index(k) {
+                    devices.push(read(&m, i, Some(&parent)));
+                }
+            }
+        }
     }
     Ok(NvmlSnapshot {
-        driver_version: nvml.sys_driver_version().unwrap_or_default(),
-        cuda_version: cuda,
+        driver_version,
+        cuda_version,
         devices,
     })
 }
@@ -92,7 +133,7 @@ pub async fn run(tx: mpsc::UnboundedSender<Msg>, every: Duration) {
     loop {
         tick.tick().await;
         let n = nvml.clone();
-        let Ok(result) = tokio::task::spawn_blocking(move || snapshot(&n)).await else {
+        let Ok(result) = tokio::task::spawn_blocking(move || snapshot_from(&n)).await else {
             return;
         };
         let at_ms = chrono::Utc::now().timestamp_millis();

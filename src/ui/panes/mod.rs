@@ -3,7 +3,10 @@
 
 pub mod events;
 pub mod log;
+pub mod node_detail;
+pub mod node_mig;
 pub mod nodes;
+pub mod nodes_summary;
 pub mod serving;
 pub mod training;
 pub mod triage;

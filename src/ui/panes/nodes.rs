@@ -1,170 +1,270 @@
-//! The Nodes pane: every node with its readiness, roles, accelerators (kind, product,
-//! allocatable/capacity), pod count, age and taints.
+//! The Nodes pane: the cluster's accelerators. Head lines (`nodes_summary`): totals per resource
+//! class, pods waiting for accelerators, the newest XID. Then every node sorted by the pane's
+//! sort column with an allocation bar, utilisation, memory, temperature, power and health tags —
+//! or the reason there is no telemetry. Enter opens the node's drill-down (`node_detail`).
+//! Reads only `state.accel`, computed at refresh.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::Cell;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use crate::domain::{AccelKind, NodeInfo};
+use crate::analysis::accel_health::Severity;
 use crate::state::AppState;
+use crate::state::accel::NodeRow;
 use crate::state::ui::Pane;
 use crate::theme::Theme;
-use crate::ui::widgets::table::{self, Columns, Visible};
-use crate::ui::widgets::text::{Needle, age, highlighted, passes};
+use crate::ui::widgets::spark::bar;
+use crate::ui::widgets::table::{self, keep_columns};
+use crate::ui::widgets::text::{Needle, highlighted};
 
 const HEADERS: &[&str] = &[
-    "NAME", "STATUS", "ROLES", "ACCEL", "ALLOC", "PODS", "AGE", "TAINTS",
+    "NODE", "KIND", "ALLOC", "UTIL", "MEM", "TEMP", "POWER", "HEALTH",
 ];
+/// Columns dropped first when the pane is narrow.
+const DROPPABLE: &[usize] = &[6, 1, 4, 5];
+const BAR: usize = 6;
 
-/// kubectl-style node status: Ready/NotReady, then SchedulingDisabled and problem conditions.
-pub fn node_status(n: &NodeInfo) -> String {
-    let mut s = String::from(if n.ready { "Ready" } else { "NotReady" });
-    if n.unschedulable {
-        s.push_str(",SchedulingDisabled");
+/// The rows passing the pane's filter, in the view's sort order.
+pub fn visible_rows(state: &AppState) -> Vec<&NodeRow> {
+    match Needle::new(state.ui.filter(Pane::Nodes)) {
+        None => state.accel.rows.iter().collect(),
+        Some(n) => state
+            .accel
+            .rows
+            .iter()
+            .filter(|r| r.fields().any(|f| n.matches(f)))
+            .collect(),
     }
-    for p in &n.problems {
-        s.push(',');
-        s.push_str(p);
+}
+
+/// The row the selection points at (clamped), if any.
+pub fn selected_row(state: &AppState) -> Option<&NodeRow> {
+    let rows = visible_rows(state);
+    let sel = state
+        .ui
+        .selected(Pane::Nodes)
+        .min(rows.len().checked_sub(1)?);
+    rows.get(sel).copied()
+}
+
+/// Style for a severity (`None`: fine).
+pub fn sev_style(theme: &Theme, s: Option<Severity>) -> Style {
+    match s {
+        Some(Severity::Critical) => theme.crit,
+        Some(Severity::Warning) => theme.warn,
+        Some(Severity::Info) => theme.info,
+        None => theme.ok,
+    }
+}
+
+fn name_style(theme: &Theme, s: Option<Severity>) -> Style {
+    match s {
+        Some(Severity::Critical | Severity::Warning) => sev_style(theme, s),
+        _ => theme.base,
+    }
+}
+
+/// `12` or `1.5`: counts without a needless `.0`.
+pub fn qty(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn alloc_text(r: &NodeRow) -> String {
+    let Some(frac) = r.alloc_frac() else {
+        return "-".to_string();
+    };
+    let mut s = format!(
+        "{} {}/{}",
+        bar(frac, BAR),
+        qty(r.requested),
+        qty(r.allocatable)
+    );
+    if r.allocatable < r.capacity {
+        s.push_str(&format!(" of {}", qty(r.capacity)));
     }
     s
 }
 
-fn accel_label(n: &NodeInfo) -> String {
-    match (n.accel_kind, &n.accel_product) {
-        (AccelKind::None, _) => "-".to_string(),
-        (k, Some(p)) => {
-            let p = p.strip_prefix("NVIDIA-").unwrap_or(p);
-            format!("{} {p}", k.label())
+fn pct(v: Option<f64>, mark: bool) -> String {
+    v.map_or("-".to_string(), |x| {
+        format!("{x:.0}%{}", if mark { "*" } else { "" })
+    })
+}
+
+fn power_text(w: Option<f64>) -> String {
+    match w {
+        Some(w) if w >= 1000.0 => format!("{:.1}kW", w / 1000.0),
+        Some(w) => format!("{w:.0}W"),
+        None => "-".to_string(),
+    }
+}
+
+fn kind_text(r: &NodeRow) -> String {
+    match (r.kind.label(), r.product.as_str()) {
+        (k, "") => k.to_string(),
+        (k, p) => format!("{k} {p}"),
+    }
+}
+
+fn health_line(r: &NodeRow, theme: &Theme) -> Line<'static> {
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, t) in r.tags.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(", ", theme.dim));
         }
-        (k, None) => k.label().to_string(),
+        spans.push(Span::styled(
+            t.text.clone(),
+            sev_style(theme, Some(t.severity)),
+        ));
     }
-}
-
-fn alloc_label(n: &NodeInfo) -> String {
-    if n.accel_kind == AccelKind::None && n.accel_capacity == 0.0 {
-        "-".to_string()
-    } else {
-        format!("{}/{}", n.accel_allocatable, n.accel_capacity)
+    if let Some(note) = &r.note {
+        if !spans.is_empty() {
+            spans.push(Span::styled(" · ", theme.dim));
+        }
+        let style = if r.devices == 0 && r.class.is_some() {
+            theme.warn
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(note.clone(), style));
     }
-}
-
-fn roles_label(n: &NodeInfo) -> String {
-    if n.roles.is_empty() {
-        "<none>".to_string()
-    } else {
-        n.roles.join(",")
+    if spans.is_empty() {
+        spans.push(Span::styled(if r.ready { "ok" } else { "" }, theme.ok));
     }
+    Line::from(spans)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    if state.ui.drilled(Pane::Nodes)
+        && let Some(row) = selected_row(state)
+    {
+        super::node_detail::draw(frame, area, state, theme, row);
+        return;
+    }
     let pane = Pane::Nodes;
     let needle = Needle::new(state.ui.filter(pane));
-    let nodes = &state.world.nodes;
-    let matched: Vec<&NodeInfo> = match &needle {
-        None => nodes.values().collect(),
-        Some(n) => nodes
-            .values()
-            .filter(|x| {
-                passes(
-                    Some(n),
-                    &[&x.name, &x.roles.join(","), x.accel_kind.label()],
-                ) || x.accel_product.as_deref().is_some_and(|p| n.matches(p))
-                    || n.matches(&node_status(x))
-            })
-            .collect(),
-    };
+    let rows = visible_rows(state);
+    let v = &state.accel;
+    let dir = if v.sorted_by.reverse { "▲" } else { "▼" };
+    let block = table::pane_block(state, theme, pane, Some((rows.len(), v.rows.len()))).title_top(
+        Line::from(Span::styled(
+            format!(" sort: {}{dir} ", v.sort_label()),
+            theme.dim,
+        ))
+        .right_aligned(),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let head = super::nodes_summary::header_lines(state, theme, inner.height < 16);
+    let head_h = (head.len() as u16).min(inner.height.saturating_sub(2) / 2);
+    let [top, body] =
+        Layout::vertical([Constraint::Length(head_h), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(head), top);
+    if rows.is_empty() {
+        let text = if v.rows.is_empty() {
+            "no nodes seen yet".to_string()
+        } else {
+            format!("no match for /{}", state.ui.filter(pane))
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), body);
+        return;
+    }
     let win = table::window(
         state.ui.selected(pane),
-        matched.len(),
-        table::body_height(area),
+        rows.len(),
+        body.height.saturating_sub(1) as usize,
     );
-    let visible = &matched[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 8]> = visible
+    let visible = &rows[win.offset..win.offset + win.len];
+    let texts: Vec<[String; 7]> = visible
         .iter()
-        .map(|n| {
+        .map(|r| {
             [
-                n.name.clone(),
-                node_status(n),
-                roles_label(n),
-                accel_label(n),
-                alloc_label(n),
-                state
-                    .world
-                    .index
-                    .pods_per_node
-                    .get(&n.name)
-                    .copied()
-                    .unwrap_or(0)
-                    .to_string(),
-                age(state.now_ms, n.created_ms),
-                n.taints.len().to_string(),
+                r.name.clone(),
+                kind_text(r),
+                alloc_text(r),
+                pct(r.util, r.util_from_gr),
+                pct(r.mem_pct, false),
+                r.temp.map_or("-".to_string(), |t| format!("{t:.0}°C")),
+                power_text(r.power),
             ]
         })
         .collect();
     let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
     let widths = vec![
-        col(0, 8, 32),
-        col(1, 8, 34),
-        col(2, 6, 16),
-        col(3, 5, 28),
-        col(4, 5, 9),
+        col(0, 6, 28),
+        col(1, 4, 20),
+        col(2, 5, 20),
+        col(3, 4, 5),
+        col(4, 3, 4),
         col(5, 4, 5),
-        col(6, 3, 4),
-        col(7, 6, 6),
+        col(6, 5, 6),
+        Constraint::Fill(1),
     ];
-    let rows = visible
+    let keep = keep_columns(&widths, DROPPABLE, body.width);
+    let pick = |i: &usize| keep.get(*i).copied().unwrap_or(true);
+    let table_rows: Vec<Row> = visible
         .iter()
         .zip(texts)
-        .map(|(n, t)| {
-            let sev = if !n.ready {
-                Some(true)
-            } else if n.unschedulable || !n.problems.is_empty() {
-                Some(false)
+        .map(|(r, t)| {
+            let hl =
+                |s: String, base: Style| highlighted(s, needle.as_ref(), base, theme.highlight);
+            let [name, kind, alloc, util, mem, temp, power] = t;
+            let alloc_style = if r.allocatable < r.capacity || r.requested > r.allocatable {
+                theme.crit
             } else {
-                None
+                theme.gauge
             };
-            let status_style = table::severity_style(theme, sev, theme.ok);
-            let alloc_style = if n.accel_allocatable < n.accel_capacity {
-                theme.warn
-            } else {
-                theme.base
-            };
-            let [name, status, roles, accel, alloc, pods, age, taints] = t;
-            let hl = |s: String| highlighted(s, needle.as_ref(), theme.base, theme.highlight);
-            vec![
-                Cell::from(hl(name)),
-                Cell::from(highlighted(
-                    status,
-                    needle.as_ref(),
-                    status_style,
-                    theme.highlight,
-                )),
-                Cell::from(hl(roles)),
-                Cell::from(hl(accel)),
+            let hot = r.temp.is_some_and(|t| t > v.settings.thresholds.gpu_temp_c);
+            let cells = vec![
+                Cell::from(hl(name, name_style(theme, r.worst))),
+                Cell::from(hl(kind, theme.base)),
                 Cell::from(alloc).style(alloc_style),
-                Cell::from(pods),
-                Cell::from(age).style(theme.dim),
-                Cell::from(taints),
-            ]
+                Cell::from(util),
+                Cell::from(mem),
+                Cell::from(temp).style(if hot { theme.crit } else { theme.base }),
+                Cell::from(power),
+                Cell::from(health_line(r, theme)),
+            ];
+            Row::new(
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| pick(i))
+                    .map(|(_, c)| c),
+            )
         })
         .collect();
-    table::draw_table(
-        frame,
-        area,
-        state,
-        theme,
-        pane,
-        Columns {
-            headers: HEADERS,
-            widths,
-            droppable: &[7, 2, 6, 5],
-        },
-        Visible {
-            rows,
-            window: win,
-            shown: matched.len(),
-            total: nodes.len(),
-            empty: "no nodes seen yet".to_string(),
-        },
-    );
+    let header = Row::new(
+        HEADERS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pick(i))
+            .map(|(_, h)| Line::from(*h)),
+    )
+    .style(theme.table_header);
+    let widths: Vec<Constraint> = widths
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| pick(i))
+        .map(|(_, w)| w)
+        .collect();
+    let selected = (state.ui.focus == pane)
+        .then(|| win.selected.and_then(|s| s.checked_sub(win.offset)))
+        .flatten();
+    let t = Table::new(table_rows, widths)
+        .header(header)
+        .style(theme.base)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected);
+    let mut ts = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(t, body, &mut ts);
 }
