@@ -230,3 +230,33 @@ fn write_scenario_writes_the_canonical_text() {
     assert_eq!(text, scenario::to_text(&s));
     assert_eq!(scenario::parse(&text, "small.jsonl").expect("parses"), s);
 }
+
+#[test]
+fn every_builtin_scenario_asset_is_reproducible() {
+    for name in r#gen::builtin_names() {
+        let s = r#gen::generate(name).expect("known scenario");
+        let text = scenario::to_text(&s);
+        let path = format!(
+            "{}/assets/scenarios/{name}.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        if std::env::var_os("UPDATE_SCENARIOS").is_some() {
+            std::fs::write(&path, &text).expect("write asset");
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            text == on_disk,
+            "{path} differs from the generator's output; regenerate it with \
+             UPDATE_SCENARIOS=1 cargo test --test scenario_story"
+        );
+        assert!(
+            text.len() < 3 * 1024 * 1024,
+            "{name} is {} bytes",
+            text.len()
+        );
+        assert_eq!(
+            aicockpit::sources::embedded::load(name).expect("embedded"),
+            s
+        );
+    }
+}

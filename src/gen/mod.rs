@@ -5,6 +5,7 @@
 //! `k8s` builds Kubernetes objects, `telemetry` metric samples (from a real H100 NVML series),
 //! `story` the incident scenarios, `synthetic` the scale ones.
 
+pub mod bad_rollout;
 pub mod cluster;
 pub mod job;
 pub mod job_pods;
@@ -13,9 +14,11 @@ pub mod k8s;
 pub mod k8s_apps;
 pub mod nccl_lines;
 pub mod serving;
+pub mod serving_k8s;
 pub mod story;
 pub mod synthetic;
 pub mod telemetry;
+pub mod vllm_queue;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -30,13 +33,19 @@ pub use synthetic::{SyntheticOpts, synthetic};
 
 /// Names of the scenarios `generate` knows, the default first.
 pub fn builtin_names() -> &'static [&'static str] {
-    &[story::RDMA_NETPOL]
+    &[
+        story::RDMA_NETPOL,
+        vllm_queue::VLLM_QUEUE,
+        bad_rollout::BAD_ROLLOUT,
+    ]
 }
 
 /// Build a named incident scenario.
 pub fn generate(name: &str) -> Option<Scenario> {
     match name {
         story::RDMA_NETPOL => Some(story::rdma_netpol()),
+        vllm_queue::VLLM_QUEUE => Some(vllm_queue::vllm_queue()),
+        bad_rollout::BAD_ROLLOUT => Some(bad_rollout::bad_rollout()),
         _ => None,
     }
 }

@@ -7,10 +7,20 @@ use crate::sources::scenario::{self, Scenario, ScenarioError};
 pub const DEFAULT_SCENARIO: &str = "rdma-netpol";
 
 /// (name, file text) of every embedded scenario, the default first.
-const EMBEDDED: &[(&str, &str)] = &[(
-    "rdma-netpol",
-    include_str!("../../assets/scenarios/rdma-netpol.jsonl"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "rdma-netpol",
+        include_str!("../../assets/scenarios/rdma-netpol.jsonl"),
+    ),
+    (
+        "vllm-queue",
+        include_str!("../../assets/scenarios/vllm-queue.jsonl"),
+    ),
+    (
+        "bad-rollout",
+        include_str!("../../assets/scenarios/bad-rollout.jsonl"),
+    ),
+];
 
 /// What a listing shows about an embedded scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]

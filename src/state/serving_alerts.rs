@@ -1,0 +1,190 @@
+//! The alert book of the Serving view: the rules of `assets/alerts.toml` evaluated per endpoint
+//! on event time, stepped at a fixed evaluation interval (as Prometheus does), so the same
+//! history gives the same pending / firing / resolved times however the events were batched.
+//! Evaluator state is kept across refreshes; a clock that goes back (a replay restarted) starts
+//! the book afresh.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::analysis::alert_eval::{AlertEval, AlertState, rule_value};
+use crate::analysis::alerts::{self, Op, Rule, Severity};
+use crate::analysis::histogram::Selector;
+use crate::analysis::serving::Server;
+use crate::domain::ObjKey;
+use crate::event::Millis;
+use crate::state::metrics::MetricStore;
+
+/// How often rules are evaluated, in event time.
+pub const EVAL_STEP_MS: Millis = 15_000;
+/// How far back the first evaluation (or a catch-up after a long gap) reaches.
+pub const EVAL_HORIZON_MS: Millis = 30 * 60_000;
+
+/// One rule's state for one endpoint, as the pane and the triage engine read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointAlert {
+    pub endpoint: ObjKey,
+    pub rule: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub op: Op,
+    pub threshold: f64,
+    pub state: AlertState,
+    /// The value at the last evaluation that had data.
+    pub value: Option<f64>,
+    /// Why the last evaluation had no data, if it had none.
+    pub paused: Option<&'static str>,
+}
+
+impl EndpointAlert {
+    /// Pending or firing.
+    pub fn active(&self) -> bool {
+        matches!(
+            self.state,
+            AlertState::Pending { .. } | AlertState::Firing { .. }
+        )
+    }
+
+    /// Firing first, then pending, resolved, inactive; more severe first within each.
+    pub fn rank(&self) -> (u8, std::cmp::Reverse<Severity>) {
+        let s = match self.state {
+            AlertState::Firing { .. } => 0,
+            AlertState::Pending { .. } => 1,
+            AlertState::Resolved { .. } => 2,
+            AlertState::Inactive => 3,
+        };
+        (s, std::cmp::Reverse(self.severity))
+    }
+}
+
+/// An endpoint to evaluate: its key, server and metric selector (None: no pods known).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub key: &'a ObjKey,
+    pub server: Server,
+    pub sel: Option<&'a Selector>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    eval: AlertEval,
+    /// The rule has had data for this endpoint at least once.
+    seen: bool,
+}
+
+/// Rules, and their evaluators per (endpoint, rule index).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertBook {
+    rules: Vec<Rule>,
+    loaded: bool,
+    /// Why the rules could not be loaded (the embedded ones are checked by tests).
+    pub error: Option<String>,
+    slots: BTreeMap<(ObjKey, usize), Slot>,
+    evaluated_to: Option<Millis>,
+}
+
+impl AlertBook {
+    /// A book over the given rules (tests, user files).
+    pub fn with_rules(rules: Vec<Rule>) -> Self {
+        AlertBook {
+            rules,
+            loaded: true,
+            ..AlertBook::default()
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The last evaluation time, if any.
+    pub fn evaluated_to(&self) -> Option<Millis> {
+        self.evaluated_to
+    }
+
+    /// Load the embedded rules, once.
+    pub fn ensure_loaded(&mut self) {
+        if self.loaded {
+            return;
+        }
+        self.loaded = true;
+        match alerts::load(None) {
+            Ok(r) => self.rules = r,
+            Err(errs) => {
+                let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+                self.error = Some(text.join("; "));
+            }
+        }
+    }
+
+    /// Evaluate every applicable rule for every target at each step up to `now`.
+    pub fn step(&mut self, store: &MetricStore, targets: &[Target], now: Millis) {
+        self.ensure_loaded();
+        if self.evaluated_to.is_some_and(|t| now < t) {
+            self.slots.clear();
+            self.evaluated_to = None;
+        }
+        let keys: BTreeSet<&ObjKey> = targets.iter().map(|t| t.key).collect();
+        self.slots.retain(|(k, _), _| keys.contains(k));
+        let last = now.div_euclid(EVAL_STEP_MS) * EVAL_STEP_MS;
+        let earliest = last - EVAL_HORIZON_MS;
+        let first = self
+            .evaluated_to
+            .map_or(earliest, |t| t + EVAL_STEP_MS)
+            .max(earliest);
+        let mut t = first;
+        while t <= last {
+            for tg in targets {
+                for (i, rule) in self.rules.iter().enumerate() {
+                    if !rule.applies_to(tg.server) {
+                        continue;
+                    }
+                    let value = match tg.sel {
+                        Some(sel) => rule_value(rule, store, tg.server, sel, t),
+                        None => Err("no pods behind the endpoint"),
+                    };
+                    let id = (tg.key.clone(), i);
+                    let slot = self.slots.entry(id).or_insert_with(|| Slot {
+                        eval: AlertEval::new(rule),
+                        seen: false,
+                    });
+                    slot.seen |= value.is_ok();
+                    slot.eval.evaluate_why(t, value);
+                }
+            }
+            t += EVAL_STEP_MS;
+        }
+        if first <= last {
+            self.evaluated_to = Some(last);
+        }
+    }
+
+    /// Every rule that has had data for an endpoint (or is not inactive), worst first.
+    pub fn alerts(&self) -> Vec<EndpointAlert> {
+        let mut out: Vec<EndpointAlert> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.seen || s.eval.state != AlertState::Inactive)
+            .filter_map(|((key, i), s)| {
+                let rule = self.rules.get(*i)?;
+                Some(EndpointAlert {
+                    endpoint: key.clone(),
+                    rule: rule.name.clone(),
+                    severity: rule.severity,
+                    summary: rule.summary.clone(),
+                    op: rule.op,
+                    threshold: rule.threshold,
+                    state: s.eval.state,
+                    value: s.eval.last_value,
+                    paused: s.eval.paused,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.rank()
+                .cmp(&b.rank())
+                .then_with(|| a.endpoint.cmp(&b.endpoint))
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        out
+    }
+}
