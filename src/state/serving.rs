@@ -109,6 +109,23 @@ impl ServingView {
         self.alerts.iter().filter(move |a| &a.endpoint == key)
     }
 
+    /// Endpoints with a firing alert (the header's "endpoints breaching"); `None` while no
+    /// alert rule has data for any endpoint (nothing is measured, so nothing is claimed).
+    pub fn breaching(&self) -> Option<usize> {
+        if self.alerts.is_empty() {
+            return None;
+        }
+        let firing = |e: &&EndpointView| {
+            self.alerts_of(&e.endpoint.key).any(|a| {
+                matches!(
+                    a.state,
+                    crate::analysis::alert_eval::AlertState::Firing { .. }
+                )
+            })
+        };
+        Some(self.endpoints.iter().filter(firing).count())
+    }
+
     /// The rules in force (for tests and the help text).
     pub fn rules(&self) -> &[Rule] {
         self.book.rules()

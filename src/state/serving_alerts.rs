@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::alert_eval::{AlertEval, AlertState, rule_value};
-use crate::analysis::alerts::{self, Op, Rule, Severity};
+use crate::analysis::alerts::{self, Op, Rule, RuleKind, Severity};
 use crate::analysis::histogram::Selector;
 use crate::analysis::serving::Server;
 use crate::domain::ObjKey;
@@ -24,6 +24,8 @@ pub const EVAL_HORIZON_MS: Millis = 30 * 60_000;
 pub struct EndpointAlert {
     pub endpoint: ObjKey,
     pub rule: String,
+    /// What is measured, short: `p99 > 10s`, `errors > 5%`.
+    pub what: String,
     pub severity: Severity,
     pub summary: String,
     pub op: Op,
@@ -169,6 +171,7 @@ impl AlertBook {
                 Some(EndpointAlert {
                     endpoint: key.clone(),
                     rule: rule.name.clone(),
+                    what: what(rule),
                     severity: rule.severity,
                     summary: rule.summary.clone(),
                     op: rule.op,
@@ -186,5 +189,32 @@ impl AlertBook {
                 .then_with(|| a.rule.cmp(&b.rule))
         });
         out
+    }
+}
+
+/// A rule's measure in a few characters, for the pane's STATUS column.
+pub fn what(rule: &Rule) -> String {
+    let op = match rule.op {
+        Op::Above => ">",
+        Op::Below => "<",
+    };
+    let t = rule.threshold;
+    match &rule.kind {
+        RuleKind::LatencyQuantile { metric, quantile } => {
+            let q = format!("p{}", (quantile * 100.0).round());
+            let what = match metric.as_deref() {
+                Some(m) if m.contains("first_token") || m.contains("first_response") => {
+                    format!("TTFT {q}")
+                }
+                _ => q,
+            };
+            format!("{what} {op} {t}s")
+        }
+        RuleKind::ErrorRatio { .. } => format!("errors {op} {}%", t * 100.0),
+        RuleKind::CounterIncrease { metric }
+        | RuleKind::Gauge { metric }
+        | RuleKind::MeanRatio { metric } => {
+            format!("{metric} {op} {t}")
+        }
     }
 }
