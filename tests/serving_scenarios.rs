@@ -270,3 +270,39 @@ fn bad_rollout_error_ratio_goes_pending_then_firing() {
         assert!((got - bad_rollout::NEW_ERRORS).abs() < 0.02, "{got}");
     }
 }
+
+#[test]
+fn alert_times_do_not_depend_on_how_events_were_batched() {
+    let s = r#gen::generate(vllm_queue::VLLM_QUEUE).expect("known");
+    let stepped = replay(&s, 15_000, |_, _| {});
+    let mut once = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
+    let all: Vec<TimedEvent> = s
+        .events
+        .iter()
+        .map(|l| TimedEvent {
+            at_ms: s.start_ms + l.t_ms,
+            ev: l.ev.clone(),
+        })
+        .collect();
+    update(&mut once, Msg::Source(all));
+    update(
+        &mut once,
+        Msg::Tick {
+            now_ms: s.start_ms + s.duration_ms(),
+        },
+    );
+    let states = |st: &AppState| -> Vec<(String, AlertState)> {
+        st.serving
+            .alerts
+            .iter()
+            .map(|a| (a.rule.clone(), a.state))
+            .collect()
+    };
+    assert!(
+        states(&stepped)
+            .iter()
+            .any(|(_, a)| matches!(a, AlertState::Firing { .. }))
+    );
+    assert_eq!(states(&stepped), states(&once));
+    assert_eq!(stepped.serving.endpoints, once.serving.endpoints);
+}
