@@ -218,3 +218,67 @@ pub fn what(rule: &Rule) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn gauge_rule() -> Rule {
+        let text = r#"
+[[rule]]
+name = "QueueTooLong"
+kind = "gauge"
+metric = "vllm:num_requests_waiting"
+threshold = 50
+window = "1m"
+for = "1m"
+servers = ["vllm"]
+"#;
+        let rules = alerts::load(Some(("test.toml", text))).expect("valid");
+        rules
+            .into_iter()
+            .find(|r| r.name == "QueueTooLong")
+            .expect("rule")
+    }
+
+    #[test]
+    fn steps_on_event_time_across_refreshes_and_restarts_when_time_goes_back() {
+        let mut store = MetricStore::default();
+        let labels = BTreeMap::from([("pod".to_string(), "p".to_string())]);
+        // Breaching from 60 s to 180 s inclusive.
+        for t in 0..20i64 {
+            let v = if (4..=12).contains(&t) { 80.0 } else { 5.0 };
+            store.push("vllm:num_requests_waiting", &labels, t * 15_000, v);
+        }
+        let key = ObjKey::new("Deployment", "ns", "d");
+        let sel = Selector::all().eq("pod", "p");
+        let vllm = [Target {
+            key: &key,
+            server: Server::Vllm,
+            sel: Some(&sel),
+        }];
+        let mut book = AlertBook::with_rules(vec![gauge_rule()]);
+        let state = |b: &AlertBook| b.alerts().first().map(|a| a.state);
+        book.step(&store, &vllm, 90_000);
+        assert_eq!(state(&book), Some(AlertState::Pending { since: 60_000 }));
+        book.step(&store, &vllm, 130_000);
+        assert_eq!(state(&book), Some(AlertState::Firing { since: 120_000 }));
+        book.step(&store, &vllm, 240_000);
+        assert_eq!(state(&book), Some(AlertState::Resolved { at: 195_000 }));
+        assert_eq!(book.evaluated_to(), Some(240_000));
+        // A replay jumped back: the book starts afresh.
+        book.step(&store, &vllm, 70_000);
+        assert_eq!(state(&book), Some(AlertState::Pending { since: 60_000 }));
+        // The rule is for vLLM only; a generic endpoint gets no evaluator.
+        let generic = [Target {
+            key: &key,
+            server: Server::Generic,
+            sel: Some(&sel),
+        }];
+        let mut other = AlertBook::with_rules(vec![gauge_rule()]);
+        other.step(&store, &generic, 240_000);
+        assert!(other.alerts().is_empty());
+    }
+}
