@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::analysis::serving::Server;
 use crate::event::Millis;
 
 /// The embedded default rules.
@@ -66,6 +67,27 @@ pub struct Rule {
     pub summary: String,
     /// Where the rule comes from (runbook, or "cockpit policy").
     pub source: String,
+    /// The servers whose endpoints the rule applies to; empty: every endpoint.
+    pub servers: Vec<Server>,
+}
+
+impl Rule {
+    /// Whether the rule applies to an endpoint running `server`.
+    pub fn applies_to(&self, server: Server) -> bool {
+        self.servers.is_empty() || self.servers.contains(&server)
+    }
+}
+
+/// A server as named in rule files (`vllm`, `triton`, `tgi`, `kserve`, `generic`).
+pub fn server_named(name: &str) -> Option<Server> {
+    match name {
+        "vllm" => Some(Server::Vllm),
+        "triton" => Some(Server::Triton),
+        "tgi" => Some(Server::Tgi),
+        "kserve" => Some(Server::Kserve),
+        "generic" => Some(Server::Generic),
+        _ => None,
+    }
 }
 
 /// A rule file problem, naming the file and the rule.
@@ -113,6 +135,8 @@ struct RawRule {
     severity: Option<String>,
     summary: Option<String>,
     source: Option<String>,
+    #[serde(default)]
+    servers: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -208,6 +232,17 @@ fn validate(raw: RawRule, file: &str) -> Result<Rule, RuleError> {
             )));
         }
     };
+    let servers = raw
+        .servers
+        .iter()
+        .map(|s| {
+            server_named(s).ok_or_else(|| {
+                err(format!(
+                    "server {s:?} is not vllm, triton, tgi, kserve or generic"
+                ))
+            })
+        })
+        .collect::<Result<Vec<Server>, RuleError>>()?;
     Ok(Rule {
         name: raw.name.clone(),
         kind,
@@ -218,6 +253,7 @@ fn validate(raw: RawRule, file: &str) -> Result<Rule, RuleError> {
         severity,
         summary: raw.summary.clone().unwrap_or_else(|| raw.name.clone()),
         source: raw.source.clone().unwrap_or_default(),
+        servers,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod attention_rank;
 pub mod counter;
 pub mod endpoints;
 pub mod endpoints_kserve;
+pub mod hist_index;
 pub mod histogram;
 pub mod inventory;
 pub mod inventory_pods;

@@ -325,3 +325,14 @@ pub fn latency_sparkline(
     }
     Ok(steps)
 }
+
+/// Request rate (per second) and error ratio of the endpoint over `w`, from the server's own
+/// counters: one point of the drill-down's rate and error series.
+pub fn rate_and_errors(
+    store: &MetricStore,
+    server: Server,
+    sel: &Selector,
+    w: Window,
+) -> (Stat, Stat) {
+    errors(store, metrics_for(server).errors, sel, w)
+}

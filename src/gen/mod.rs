@@ -6,6 +6,7 @@
 //! `story` the incident scenarios, `synthetic` the scale ones.
 
 pub mod alloc_frag;
+pub mod bad_rollout;
 pub mod cluster;
 pub mod gpu_health;
 pub mod gpu_health_telemetry;
@@ -18,10 +19,12 @@ pub mod k8s_apps;
 pub mod label_mismatch;
 pub mod nccl_lines;
 pub mod serving;
+pub mod serving_k8s;
 pub mod story;
 pub mod synthetic;
 pub mod telemetry;
 pub mod triage_base;
+pub mod vllm_queue;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -42,6 +45,8 @@ pub fn builtin_names() -> &'static [&'static str] {
         label_mismatch::LABEL_MISMATCH,
         gpu_taint::GPU_TAINT,
         gpu_health::GPU_HEALTH,
+        vllm_queue::VLLM_QUEUE,
+        bad_rollout::BAD_ROLLOUT,
     ]
 }
 
@@ -53,6 +58,8 @@ pub fn generate(name: &str) -> Option<Scenario> {
         label_mismatch::LABEL_MISMATCH => Some(label_mismatch::label_mismatch()),
         gpu_taint::GPU_TAINT => Some(gpu_taint::gpu_taint()),
         gpu_health::GPU_HEALTH => Some(gpu_health::gpu_health()),
+        vllm_queue::VLLM_QUEUE => Some(vllm_queue::vllm_queue()),
+        bad_rollout::BAD_ROLLOUT => Some(bad_rollout::bad_rollout()),
         _ => None,
     }
 }

@@ -28,6 +28,14 @@ const EMBEDDED: &[(&str, &str)] = &[
         "gpu-health",
         include_str!("../../assets/scenarios/gpu-health.jsonl"),
     ),
+    (
+        "vllm-queue",
+        include_str!("../../assets/scenarios/vllm-queue.jsonl"),
+    ),
+    (
+        "bad-rollout",
+        include_str!("../../assets/scenarios/bad-rollout.jsonl"),
+    ),
 ];
 
 /// What a listing shows about an embedded scenario.

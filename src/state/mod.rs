@@ -7,6 +7,7 @@ pub mod live_cmd;
 pub mod logs;
 pub mod metrics;
 pub mod serving;
+pub mod serving_alerts;
 pub mod training;
 pub mod triage;
 pub mod ui;

@@ -145,7 +145,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         r,
     );
     if rest.height > 0 {
-        let s = summarize(&state.world);
+        let mut s = summarize(&state.world);
+        s.endpoints_breaching = state.serving.breaching();
         let mut line = counts_line(theme, &s);
         line.spans.extend(crate::ui::health::spans(state, theme));
         frame.render_widget(Paragraph::new(line), rest);

@@ -1,6 +1,7 @@
 //! One file per pane. Each exposes `draw(frame, area, &AppState, &Theme)`, formats only its
 //! visible rows, and reads the pane's filter and selection from `state.ui`.
 
+pub mod endpoint_detail;
 pub mod events;
 pub mod log;
 pub mod node_detail;
