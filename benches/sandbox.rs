@@ -172,6 +172,7 @@ async fn bench() {
     let mut live = LiveSources::start(setup);
     let mut pods_synced = None;
     let mut folding = Duration::ZERO;
+    let (mut batches, mut ticks, mut in_ticks) = (0u32, 0u32, Duration::ZERO);
     while pods_synced.is_none() {
         let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(300), live.next()).await
         else {
@@ -190,14 +191,22 @@ async fn bench() {
                 }
             }
         }
+        let tick = matches!(msg, Msg::Tick { .. });
         let f = Instant::now();
         update(&mut state, msg);
         folding += f.elapsed();
+        if tick {
+            ticks += 1;
+            in_ticks += f.elapsed();
+        } else {
+            batches += 1;
+        }
     }
     let to_list = t.elapsed();
     println!(
         "kube source: first complete pod list ({}) folded into the state after {to_list:?} \
-         ({folding:?} of it in the reducer)",
+         ({folding:?} of it in the reducer: {batches} batches, {ticks} ticks refreshing the \
+         views in {in_ticks:?})",
         pods_synced.unwrap_or_default()
     );
     while let Some(msg) = live.try_next() {

@@ -32,6 +32,9 @@ pub const LOG_QUEUE: usize = 32;
 /// the attention list once per batch, so a 40,000-pod list arriving in pages of 500 costs a few
 /// rankings, not eighty.
 pub const MAX_COALESCE: usize = 50_000;
+/// Cluster event batches are handed out at most this often; what arrives meanwhile waits in the
+/// queue and joins the next batch (during a big initial list this bounds the rankings).
+pub const PACE: Duration = Duration::from_millis(200);
 /// The health source of the connection itself (kubeconfig, client).
 pub const KUBE_SOURCE: &str = "kube";
 
@@ -107,6 +110,8 @@ pub struct LiveSources {
     logs: HashMap<LogTarget, JoinHandle<()>>,
     /// A message taken from the queue while coalescing, handed out next.
     held: Option<Msg>,
+    /// When the last cluster batch was handed out.
+    last_batch: Option<tokio::time::Instant>,
 }
 
 impl LiveSources {
@@ -125,6 +130,7 @@ impl LiveSources {
             tasks: Vec::new(),
             logs: HashMap::new(),
             held: None,
+            last_batch: None,
         };
         s.restart();
         s
@@ -188,15 +194,22 @@ impl LiveSources {
     }
 
     /// The next message from any live source (queued cluster events coalesced).
+    /// Cancel-safe: a message already taken waits in `held` while the pace is kept.
     pub async fn next(&mut self) -> Option<Msg> {
-        if let Some(m) = self.held.take() {
-            return Some(m);
+        if self.held.is_none() {
+            let m = tokio::select! {
+                m = self.rx.recv() => m,
+                m = self.log_rx.recv() => m,
+            };
+            self.held = Some(m?);
         }
-        let m = tokio::select! {
-            m = self.rx.recv() => m,
-            m = self.log_rx.recv() => m,
-        };
-        m.map(|m| self.coalesce(m))
+        if matches!(self.held, Some(Msg::Source(_)))
+            && let Some(last) = self.last_batch
+        {
+            tokio::time::sleep_until(last + PACE).await;
+        }
+        let m = self.held.take()?;
+        Some(self.coalesce(m))
     }
 
     /// A message already queued, if any (log lines after cluster events).
@@ -215,6 +228,7 @@ impl LiveSources {
         let Msg::Source(mut batch) = first else {
             return first;
         };
+        self.last_batch = Some(tokio::time::Instant::now());
         while batch.len() < MAX_COALESCE {
             match self.rx.try_recv() {
                 Ok(Msg::Source(more)) => batch.extend(more),
