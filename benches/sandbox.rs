@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 
 use aicockpit::event::{HealthState, Msg, SourceEvent};
 use aicockpit::keymap::Keymap;
-use aicockpit::sources::kube::{self, KubeOpts};
+use aicockpit::live::{LiveSetup, LiveSources};
 use aicockpit::sources::sandbox::{self, SandboxOpts};
 use aicockpit::sources::scenario::{Header, Line, Scenario};
 use aicockpit::state::{AppState, Mode, update};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 /// The allocator the binary uses, so resident memory is what the cockpit would show.
 #[global_allocator]
@@ -156,11 +155,11 @@ async fn bench() {
     let kc = dir.path().join("kubeconfig");
     sandbox::write_kubeconfig(&kc, &url).expect("kubeconfig");
 
-    let client = kube::client_from(Some(&kc), None).await.expect("client");
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let opts = KubeOpts {
-        discover_crds: false,
-        ..KubeOpts::default()
+    // The live session's sources, as the cockpit runs them (queued pages coalesced).
+    let setup = LiveSetup {
+        kubeconfig: Some(kc.clone()),
+        read_only: true,
+        ..LiveSetup::default()
     };
     let mut state = AppState::new(
         Mode::Live {
@@ -170,11 +169,13 @@ async fn bench() {
         Keymap::embedded().expect("keymap"),
     );
     let t = Instant::now();
-    let task = tokio::spawn(kube::run(client, tx, opts));
+    let mut live = LiveSources::start(setup);
     let mut pods_synced = None;
     let mut folding = Duration::ZERO;
+    let (mut batches, mut ticks, mut in_ticks) = (0u32, 0u32, Duration::ZERO);
     while pods_synced.is_none() {
-        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(300), rx.recv()).await else {
+        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(300), live.next()).await
+        else {
             panic!("no complete pod list within 300 s");
         };
         if let Msg::Source(b) = &msg {
@@ -190,17 +191,25 @@ async fn bench() {
                 }
             }
         }
+        let tick = matches!(msg, Msg::Tick { .. });
         let f = Instant::now();
         update(&mut state, msg);
         folding += f.elapsed();
+        if tick {
+            ticks += 1;
+            in_ticks += f.elapsed();
+        } else {
+            batches += 1;
+        }
     }
     let to_list = t.elapsed();
     println!(
         "kube source: first complete pod list ({}) folded into the state after {to_list:?} \
-         ({folding:?} of it in the reducer)",
+         ({folding:?} of it in the reducer: {batches} batches, {ticks} ticks refreshing the \
+         views in {in_ticks:?})",
         pods_synced.unwrap_or_default()
     );
-    while let Ok(msg) = rx.try_recv() {
+    while let Some(msg) = live.try_next() {
         update(&mut state, msg);
     }
     println!(
@@ -210,7 +219,7 @@ async fn bench() {
         rss_mib(),
         rss_of(&child_pid)
     );
-    task.abort();
+    drop(live);
 
     let present = std::process::Command::new("kubectl")
         .args(["version", "--client"])

@@ -28,6 +28,13 @@ pub const TICK: Duration = Duration::from_millis(500);
 pub const MAX_FOLLOWED: usize = 64;
 /// Log batches in flight between the followers and the cockpit.
 pub const LOG_QUEUE: usize = 32;
+/// Cluster events already queued are folded in together, up to this many: the reducer ranks
+/// the attention list once per batch, so a 40,000-pod list arriving in pages of 500 costs a few
+/// rankings, not eighty.
+pub const MAX_COALESCE: usize = 50_000;
+/// Cluster event batches are handed out at most this often; what arrives meanwhile waits in the
+/// queue and joins the next batch (during a big initial list this bounds the rankings).
+pub const PACE: Duration = Duration::from_millis(200);
 /// The health source of the connection itself (kubeconfig, client).
 pub const KUBE_SOURCE: &str = "kube";
 
@@ -101,6 +108,10 @@ pub struct LiveSources {
     client: watch::Receiver<Option<::kube::Client>>,
     tasks: Vec<JoinHandle<()>>,
     logs: HashMap<LogTarget, JoinHandle<()>>,
+    /// A message taken from the queue while coalescing, handed out next.
+    held: Option<Msg>,
+    /// When the last cluster batch was handed out.
+    last_batch: Option<tokio::time::Instant>,
 }
 
 impl LiveSources {
@@ -118,6 +129,8 @@ impl LiveSources {
             client,
             tasks: Vec::new(),
             logs: HashMap::new(),
+            held: None,
+            last_batch: None,
         };
         s.restart();
         s
@@ -143,6 +156,7 @@ impl LiveSources {
         let (log_tx, log_rx) = mpsc::channel(LOG_QUEUE);
         let (client_tx, client_rx) = watch::channel(None);
         self.rx = rx;
+        self.held = None;
         self.log_tx = log_tx;
         self.log_rx = log_rx;
         self.client = client_rx;
@@ -179,20 +193,53 @@ impl LiveSources {
         self.restart();
     }
 
-    /// The next message from any live source.
+    /// The next message from any live source (queued cluster events coalesced).
+    /// Cancel-safe: a message already taken waits in `held` while the pace is kept.
     pub async fn next(&mut self) -> Option<Msg> {
-        tokio::select! {
-            m = self.rx.recv() => m,
-            m = self.log_rx.recv() => m,
+        if self.held.is_none() {
+            let m = tokio::select! {
+                m = self.rx.recv() => m,
+                m = self.log_rx.recv() => m,
+            };
+            self.held = Some(m?);
         }
+        if matches!(self.held, Some(Msg::Source(_)))
+            && let Some(last) = self.last_batch
+        {
+            tokio::time::sleep_until(last + PACE).await;
+        }
+        let m = self.held.take()?;
+        Some(self.coalesce(m))
     }
 
     /// A message already queued, if any (log lines after cluster events).
     pub fn try_next(&mut self) -> Option<Msg> {
-        self.rx
-            .try_recv()
-            .ok()
-            .or_else(|| self.log_rx.try_recv().ok())
+        if let Some(m) = self.held.take() {
+            return Some(m);
+        }
+        match self.rx.try_recv() {
+            Ok(m) => Some(self.coalesce(m)),
+            Err(_) => self.log_rx.try_recv().ok(),
+        }
+    }
+
+    /// Append the cluster events already queued behind `first` (up to `MAX_COALESCE`).
+    fn coalesce(&mut self, first: Msg) -> Msg {
+        let Msg::Source(mut batch) = first else {
+            return first;
+        };
+        self.last_batch = Some(tokio::time::Instant::now());
+        while batch.len() < MAX_COALESCE {
+            match self.rx.try_recv() {
+                Ok(Msg::Source(more)) => batch.extend(more),
+                Ok(other) => {
+                    self.held = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        Msg::Source(batch)
     }
 
     /// Follow the logs of the training jobs' pods the state knows (at most `MAX_FOLLOWED`);
@@ -330,6 +377,38 @@ mod tests {
             assert!(t.container.is_some(), "{} names its container", t.pod);
         }
         assert!(wanted.len() <= MAX_FOLLOWED);
+    }
+
+    #[tokio::test]
+    async fn queued_cluster_events_are_coalesced_in_order() {
+        let mut live = LiveSources::start(LiveSetup::default());
+        live.stop();
+        let (tx, rx) = mpsc::unbounded_channel();
+        live.rx = rx;
+        let ev = |n: i64| TimedEvent {
+            at_ms: n,
+            ev: SourceEvent::SourceHealth {
+                source: "t".into(),
+                state: HealthState::Ok,
+                message: String::new(),
+            },
+        };
+        for m in [
+            Msg::Source(vec![ev(1)]),
+            Msg::Source(vec![ev(2), ev(3)]),
+            Msg::Tick { now_ms: 9 },
+            Msg::Source(vec![ev(4)]),
+        ] {
+            tx.send(m).expect("send");
+        }
+        let at = |m: Option<Msg>| match m {
+            Some(Msg::Source(b)) => b.iter().map(|t| t.at_ms).collect::<Vec<_>>(),
+            other => panic!("not a batch: {other:?}"),
+        };
+        assert_eq!(at(live.next().await), vec![1, 2, 3]);
+        assert_eq!(live.try_next(), Some(Msg::Tick { now_ms: 9 }));
+        assert_eq!(at(live.try_next()), vec![4]);
+        assert_eq!(live.try_next(), None);
     }
 
     #[tokio::test]
