@@ -53,7 +53,8 @@ pub struct AppState {
     pub keymap: Keymap,
     pub replay: Option<ReplayInfo>,
     pub replay_status: Option<ReplayStatus>,
-    /// The Triage pane's attention list, ranked when the world changes (not per frame).
+    /// The Triage pane's attention list, ranked on a tick after the world changed (not per
+    /// frame, not per source batch).
     pub attention: Vec<Ranked>,
     /// Derived per-pane views, refreshed on a tick after the world changed.
     pub accel: accel::AccelView,
@@ -94,6 +95,7 @@ impl AppState {
 /// Recompute every derived pane view from the world (on a tick, when the world changed).
 pub fn refresh_views(state: &mut AppState) {
     state.views_stale = false;
+    state.attention = rank(&state.world);
     accel::refresh(state);
     training::refresh(state);
     serving::refresh(state);
@@ -108,7 +110,6 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             for te in &batch {
                 state.world.apply(te);
             }
-            state.attention = rank(&state.world);
             state.views_stale = true;
             Vec::new()
         }
