@@ -40,6 +40,8 @@ pub struct Setup {
     pub notices: Vec<(NoticeLevel, String)>,
     /// When the process started (for the first-frame latency in the program log).
     pub started: Instant,
+    /// Troubleshooting playbooks (built-ins merged with the user's); built-ins when `None`.
+    pub playbooks: Option<std::sync::Arc<crate::triage::Playbooks>>,
 }
 
 /// Why the loop ended.
@@ -201,8 +203,10 @@ pub fn replayer_at_speed(mut r: Replayer, speed: u32) -> Replayer {
 async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyhow::Result<Exit> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = unbounded_channel::<ReplayCmd>();
+    let mut state = AppState::new(setup.mode, setup.keymap);
+    state.triage.playbooks = setup.playbooks;
     let mut r = Runner {
-        state: AppState::new(setup.mode, setup.keymap),
+        state,
         tx: tx.clone(),
         replay_cmds: cmd_tx,
     };

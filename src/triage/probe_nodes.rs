@@ -3,7 +3,7 @@
 //! (naming the missing toleration), requests versus free devices (fragmentation), per-node
 //! daemons (device plugin, exporter) and CUDA compatibility.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -94,9 +94,15 @@ pub fn selector_mismatch(ctx: &Ctx<'_>, b: &Bindings) -> Outcome {
         return Outcome::no("no pending pods");
     }
     let total = ctx.world.nodes.len();
+    let mut seen = BTreeSet::new();
     for p in pods.iter().take(200) {
         let Some(v) = ctx.spec(p) else { continue };
-        for (k, val) in node_selector(&v) {
+        let sel = node_selector(&v);
+        // Pods of one workload share a selector: check each selector once.
+        if !seen.insert(sel.clone()) {
+            continue;
+        }
+        for (k, val) in sel {
             let exact = ctx
                 .world
                 .nodes
@@ -179,10 +185,20 @@ pub fn missing_toleration(ctx: &Ctx<'_>, b: &Bindings, prefix: Option<&str>) -> 
     if pods.is_empty() {
         return Outcome::no("no pending pods");
     }
+    let mut seen = BTreeSet::new();
     for p in pods.iter().take(200) {
         let Some(v) = ctx.spec(p) else { continue };
         let sel = node_selector(&v);
         let tols = tolerations(&v);
+        // Pods of one workload share selector, tolerations and requests: check each shape once.
+        let shape = (
+            sel.clone(),
+            tols.clone(),
+            p.accel_requests.keys().cloned().collect::<Vec<_>>(),
+        );
+        if !seen.insert(shape) {
+            continue;
+        }
         let candidates: Vec<&NodeInfo> = ctx
             .world
             .nodes
@@ -286,16 +302,7 @@ pub fn capacity(ctx: &Ctx<'_>, b: &Bindings, prefix: &str, check: CapacityCheck)
     if pending.is_empty() {
         return Outcome::no(format!("no pending pod requests {prefix}*"));
     }
-    let mut used: HashMap<(&str, &str), f64> = HashMap::new();
-    for p in ctx.world.pods.values() {
-        let Some(n) = &p.node else { continue };
-        if p.phase == "Succeeded" || p.phase == "Failed" {
-            continue;
-        }
-        for (r, c) in &p.accel_requests {
-            *used.entry((n.as_str(), r.as_str())).or_default() += c;
-        }
-    }
+    let used = ctx.used();
     for (p, res, want) in pending {
         let free: Vec<(&str, f64)> = ctx
             .world
