@@ -45,6 +45,8 @@ pub struct Setup {
     pub live: Option<LiveSetup>,
     /// Accelerator inventory settings and device thresholds (from config.toml).
     pub accel: crate::state::accel::AccelSettings,
+    /// Troubleshooting playbooks (built-ins merged with the user's); built-ins when `None`.
+    pub playbooks: Option<std::sync::Arc<crate::triage::Playbooks>>,
 }
 
 /// Why the loop ended.
@@ -225,8 +227,10 @@ async fn next_live(live: &mut Option<LiveSources>) -> Option<Msg> {
 async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyhow::Result<Exit> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = unbounded_channel::<ReplayCmd>();
+    let mut state = AppState::new(setup.mode, setup.keymap);
+    state.triage.playbooks = setup.playbooks;
     let mut r = Runner {
-        state: AppState::new(setup.mode, setup.keymap),
+        state,
         tx: tx.clone(),
         replay_cmds: cmd_tx,
         live: setup.live.map(LiveSources::start),

@@ -171,7 +171,11 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     for (_, w) in &notices {
         tracing::warn!("{w}");
     }
+    // A broken user playbook is reported like a broken config file, before the screen.
+    let playbooks = aicockpit::triage::Playbooks::load(Some(&paths.config_dir))
+        .map_err(|e| aicockpit::triage::join(&e))?;
     let setup = Setup {
+        playbooks: Some(std::sync::Arc::new(playbooks)),
         mode,
         replayer,
         theme,

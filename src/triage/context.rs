@@ -38,13 +38,18 @@ pub fn signatures() -> Result<&'static Signatures, String> {
         .map_err(Clone::clone)
 }
 
+/// Parsed pod objects by (namespace, name); `None` where the text did not parse.
+type SpecCache = HashMap<(String, String), Option<std::rc::Rc<Value>>>;
+
 /// The probing context of one run.
 pub struct Ctx<'w> {
     pub world: &'w World,
     /// Event time the run is for (windows end here).
     pub now_ms: Millis,
     hits: OnceCell<Result<Vec<LogHit>, String>>,
-    specs: std::cell::RefCell<HashMap<(String, String), Option<std::rc::Rc<Value>>>>,
+    serving: OnceCell<Vec<&'w PodInfo>>,
+    used: OnceCell<HashMap<(&'w str, &'w str), f64>>,
+    specs: std::cell::RefCell<SpecCache>,
 }
 
 impl<'w> Ctx<'w> {
@@ -53,6 +58,8 @@ impl<'w> Ctx<'w> {
             world,
             now_ms,
             hits: OnceCell::new(),
+            serving: OnceCell::new(),
+            used: OnceCell::new(),
             specs: Default::default(),
         }
     }
@@ -116,8 +123,50 @@ impl<'w> Ctx<'w> {
                         .filter_map(move |(_, _, name)| w.pods.get(&(ns.clone(), name.clone())))
                 })
                 .collect(),
-            Scope::Serving => w.pods.values().filter(|p| is_serving(w, p)).collect(),
+            Scope::Serving => self.serving_pods().to_vec(),
         }
+    }
+
+    /// Pods of model-serving workloads, found once per run.
+    pub fn serving_pods(&self) -> &[&'w PodInfo] {
+        self.serving.get_or_init(|| {
+            let w = self.world;
+            let mut by_ns: HashMap<&str, Vec<&str>> = HashMap::new();
+            for k in w.index.serving.keys() {
+                by_ns
+                    .entry(k.namespace.as_str())
+                    .or_default()
+                    .push(k.name.as_str());
+            }
+            w.pods
+                .values()
+                .filter(|p| {
+                    let Some(names) = by_ns.get(p.namespace.as_str()) else {
+                        return false;
+                    };
+                    p.owner
+                        .as_ref()
+                        .is_some_and(|(_, o)| names.iter().any(|n| o.starts_with(n)))
+                })
+                .collect()
+        })
+    }
+
+    /// Accelerators requested by the live pods bound to each node, by (node, resource).
+    pub fn used(&self) -> &HashMap<(&'w str, &'w str), f64> {
+        self.used.get_or_init(|| {
+            let mut used = HashMap::new();
+            for p in self.world.pods.values() {
+                let Some(n) = &p.node else { continue };
+                if p.phase == "Succeeded" || p.phase == "Failed" {
+                    continue;
+                }
+                for (r, c) in &p.accel_requests {
+                    *used.entry((n.as_str(), r.as_str())).or_default() += c;
+                }
+            }
+            used
+        })
     }
 
     /// Whether a pod is in `scope` (for filtering log hits).

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::context::Ctx;
 use super::model::Bindings;
-use crate::event::Millis;
 
 /// Which pods a probe looks at when no pod is bound yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -259,113 +258,16 @@ impl ProbeSpec {
     }
 }
 
-/// What a probe answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Yes => "yes",
-            Verdict::No => "no",
-            Verdict::Unknown => "unknown",
-        }
-    }
-}
-
-/// One piece of evidence: an object, a log line or a number.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evidence {
-    /// `object`, `log`, `number` or `note`.
-    pub kind: &'static str,
-    /// What it is about (`Pod ml/w-0`, `Node gpu-01`, `ml/w-0/trainer` ...).
-    pub subject: String,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_ms: Option<Millis>,
-}
-
-impl Evidence {
-    pub fn object(subject: impl Into<String>, detail: impl Into<String>) -> Self {
-        Evidence {
-            kind: "object",
-            subject: subject.into(),
-            detail: detail.into(),
-            at_ms: None,
-        }
-    }
-    pub fn log(subject: impl Into<String>, line: impl Into<String>, at_ms: Millis) -> Self {
-        Evidence {
-            kind: "log",
-            subject: subject.into(),
-            detail: line.into(),
-            at_ms: Some(at_ms),
-        }
-    }
-    pub fn number(subject: impl Into<String>, detail: impl Into<String>) -> Self {
-        Evidence {
-            kind: "number",
-            subject: subject.into(),
-            detail: detail.into(),
-            at_ms: None,
-        }
-    }
-}
-
-/// A probe's answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
-    pub verdict: Verdict,
-    /// One line: what was found, or `unknown: <why>`.
-    pub summary: String,
-    pub evidence: Vec<Evidence>,
-    /// Names found (pod, node, key ...) for the next steps and the fix templates.
-    #[serde(skip)]
-    pub bind: Bindings,
-}
-
-impl Outcome {
-    pub fn yes(summary: impl Into<String>) -> Self {
-        Outcome {
-            verdict: Verdict::Yes,
-            summary: summary.into(),
-            evidence: Vec::new(),
-            bind: Bindings::new(),
-        }
-    }
-    pub fn no(summary: impl Into<String>) -> Self {
-        Outcome {
-            verdict: Verdict::No,
-            ..Outcome::yes(summary)
-        }
-    }
-    pub fn unknown(why: impl std::fmt::Display) -> Self {
-        Outcome {
-            verdict: Verdict::Unknown,
-            ..Outcome::yes(format!("unknown: {why}"))
-        }
-    }
-    pub fn with(mut self, e: Evidence) -> Self {
-        self.evidence.push(e);
-        self
-    }
-    pub fn bind(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.bind.insert(k.to_string(), v.into());
-        self
-    }
-}
+pub use super::outcome::{Evidence, Outcome, Verdict};
 
 /// Most evidence items one probe reports.
 pub const MAX_EVIDENCE: usize = 6;
 
 /// Run one probe with what earlier steps bound.
 pub fn run(ctx: &Ctx<'_>, spec: &ProbeSpec, b: &Bindings) -> Outcome {
-    use super::{probe_logs as l, probe_nodes as n, probe_pods as p};
+    use super::{
+        probe_daemons as d, probe_logs as l, probe_netpol as np, probe_nodes as n, probe_pods as p,
+    };
     let mut o = match spec {
         ProbeSpec::PodStatus {
             scope,
@@ -398,18 +300,18 @@ pub fn run(ctx: &Ctx<'_>, spec: &ProbeSpec, b: &Bindings) -> Outcome {
         ProbeSpec::NetworkPolicy {
             non_tcp_blocked,
             scope,
-        } => p::network_policy(ctx, b, *scope, *non_tcp_blocked),
+        } => np::network_policy(ctx, b, *scope, *non_tcp_blocked),
         ProbeSpec::Daemon {
             name_contains,
             nodes,
-        } => n::daemon(ctx, name_contains, *nodes),
+        } => d::daemon(ctx, name_contains, *nodes),
         ProbeSpec::NodeLabel {
             key,
             check,
             value,
             nodes,
-        } => n::node_label(ctx, b, key, *check, value.as_deref(), *nodes),
-        ProbeSpec::CudaCompat { scope } => n::cuda_compat(ctx, b, *scope),
+        } => d::node_label(ctx, b, key, *check, value.as_deref(), *nodes),
+        ProbeSpec::CudaCompat { scope } => d::cuda_compat(ctx, b, *scope),
         ProbeSpec::ConfigMapKey { label, key, check } => l::config_map_key(ctx, label, key, *check),
         ProbeSpec::LogSignature { ids, scope } => l::log_signature(ctx, b, *scope, ids),
         ProbeSpec::LogPattern { contains, scope } => l::log_pattern(ctx, b, *scope, contains),

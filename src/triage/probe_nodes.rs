@@ -3,13 +3,13 @@
 //! (naming the missing toleration), requests versus free devices (fragmentation), per-node
 //! daemons (device plugin, exporter) and CUDA compatibility.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::context::Ctx;
 use super::model::Bindings;
-use super::probe::{CapacityCheck, Evidence, LabelCheck, NodeScope, Outcome, ResourceCheck, Scope};
+use super::probe::{CapacityCheck, Evidence, NodeScope, Outcome, ResourceCheck, Scope};
 use super::probe_pods::bind_pod;
 use crate::domain::{NodeInfo, PodInfo};
 
@@ -94,9 +94,15 @@ pub fn selector_mismatch(ctx: &Ctx<'_>, b: &Bindings) -> Outcome {
         return Outcome::no("no pending pods");
     }
     let total = ctx.world.nodes.len();
+    let mut seen = BTreeSet::new();
     for p in pods.iter().take(200) {
         let Some(v) = ctx.spec(p) else { continue };
-        for (k, val) in node_selector(&v) {
+        let sel = node_selector(&v);
+        // Pods of one workload share a selector: check each selector once.
+        if !seen.insert(sel.clone()) {
+            continue;
+        }
+        for (k, val) in sel {
             let exact = ctx
                 .world
                 .nodes
@@ -179,10 +185,20 @@ pub fn missing_toleration(ctx: &Ctx<'_>, b: &Bindings, prefix: Option<&str>) -> 
     if pods.is_empty() {
         return Outcome::no("no pending pods");
     }
+    let mut seen = BTreeSet::new();
     for p in pods.iter().take(200) {
         let Some(v) = ctx.spec(p) else { continue };
         let sel = node_selector(&v);
         let tols = tolerations(&v);
+        // Pods of one workload share selector, tolerations and requests: check each shape once.
+        let shape = (
+            sel.clone(),
+            tols.clone(),
+            p.accel_requests.keys().cloned().collect::<Vec<_>>(),
+        );
+        if !seen.insert(shape) {
+            continue;
+        }
         let candidates: Vec<&NodeInfo> = ctx
             .world
             .nodes
@@ -286,16 +302,7 @@ pub fn capacity(ctx: &Ctx<'_>, b: &Bindings, prefix: &str, check: CapacityCheck)
     if pending.is_empty() {
         return Outcome::no(format!("no pending pod requests {prefix}*"));
     }
-    let mut used: HashMap<(&str, &str), f64> = HashMap::new();
-    for p in ctx.world.pods.values() {
-        let Some(n) = &p.node else { continue };
-        if p.phase == "Succeeded" || p.phase == "Failed" {
-            continue;
-        }
-        for (r, c) in &p.accel_requests {
-            *used.entry((n.as_str(), r.as_str())).or_default() += c;
-        }
-    }
+    let used = ctx.used();
     for (p, res, want) in pending {
         let free: Vec<(&str, f64)> = ctx
             .world
@@ -331,152 +338,4 @@ pub fn capacity(ctx: &Ctx<'_>, b: &Bindings, prefix: &str, check: CapacityCheck)
             ));
     }
     Outcome::no(format!("{check:?} not seen for pending {prefix}* requests"))
-}
-
-pub fn daemon(ctx: &Ctx<'_>, names: &[String], scope: NodeScope) -> Outcome {
-    let nodes: Vec<&NodeInfo> = ctx.nodes(scope).filter(|n| n.ready).collect();
-    if nodes.is_empty() {
-        return Outcome::no(format!("no ready {scope:?} nodes"));
-    }
-    let mut running: BTreeSet<&str> = BTreeSet::new();
-    let mut bad: Vec<(&PodInfo, &str)> = Vec::new();
-    for p in ctx.world.pods.values() {
-        if !names.iter().any(|n| p.name.contains(n.as_str())) {
-            continue;
-        }
-        let Some(node) = p.node.as_deref() else {
-            continue;
-        };
-        if p.phase == "Running" && p.ready_containers == p.total_containers {
-            running.insert(node);
-        } else {
-            bad.push((p, node));
-        }
-    }
-    let missing: Vec<&&NodeInfo> = nodes
-        .iter()
-        .filter(|n| !running.contains(n.name.as_str()))
-        .collect();
-    let Some(first) = missing.first() else {
-        return Outcome::no(format!(
-            "a ready {} pod on each of {} node(s)",
-            names.join("/"),
-            nodes.len()
-        ));
-    };
-    let mut o = Outcome::yes(format!(
-        "{} of {} {scope:?} node(s) have no ready {} pod",
-        missing.len(),
-        nodes.len(),
-        names.join("/")
-    ))
-    .bind("node", &first.name);
-    for (p, node) in &bad {
-        o = o.with(Evidence::object(
-            format!("Pod {}/{}", p.namespace, p.name),
-            format!("on {node}: {} ({} restarts)", p.status, p.restarts),
-        ));
-        if o.bind.get("pod").is_none() {
-            o = o.bind("ns", &p.namespace).bind("pod", &p.name);
-        }
-    }
-    for n in missing.iter().take(4) {
-        o = o.with(Evidence::object(
-            node_subject(n),
-            "no ready pod of the daemon",
-        ));
-    }
-    o
-}
-
-pub fn node_label(
-    ctx: &Ctx<'_>,
-    b: &Bindings,
-    key: &str,
-    check: LabelCheck,
-    value: Option<&str>,
-    scope: NodeScope,
-) -> Outcome {
-    let nodes: Vec<&NodeInfo> = match b.get("node").and_then(|n| ctx.world.nodes.get(n)) {
-        Some(n) => vec![n],
-        None => ctx.nodes(scope).collect(),
-    };
-    if nodes.is_empty() {
-        return Outcome::unknown("no node to check (none bound, none in scope)");
-    }
-    for n in nodes {
-        let have = n.labels.get(key).map(String::as_str);
-        let hit = match check {
-            LabelCheck::MissingOrFalse => matches!(have, None | Some("") | Some("false")),
-            LabelCheck::Equals => have == value,
-        };
-        if hit {
-            return Outcome::yes(format!("{}: {key}={}", n.name, have.unwrap_or("<unset>")))
-                .bind("node", &n.name)
-                .bind("key", key)
-                .with(Evidence::object(
-                    node_subject(n),
-                    format!("{key}={}", have.unwrap_or("<unset>")),
-                ));
-        }
-    }
-    let what = match check {
-        LabelCheck::MissingOrFalse => "set and not false".to_string(),
-        LabelCheck::Equals => format!("not {}", value.unwrap_or_default()),
-    };
-    Outcome::no(format!("{key} {what} on every node checked"))
-}
-
-fn major_minor(v: &str) -> Option<(u32, u32)> {
-    let mut it = v.trim().split('.');
-    let a = it.next()?.parse().ok()?;
-    let b = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
-    Some((a, b))
-}
-
-pub fn cuda_compat(ctx: &Ctx<'_>, b: &Bindings, scope: Scope) -> Outcome {
-    let pods: Vec<&PodInfo> = ctx
-        .pods(b, scope)
-        .into_iter()
-        .filter(|p| p.labels.contains_key("cuda.version"))
-        .collect();
-    let Some(p) = pods.first() else {
-        return Outcome::unknown("no pod carries a cuda.version label");
-    };
-    let want = p
-        .labels
-        .get("cuda.version")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let Some(w) = major_minor(want) else {
-        return Outcome::unknown(format!("cuda.version {want:?} is not a version"));
-    };
-    let nodes: Vec<&NodeInfo> = match &p.node {
-        Some(n) => ctx.world.nodes.get(n).into_iter().collect(),
-        None => ctx.nodes(NodeScope::Gpu).collect(),
-    };
-    let mut known = 0;
-    for n in &nodes {
-        let Some(have) = n.labels.get("nvidia.com/cuda.runtime-version.full") else {
-            continue;
-        };
-        known += 1;
-        if major_minor(have).is_some_and(|h| h >= w) {
-            return Outcome::no(format!("{} offers CUDA {have} >= {want}", n.name));
-        }
-    }
-    if known == 0 {
-        return Outcome::unknown("no candidate node carries nvidia.com/cuda.runtime-version.full");
-    }
-    bind_pod(
-        Outcome::yes(format!(
-            "pod needs CUDA {want}; no candidate node offers it"
-        )),
-        ctx,
-        p,
-    )
-    .with(Evidence::object(
-        format!("Pod {}/{}", p.namespace, p.name),
-        format!("cuda.version={want}"),
-    ))
 }
