@@ -4,9 +4,12 @@
 pub mod accel;
 pub mod index;
 pub mod logs;
+pub mod logview;
 pub mod metrics;
 pub mod serving;
 pub mod training;
+pub mod training_logs;
+pub mod training_rows;
 pub mod triage;
 pub mod ui;
 pub mod world;
@@ -227,6 +230,7 @@ fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
             ));
             return effects;
         }
+        other if state.ui.focus == Pane::Training && training::on_command(state, other, arg) => {}
         other => match Pane::from_command(other) {
             Some(p) => state.ui.focus = p,
             None => state.ui.notify(

@@ -50,6 +50,7 @@ pub struct SourceScan {
 }
 
 /// Streaming classifier for one source.
+#[derive(Debug, Clone)]
 pub struct Scanner<'s> {
     sigs: &'s Signatures,
     source: String,
@@ -292,6 +293,16 @@ impl<'s> Scanner<'s> {
             f.fields.insert("nccl_code".into(), rc.code.to_string());
             decode_fields(&mut f.fields);
         }
+    }
+
+    /// Findings so far (before `finish` drops overridden ones).
+    pub fn findings(&self) -> &[Finding] {
+        &self.out.findings
+    }
+
+    /// The findings `finish` would give now, without ending the stream.
+    pub fn snapshot(&self) -> SourceScan {
+        self.clone().finish()
     }
 
     /// Finish the source: drop findings overridden by a more specific finding in the same

@@ -3,9 +3,11 @@
 
 pub mod events;
 pub mod log;
+pub mod logview;
 pub mod nodes;
 pub mod serving;
 pub mod training;
+pub mod training_ranks;
 pub mod triage;
 
 use ratatui::Frame;
