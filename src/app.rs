@@ -40,6 +40,8 @@ pub struct Setup {
     pub notices: Vec<(NoticeLevel, String)>,
     /// When the process started (for the first-frame latency in the program log).
     pub started: Instant,
+    /// Byte budget of the log store (`logs.max_bytes`).
+    pub log_max_bytes: usize,
 }
 
 /// Why the loop ended.
@@ -206,6 +208,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         tx: tx.clone(),
         replay_cmds: cmd_tx,
     };
+    r.state.world.logs = crate::state::logs::LogStore::with_max_bytes(setup.log_max_bytes);
     let theme = setup.theme;
     let size = term.size()?;
     let _ = tx.send(Msg::Resize {

@@ -123,6 +123,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         speed: cli.speed.unwrap_or(config.replay.speed),
         notices,
         started,
+        log_max_bytes: config.logs.max_bytes,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

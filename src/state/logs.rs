@@ -56,6 +56,11 @@ impl LogStore {
     pub fn bytes(&self) -> usize {
         self.bytes
     }
+
+    /// The byte budget.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
 }
 
 #[cfg(test)]

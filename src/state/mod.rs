@@ -139,7 +139,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ResetWorld => {
+            let max = state.world.logs.max_bytes();
             state.world = World::default();
+            state.world.logs = logs::LogStore::with_max_bytes(max);
             state.attention.clear();
             state.views_stale = true;
             Vec::new()

@@ -119,7 +119,10 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 open_logs(state, true);
                 Some(Vec::new())
             }
-            Action::Back if !state.ui.filter(Pane::Training).is_empty() => None,
+            Action::Back if !state.ui.filter(Pane::Training).is_empty() => {
+                state.ui.filters.remove(&Pane::Training);
+                Some(Vec::new())
+            }
             Action::Back => {
                 let v = &mut state.training;
                 v.level = Level::Jobs;
@@ -195,7 +198,9 @@ fn logs_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             let line = v.line(store, v.cursor)?.line.clone();
             return Some(vec![Effect::CopyToClipboard(line)]);
         }
-        Action::Back if !state.ui.filter(Pane::Training).is_empty() => return None,
+        Action::Back if !state.ui.filter(Pane::Training).is_empty() => {
+            state.ui.filters.remove(&Pane::Training);
+        }
         Action::Back => {
             state.training.viewer = None;
             state.training.level = Level::Ranks;
