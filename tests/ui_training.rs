@@ -140,14 +140,17 @@ fn log_viewer_one_rank_grep_and_save() {
 fn search_matches_are_highlighted_in_the_viewer() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use ratatui::style::Modifier;
     let mut st = at_job();
     act(&mut st, Action::Select);
     act(&mut st, Action::Follow);
     act(&mut st, Action::Filter);
     typed(&mut st, "watchdog caught");
     act(&mut st, Action::SearchNext);
-    let theme = aicockpit::theme::Theme::plain();
+    let theme = aicockpit::theme::Theme::default_theme();
+    let hl_bg = theme
+        .highlight
+        .bg
+        .expect("the default theme gives matches a background");
     let mut term = Terminal::new(TestBackend::new(160, 30)).expect("terminal");
     term.draw(|f| aicockpit::ui::draw(f, &st, &theme))
         .expect("draw");
@@ -157,10 +160,8 @@ fn search_matches_are_highlighted_in_the_viewer() {
         let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
         if let Some(col) = row.find("Watchdog caught") {
             let x = row[..col].chars().count() as u16;
-            let hl = buf[(x, y)].modifier.contains(Modifier::UNDERLINED);
-            let before = buf[(x.saturating_sub(2), y)]
-                .modifier
-                .contains(Modifier::UNDERLINED);
+            let hl = buf[(x, y)].bg == hl_bg;
+            let before = buf[(x.saturating_sub(2), y)].bg == hl_bg;
             assert!(hl && !before, "only the match is highlighted on row {y}");
             found += 1;
         }
