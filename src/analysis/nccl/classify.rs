@@ -61,7 +61,23 @@ pub struct Scanner<'s> {
     last_warn: HashMap<u32, usize>,
     last_of: HashMap<(usize, Option<u32>), (usize, u64)>,
     seen: HashMap<(usize, Option<u32>, Option<u32>, String), usize>,
+    /// Lines seen before that only repeated existing findings: body -> (base rank, what to
+    /// bump: rule, finding index, rank). A repeat of such a line skips the regexes.
+    memo: HashMap<String, Vec<(Option<u32>, Vec<Repeat>)>>,
     nccl_finder: memmem::Finder<'static>,
+}
+
+/// A finding a memoised line repeats: (rule index, finding index, rank).
+type Repeat = (usize, usize, Option<u32>);
+
+/// Most distinct lines memoised per source (the memo is cleared when full).
+const MEMO_MAX: usize = 4096;
+
+fn bump_repeat(f: &mut Finding, line_no: u64) {
+    let n = f.fields.get("repeats").and_then(|v| v.parse::<u64>().ok());
+    f.fields
+        .insert("repeats".into(), (n.unwrap_or(0) + 1).to_string());
+    f.fields.insert("last_line".into(), line_no.to_string());
 }
 
 fn cap_chars(s: &str, max: usize) -> String {
@@ -118,6 +134,7 @@ impl<'s> Scanner<'s> {
             last_warn: HashMap::new(),
             last_of: HashMap::new(),
             seen: HashMap::new(),
+            memo: HashMap::new(),
             nccl_finder: memmem::Finder::new(b"NCCL ").into_owned(),
         }
     }
@@ -168,15 +185,9 @@ impl<'s> Scanner<'s> {
                 self.pid_rank.insert(n.pid, r);
             }
         }
-        let hits = self.sigs.matching(body);
-        if hits.is_empty() {
+        if !self.sigs.may_match(body) {
             return;
         }
-        let stamp = nccl
-            .as_ref()
-            .and_then(|n| n.timestamp)
-            .map(|t| line::timestamp(&format!("[{t}]")))
-            .unwrap_or_else(|| line::timestamp(body));
         let base_rank = pre
             .rank
             .or_else(|| {
@@ -184,6 +195,30 @@ impl<'s> Scanner<'s> {
                     .and_then(|n| self.pid_rank.get(&n.pid).copied())
             })
             .or_else(|| pg_rank(body));
+        let memoable = nccl.as_ref().is_none_or(|n| n.level != NcclLevel::Warn);
+        if memoable
+            && let Some(entries) = self.memo.get(body)
+            && let Some((_, reps)) = entries.iter().find(|(r, _)| *r == base_rank)
+        {
+            for &(ri, idx, rank) in reps {
+                if let Some(f) = self.out.findings.get_mut(idx) {
+                    bump_repeat(f, line_no);
+                }
+                self.last_of.insert((ri, rank), (idx, line_no));
+            }
+            return;
+        }
+        let hits = self.sigs.matching_unfiltered(body);
+        if hits.is_empty() {
+            return;
+        }
+        let mut repeats: Vec<Repeat> = Vec::new();
+        let mut only_repeats = memoable;
+        let stamp = nccl
+            .as_ref()
+            .and_then(|n| n.timestamp)
+            .map(|t| line::timestamp(&format!("[{t}]")))
+            .unwrap_or_else(|| line::timestamp(body));
         for (ri, pats) in hits {
             let rule = &self.sigs.rules()[ri];
             let mut fields = BTreeMap::new();
@@ -226,6 +261,9 @@ impl<'s> Scanner<'s> {
             }
             decode_fields(&mut fields);
             let key = (ri, rank);
+            if rule.merge_lines > 0 {
+                only_repeats = false;
+            }
             if rule.merge_lines > 0
                 && let Some(&(idx, last)) = self.last_of.get(&key)
                 && line_no.saturating_sub(last) <= rule.merge_lines
@@ -241,13 +279,12 @@ impl<'s> Scanner<'s> {
             if let Some(&idx) = self.seen.get(&seen_key)
                 && let Some(f) = self.out.findings.get_mut(idx)
             {
-                let n = f.fields.get("repeats").and_then(|v| v.parse::<u64>().ok());
-                f.fields
-                    .insert("repeats".into(), (n.unwrap_or(0) + 1).to_string());
-                f.fields.insert("last_line".into(), line_no.to_string());
+                bump_repeat(f, line_no);
                 self.last_of.insert(key, (idx, line_no));
+                repeats.push((ri, idx, rank));
                 continue;
             }
+            only_repeats = false;
             if self.out.findings.len() >= MAX_FINDINGS {
                 self.out.dropped += 1;
                 continue;
@@ -271,6 +308,15 @@ impl<'s> Scanner<'s> {
             if let Some(n) = nccl.as_ref().filter(|n| n.level == NcclLevel::Warn) {
                 self.last_warn.insert(n.pid, idx);
             }
+        }
+        if only_repeats && !repeats.is_empty() {
+            if self.memo.len() >= MEMO_MAX {
+                self.memo.clear();
+            }
+            self.memo
+                .entry(body.to_string())
+                .or_default()
+                .push((base_rank, repeats));
         }
     }
 
