@@ -67,8 +67,15 @@ pub struct Scanner<'s> {
     nccl_finder: memmem::Finder<'static>,
 }
 
-/// A finding a memoised line repeats: (rule index, finding index, rank).
-type Repeat = (usize, usize, Option<u32>);
+/// What a memoised line did for one rule: the rule, the rank, the finding it was merged into or
+/// repeated, and the finding its exact fields were first seen in (for repeats).
+#[derive(Debug, Clone, Copy)]
+struct Repeat {
+    ri: usize,
+    rank: Option<u32>,
+    target: usize,
+    seen: Option<usize>,
+}
 
 /// Most distinct lines memoised per source (the memo is cleared when full).
 const MEMO_MAX: usize = 4096;
@@ -200,13 +207,35 @@ impl<'s> Scanner<'s> {
             && let Some(entries) = self.memo.get(body)
             && let Some((_, reps)) = entries.iter().find(|(r, _)| *r == base_rank)
         {
-            for &(ri, idx, rank) in reps {
-                if let Some(f) = self.out.findings.get_mut(idx) {
-                    bump_repeat(f, line_no);
+            // Replay only when every rule would take the same path as when it was recorded:
+            // merged into the same finding (within its window) or repeating a seen one.
+            let mut plan: Vec<(usize, Option<u32>, usize, bool)> = Vec::with_capacity(reps.len());
+            for h in reps {
+                let window = self.sigs.rules()[h.ri].merge_lines;
+                let recent = self
+                    .last_of
+                    .get(&(h.ri, h.rank))
+                    .filter(|(_, last)| window > 0 && line_no.saturating_sub(*last) <= window);
+                match (recent, h.seen) {
+                    (Some(&(idx, _)), _) if idx == h.target => {
+                        plan.push((h.ri, h.rank, idx, false))
+                    }
+                    (Some(_), _) | (None, None) => {
+                        plan.clear();
+                        break;
+                    }
+                    (None, Some(seen)) => plan.push((h.ri, h.rank, seen, true)),
                 }
-                self.last_of.insert((ri, rank), (idx, line_no));
             }
-            return;
+            if !plan.is_empty() {
+                for (ri, rank, idx, bump) in plan {
+                    if bump && let Some(f) = self.out.findings.get_mut(idx) {
+                        bump_repeat(f, line_no);
+                    }
+                    self.last_of.insert((ri, rank), (idx, line_no));
+                }
+                return;
+            }
         }
         let hits = self.sigs.matching_unfiltered(body);
         if hits.is_empty() {
@@ -261,9 +290,7 @@ impl<'s> Scanner<'s> {
             }
             decode_fields(&mut fields);
             let key = (ri, rank);
-            if rule.merge_lines > 0 {
-                only_repeats = false;
-            }
+            let seen_idx = self.seen.get(&seen_key).copied();
             if rule.merge_lines > 0
                 && let Some(&(idx, last)) = self.last_of.get(&key)
                 && line_no.saturating_sub(last) <= rule.merge_lines
@@ -274,6 +301,12 @@ impl<'s> Scanner<'s> {
                     }
                 }
                 self.last_of.insert(key, (idx, line_no));
+                repeats.push(Repeat {
+                    ri,
+                    rank,
+                    target: idx,
+                    seen: seen_idx,
+                });
                 continue;
             }
             if let Some(&idx) = self.seen.get(&seen_key)
@@ -281,7 +314,12 @@ impl<'s> Scanner<'s> {
             {
                 bump_repeat(f, line_no);
                 self.last_of.insert(key, (idx, line_no));
-                repeats.push((ri, idx, rank));
+                repeats.push(Repeat {
+                    ri,
+                    rank,
+                    target: idx,
+                    seen: Some(idx),
+                });
                 continue;
             }
             only_repeats = false;
