@@ -63,7 +63,7 @@ pub struct Scanner<'s> {
     seen: HashMap<(usize, Option<u32>, Option<u32>, String), usize>,
     /// Lines seen before that only repeated existing findings: body -> (base rank, what to
     /// bump: rule, finding index, rank). A repeat of such a line skips the regexes.
-    memo: HashMap<String, Vec<(Option<u32>, Vec<Repeat>)>>,
+    memo: HashMap<String, Vec<MemoEntry>>,
     nccl_finder: memmem::Finder<'static>,
 }
 
@@ -76,6 +76,9 @@ struct Repeat {
     target: usize,
     seen: Option<usize>,
 }
+
+/// A memoised line's effect for one base rank.
+type MemoEntry = (Option<u32>, Vec<Repeat>);
 
 /// Most distinct lines memoised per source (the memo is cleared when full).
 const MEMO_MAX: usize = 4096;
