@@ -2,7 +2,7 @@
 //! NCCL INFO noise, PyTorch progress, a few WARN / return-code / watchdog failures) through the
 //! reducer in batches of 2,048 with a refresh per batch, as replay does; then open the viewer
 //! on every rank merged and render frames while the cursor moves. Prints ingest time, the log
-//! store's bytes against its bound (`AICOCKPIT_LOG_MAX_BYTES`, default 256 MiB), lines kept,
+//! store's bytes against its bound (`AICOCKPIT_LOG_MAX_BYTES`, default 320 MiB), lines kept,
 //! the side classification's size, RSS, and frame time p50/p99.
 
 use std::time::Instant;
@@ -33,28 +33,7 @@ fn status_mb(field: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn line(i: usize) -> (String, String) {
-    let rank = i % 4;
-    let pod = format!("train-worker-{rank}");
-    let host = format!("{pod}:{}:{}", 50 + rank, 50 + rank);
-    let text = match i % 5000 {
-        4990 => format!(
-            "[2026-11-22 10:32:38] {host} [0] transport/net_ib.cc:452 NCCL WARN NET/IB : Got completion from peer 10.0.0.{rank}<5000> with status=12 opcode=0 len=0 vendor err 129 (Send)"
-        ),
-        4991 => format!("{host} [0] NCCL INFO transport/net.cc:1301 -> 6"),
-        4992 => format!(
-            "[rank{rank}]:[E1122 10:38:30.284977768 ProcessGroupNCCL.cpp:632] [Rank {rank}] Watchdog caught collective operation timeout: WorkNCCL(SeqNum={i}, OpType=ALLREDUCE, NumelIn=1, NumelOut=1, Timeout(ms)=180000) ran for 180043 milliseconds before timing out."
-        ),
-        n if n % 3 == 0 => format!(
-            "[rank{rank}] step {i}/120000 | loss 2.0834 | lr 2.41e-04 | 1.62 s/it | 323.6k tok/s"
-        ),
-        n if n % 3 == 1 => format!("{host} [0] NCCL INFO Channel 07/32 : 0 1 2 3 4 5 6 7"),
-        _ => format!(
-            "{host} [0] NCCL INFO NET/IB : Using [0]mlx5_0:1/RoCE ; OOB eth0:10.0.0.{rank}<0>"
-        ),
-    };
-    (pod, text)
-}
+include!("support/logview_lines.rs");
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -75,7 +54,7 @@ fn main() {
     let bound: usize = std::env::var("AICOCKPIT_LOG_MAX_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(256 << 20);
+        .unwrap_or(320 << 20);
     let keymap = Keymap::embedded().expect("embedded keymap");
     let mut st = AppState::new(Mode::Demo, keymap);
     st.world.logs = LogStore::with_max_bytes(bound);
