@@ -51,6 +51,11 @@ impl TrainingView {
 pub fn refresh(state: &mut AppState) {
     let v = &mut state.training;
     v.intel.ingest(&state.world.logs);
+    // Forget the log state of pods that are gone once they pile up (pod churn).
+    if v.intel.pods.len() > state.world.pods.len() + 256 {
+        let pods = &state.world.pods;
+        v.intel.pods.retain(|k, _| pods.contains_key(k));
+    }
     v.jobs = build(&state.world, &v.intel, &mut v.cache);
     if let Some(viewer) = &mut v.viewer {
         viewer.extend(&state.world.logs, &v.intel);
