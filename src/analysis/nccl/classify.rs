@@ -14,6 +14,10 @@ use super::codes;
 use super::line::{self, MAX_LINE, NcclLevel};
 use super::signatures::{Severity, Signatures};
 
+#[path = "classify_memo.rs"]
+mod memo;
+use memo::{MemoEntry, Repeat};
+
 /// Longest excerpt kept in a finding (characters).
 pub const MAX_EXCERPT: usize = 400;
 /// Most findings kept per source; later ones are counted in `dropped`.
@@ -65,29 +69,6 @@ pub struct Scanner<'s> {
     /// bump: rule, finding index, rank). A repeat of such a line skips the regexes.
     memo: HashMap<String, Vec<MemoEntry>>,
     nccl_finder: memmem::Finder<'static>,
-}
-
-/// What a memoised line did for one rule: the rule, the rank, the finding it was merged into or
-/// repeated, and the finding its exact fields were first seen in (for repeats).
-#[derive(Debug, Clone, Copy)]
-struct Repeat {
-    ri: usize,
-    rank: Option<u32>,
-    target: usize,
-    seen: Option<usize>,
-}
-
-/// A memoised line's effect for one base rank.
-type MemoEntry = (Option<u32>, Vec<Repeat>);
-
-/// Most distinct lines memoised per source (the memo is cleared when full).
-const MEMO_MAX: usize = 4096;
-
-fn bump_repeat(f: &mut Finding, line_no: u64) {
-    let n = f.fields.get("repeats").and_then(|v| v.parse::<u64>().ok());
-    f.fields
-        .insert("repeats".into(), (n.unwrap_or(0) + 1).to_string());
-    f.fields.insert("last_line".into(), line_no.to_string());
 }
 
 fn cap_chars(s: &str, max: usize) -> String {
@@ -206,39 +187,8 @@ impl<'s> Scanner<'s> {
             })
             .or_else(|| pg_rank(body));
         let memoable = nccl.as_ref().is_none_or(|n| n.level != NcclLevel::Warn);
-        if memoable
-            && let Some(entries) = self.memo.get(body)
-            && let Some((_, reps)) = entries.iter().find(|(r, _)| *r == base_rank)
-        {
-            // Replay only when every rule would take the same path as when it was recorded:
-            // merged into the same finding (within its window) or repeating a seen one.
-            let mut plan: Vec<(usize, Option<u32>, usize, bool)> = Vec::with_capacity(reps.len());
-            for h in reps {
-                let window = self.sigs.rules()[h.ri].merge_lines;
-                let recent = self
-                    .last_of
-                    .get(&(h.ri, h.rank))
-                    .filter(|(_, last)| window > 0 && line_no.saturating_sub(*last) <= window);
-                match (recent, h.seen) {
-                    (Some(&(idx, _)), _) if idx == h.target => {
-                        plan.push((h.ri, h.rank, idx, false))
-                    }
-                    (Some(_), _) | (None, None) => {
-                        plan.clear();
-                        break;
-                    }
-                    (None, Some(seen)) => plan.push((h.ri, h.rank, seen, true)),
-                }
-            }
-            if !plan.is_empty() {
-                for (ri, rank, idx, bump) in plan {
-                    if bump && let Some(f) = self.out.findings.get_mut(idx) {
-                        bump_repeat(f, line_no);
-                    }
-                    self.last_of.insert((ri, rank), (idx, line_no));
-                }
-                return;
-            }
+        if memoable && self.replay(body, base_rank, line_no) {
+            return;
         }
         let hits = self.sigs.matching_unfiltered(body);
         if hits.is_empty() {
@@ -315,7 +265,7 @@ impl<'s> Scanner<'s> {
             if let Some(&idx) = self.seen.get(&seen_key)
                 && let Some(f) = self.out.findings.get_mut(idx)
             {
-                bump_repeat(f, line_no);
+                memo::bump_repeat(f, line_no);
                 self.last_of.insert(key, (idx, line_no));
                 repeats.push(Repeat {
                     ri,
@@ -351,13 +301,7 @@ impl<'s> Scanner<'s> {
             }
         }
         if only_repeats && !repeats.is_empty() {
-            if self.memo.len() >= MEMO_MAX {
-                self.memo.clear();
-            }
-            self.memo
-                .entry(body.to_string())
-                .or_default()
-                .push((base_rank, repeats));
+            self.remember(body, base_rank, repeats);
         }
     }
 
