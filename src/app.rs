@@ -47,6 +47,8 @@ pub struct Setup {
     pub accel: crate::state::accel::AccelSettings,
     /// Troubleshooting playbooks (built-ins merged with the user's); built-ins when `None`.
     pub playbooks: Option<std::sync::Arc<crate::triage::Playbooks>>,
+    /// Byte budget of the log store (`logs.max_bytes`).
+    pub log_max_bytes: usize,
 }
 
 /// Why the loop ended.
@@ -236,6 +238,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         live: setup.live.map(LiveSources::start),
     };
     r.state.accel.settings = setup.accel;
+    r.state.world.logs = crate::state::logs::LogStore::with_max_bytes(setup.log_max_bytes);
     let theme = setup.theme;
     let size = term.size()?;
     let _ = tx.send(Msg::Resize {

@@ -188,6 +188,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
             thresholds: aicockpit::state::accel::thresholds_from(&config.thresholds),
             ..Default::default()
         },
+        log_max_bytes: config.logs.max_bytes,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -192,3 +192,31 @@ fn healthy_logs_have_no_critical_finding() {
         assert!(!ids(&f).contains("nccl.ib_transport"), "{name}");
     }
 }
+
+#[test]
+fn repeated_lines_merge_within_the_window_and_repeat_after_it() {
+    // The scanner replays lines it has seen before without the regexes; the result must be
+    // what the full path gives: merged within a rule's window, counted as repeats after it.
+    let ib = "h:1:1 [0] NCCL INFO NET/IB : Using [0]mlx5_0:1/IB ; OOB eth0:10.0.0.1<0>";
+    let mut text = format!("{ib}\n{ib}\n{ib}\n");
+    for i in 0..2000 {
+        text.push_str(&format!("step {i}\n"));
+    }
+    text.push_str(ib);
+    text.push('\n');
+    text.push_str(ib);
+    text.push('\n');
+    let f = classify_text(&sigs(), "x", &text);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].id, "nccl.ib_transport");
+    assert_eq!(f[0].line_no, 1);
+    assert_eq!(f[0].fields.get("repeats").map(String::as_str), Some("1"));
+    assert_eq!(
+        f[0].fields.get("last_line").map(String::as_str),
+        Some("2004")
+    );
+    assert_eq!(
+        f[0].fields.get("ib_dev").map(String::as_str),
+        Some("mlx5_0:1/IB")
+    );
+}

@@ -84,4 +84,40 @@ proptest! {
         let trailing = u64::from(!data.is_empty() && data.last() != Some(&b'\n'));
         prop_assert_eq!(n, newlines + trailing);
     }
+
+    #[test]
+    fn viewer_ingest_keeps_one_class_per_stored_line(
+        lines in prop::collection::vec(prop_oneof![nccl_like(), ".{0,80}"], 1..40),
+        bound in 300usize..4000,
+    ) {
+        use aicockpit::domain::LogLine;
+        use aicockpit::state::logs::LogStore;
+        use aicockpit::state::logview::LogViewer;
+        use aicockpit::state::training_logs::LogIntel;
+        let mut store = LogStore::with_max_bytes(bound);
+        let mut intel = LogIntel::default();
+        let pods = [("ns".to_string(), "p0".to_string())];
+        let mut viewer = LogViewer::new("p0", &pods, &store, &intel);
+        for (i, l) in lines.iter().enumerate() {
+            store.push(LogLine {
+                at_ms: i as i64,
+                namespace: "ns".into(),
+                pod: format!("p{}", i % 2),
+                container: "c".into(),
+                line: l.clone(),
+            });
+            if i % 3 == 0 {
+                intel.ingest(&store);
+                viewer.extend(&store, &intel);
+            }
+        }
+        intel.ingest(&store);
+        viewer.extend(&store, &intel);
+        prop_assert_eq!(intel.len(), store.lines().len());
+        prop_assert!(store.bytes() <= bound);
+        for &seq in &viewer.entries {
+            prop_assert!(seq >= store.dropped);
+            prop_assert!(intel.meta(seq).is_some());
+        }
+    }
 }

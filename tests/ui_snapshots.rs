@@ -185,22 +185,28 @@ fn training_scrolls_across_jobs() {
         }
     }
     state::update(&mut st, Msg::Source(evs));
+    let now_ms = st.now_ms;
+    state::update(&mut st, Msg::Tick { now_ms });
     st.ui.focus = Pane::Training;
     st.ui.zoom = true;
-    // 2 mini rows first, then alpha 0-9, bravo 0-9, charlie 0-9 (ranks sort numerically).
-    st.ui.selected.insert(Pane::Training, 2 + 10 + 10 + 5);
+    // Jobs sort by namespace then name: llama-ft (ml), then alpha, bravo, charlie (zz).
     let text = render(&st, 120, 20);
-    assert!(text.contains("charlie-worker-5"), "{text}");
-    assert!(!text.contains("alpha-worker-9"), "{text}");
-    assert!(!text.contains("charlie-worker-6"), "{text}");
-    assert!(text.contains("Training 32"), "{text}");
-    let first_row = text
-        .lines()
-        .skip_while(|l| !l.contains("ROLE/RANK"))
-        .nth(1)
-        .unwrap_or_default();
-    // The first visible row names its job even though it is not the job's first rank.
-    assert!(first_row.starts_with("│bravo"), "{first_row}");
+    assert!(text.contains("Training 4"), "{text}");
+    st.ui.selected.insert(Pane::Training, 3);
+    act(&mut st, Action::Select);
+    // The rank grid of charlie: ten ranks, scrolled to rank 8 in a short window.
+    st.ui.selected.insert(Pane::Training, 8);
+    let text = render(&st, 120, 20);
+    assert!(text.contains("charlie-worker-8"), "{text}");
+    assert!(!text.contains("charlie-worker-0"), "{text}");
+    assert!(!text.contains("charlie-worker-9"), "{text}");
+    assert!(!text.contains("bravo-worker"), "{text}");
+    act(&mut st, Action::Back);
+    assert_eq!(
+        st.ui.selected(Pane::Training),
+        3,
+        "the job selection comes back"
+    );
 }
 
 #[test]

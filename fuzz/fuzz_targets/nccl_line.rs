@@ -1,10 +1,12 @@
-//! Fuzz the NCCL-aware line parser and the classifier with arbitrary bytes.
+//! Fuzz the NCCL-aware line parser, the classifier and the log viewer's line classification
+//! with arbitrary bytes.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use aicockpit::analysis::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
 use aicockpit::analysis::nccl::{Scanner, Signatures};
+use aicockpit::state::training_logs::{NcclState, classify_line};
 use libfuzzer_sys::fuzz_target;
 
 fn sigs() -> Option<&'static Signatures> {
@@ -18,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse_nccl(p.body);
     let _ = parse_retcode(p.body);
     let _ = timestamp(p.body);
+    let _ = classify_line(&text, Some(&mut NcclState::default()));
     if let Some(s) = sigs() {
         let mut sc = Scanner::new(s, "fuzz");
         for (i, line) in data.split(|&b| b == b'\n').enumerate() {

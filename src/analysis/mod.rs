@@ -30,5 +30,6 @@ pub mod summary;
 pub mod telemetry;
 pub mod telemetry_join;
 pub mod thresholds;
+pub mod training_jobs;
 pub mod workloads;
 pub mod xid;

@@ -23,25 +23,73 @@ pub struct RankOf {
     pub rank: u32,
 }
 
-/// The training job a pod belongs to, if any: the Kubeflow job-name label, a PyTorchJob/MPIJob
-/// owner, or a batch Job owner when the pod is labelled `training=distributed` or
-/// `app=distributed-training`.
+/// Owner kinds that are distributed-training jobs (Kubeflow, Volcano, Ascend, JobSet ...).
+pub const TRAINING_OWNERS: &[&str] = &[
+    "PyTorchJob",
+    "MPIJob",
+    "TFJob",
+    "XGBoostJob",
+    "PaddleJob",
+    "JAXJob",
+    "TrainJob",
+    "AscendJob",
+    "JobSet",
+    "FineTuningJob",
+];
+
+/// The value of annotation `key` in a pod's raw JSON text, found without parsing the object
+/// (only `"key":"value"` forms, as the API serialises them).
+fn raw_annotation<'a>(raw: &'a str, key: &str) -> Option<&'a str> {
+    let pat = format!("\"{key}\":\"");
+    let i = raw.find(&pat)? + pat.len();
+    let rest = &raw[i..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// The training job a pod belongs to, if any: the Kubeflow job-name label, JobSet and Volcano
+/// job labels, a training-operator owner (PyTorchJob, MPIJob, TFJob, AscendJob ...), an Ascend
+/// `hccl/rankIndex` annotation, an Indexed Job pod that requests accelerators, or a batch Job
+/// owner when the pod is labelled `training=distributed` or `app=distributed-training`.
 pub fn training_rank(pod: &PodInfo) -> Option<RankOf> {
     let label = |k: &str| pod.labels.get(k).map(String::as_str);
     let distributed =
         label("training") == Some("distributed") || label("app") == Some("distributed-training");
+    let hccl_rank = if pod.raw.contains("hccl/rankIndex") {
+        raw_annotation(&pod.raw, "hccl/rankIndex")
+    } else {
+        None
+    };
+    let completion = label("batch.kubernetes.io/job-completion-index");
+    let indexed_accel = completion.is_some() && !pod.accel_requests.is_empty();
     let job = match (label(JOB_NAME_LABEL), &pod.owner) {
         (Some(j), _) => j.to_string(),
-        (None, Some((kind, name))) if kind == "PyTorchJob" || kind == "MPIJob" => name.clone(),
-        (None, Some((kind, name))) if kind == "Job" && distributed => name.clone(),
-        (None, _) if distributed => label("job-name").unwrap_or(&pod.name).to_string(),
+        (None, _) if label("jobset.sigs.k8s.io/jobset-name").is_some() => {
+            label("jobset.sigs.k8s.io/jobset-name")?.to_string()
+        }
+        (None, _) if label("volcano.sh/job-name").is_some() => {
+            label("volcano.sh/job-name")?.to_string()
+        }
+        (None, Some((kind, name))) if TRAINING_OWNERS.contains(&kind.as_str()) => name.clone(),
+        (None, Some((kind, name)))
+            if kind == "Job" && (distributed || hccl_rank.is_some() || indexed_accel) =>
+        {
+            name.clone()
+        }
+        (None, _) if distributed || hccl_rank.is_some() => {
+            label("job-name").unwrap_or(&pod.name).to_string()
+        }
         _ => return None,
     };
     let role = label(REPLICA_TYPE_LABEL)
+        .or_else(|| label("jobset.sigs.k8s.io/replicatedjob-name"))
+        .or_else(|| label("volcano.sh/task-spec"))
         .or_else(|| label("role"))
-        .unwrap_or_default()
+        .unwrap_or(if hccl_rank.is_some() { "worker" } else { "" })
         .to_ascii_lowercase();
     let rank = label(REPLICA_INDEX_LABEL)
+        .or(hccl_rank)
+        .or(completion)
+        .or_else(|| label("volcano.sh/task-index"))
         .or_else(|| label("rank"))
         .and_then(|r| r.parse().ok())
         .unwrap_or(u32::MAX);
@@ -197,6 +245,52 @@ mod tests {
             Some("ddp".to_string())
         );
         assert!(training_rank(&pod(&[("app", "web")], Some(("ReplicaSet", "x")))).is_none());
+    }
+
+    #[test]
+    fn jobset_volcano_ascend_and_indexed_jobs() {
+        let js = pod(
+            &[
+                ("jobset.sigs.k8s.io/jobset-name", "js"),
+                ("jobset.sigs.k8s.io/replicatedjob-name", "workers"),
+                ("batch.kubernetes.io/job-completion-index", "2"),
+            ],
+            Some(("Job", "js-workers-0")),
+        );
+        let r = training_rank(&js).expect("jobset pod");
+        assert_eq!(
+            (r.job.as_str(), r.role.as_str(), r.rank),
+            ("js", "workers", 2)
+        );
+        let vc = pod(
+            &[
+                ("volcano.sh/job-name", "vj"),
+                ("volcano.sh/task-spec", "Worker"),
+            ],
+            Some(("Job", "vj")),
+        );
+        assert_eq!(
+            training_rank(&vc).map(|r| (r.job, r.role)),
+            Some(("vj".into(), "worker".into()))
+        );
+        let mut npu = pod(&[("job-name", "resnet")], Some(("Job", "resnet")));
+        npu.raw = r#"{"metadata":{"annotations":{"hccl/rankIndex":"5"}}}"#.into();
+        assert_eq!(training_rank(&npu).map(|r| r.rank), Some(5));
+        let mut idx = pod(
+            &[("batch.kubernetes.io/job-completion-index", "1")],
+            Some(("Job", "sweep")),
+        );
+        assert!(
+            training_rank(&idx).is_none(),
+            "an indexed job without accelerators is not training"
+        );
+        idx.accel_requests.insert("nvidia.com/gpu".into(), 1.0);
+        assert_eq!(training_rank(&idx).map(|r| r.rank), Some(1));
+        assert_eq!(
+            training_rank(&pod(&[], Some(("TFJob", "tf")))).map(|r| r.job),
+            Some("tf".to_string())
+        );
+        assert!(training_rank(&pod(&[], Some(("SomeUnknownCrd", "x")))).is_none());
     }
 
     #[test]

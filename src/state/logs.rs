@@ -21,9 +21,28 @@ impl Default for LogStore {
     }
 }
 
-fn cost(l: &LogLine) -> usize {
-    l.line.len() + l.pod.len() + l.namespace.len() + l.container.len() + 64
+/// Heap bytes of a string as the allocator hands them out (16-byte size classes).
+fn heap(s: &str, cap: usize) -> usize {
+    if cap == 0 {
+        0
+    } else {
+        cap.max(s.len()).next_multiple_of(16)
+    }
 }
+
+/// What one stored line costs: the record, its four strings as allocated, and the per-line
+/// state derived from it elsewhere (classification, viewer entry).
+fn cost(l: &LogLine) -> usize {
+    std::mem::size_of::<LogLine>()
+        + heap(&l.line, l.line.capacity())
+        + heap(&l.pod, l.pod.capacity())
+        + heap(&l.namespace, l.namespace.capacity())
+        + heap(&l.container, l.container.capacity())
+        + DERIVED_PER_LINE
+}
+
+/// Bytes per line kept outside the store (line classification, a viewer's entry).
+pub const DERIVED_PER_LINE: usize = 16;
 
 impl LogStore {
     pub fn with_max_bytes(max_bytes: usize) -> Self {
@@ -35,7 +54,10 @@ impl LogStore {
         }
     }
 
-    pub fn push(&mut self, line: LogLine) {
+    pub fn push(&mut self, mut line: LogLine) {
+        if line.line.capacity() > line.line.len() + 32 {
+            line.line.shrink_to_fit();
+        }
         self.bytes += cost(&line);
         self.lines.push_back(line);
         while self.bytes > self.max_bytes {
@@ -55,6 +77,11 @@ impl LogStore {
 
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// The byte budget.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
     }
 }
 

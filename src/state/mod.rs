@@ -5,10 +5,13 @@ pub mod accel;
 pub mod index;
 pub mod live_cmd;
 pub mod logs;
+pub mod logview;
 pub mod metrics;
 pub mod serving;
 pub mod serving_alerts;
 pub mod training;
+pub mod training_logs;
+pub mod training_rows;
 pub mod triage;
 pub mod ui;
 pub mod world;
@@ -139,7 +142,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ResetWorld => {
+            let max = state.world.logs.max_bytes();
             state.world = World::default();
+            state.world.logs = logs::LogStore::with_max_bytes(max);
             state.attention.clear();
             state.views_stale = true;
             Vec::new()
@@ -233,6 +238,7 @@ fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
             ));
             return effects;
         }
+        other if state.ui.focus == Pane::Training && training::on_command(state, other, arg) => {}
         other => match Pane::from_command(other) {
             Some(p) => state.ui.focus = p,
             None => state.ui.notify(

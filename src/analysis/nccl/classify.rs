@@ -14,6 +14,10 @@ use super::codes;
 use super::line::{self, MAX_LINE, NcclLevel};
 use super::signatures::{Severity, Signatures};
 
+#[path = "classify_memo.rs"]
+mod memo;
+use memo::{MemoEntry, Repeat};
+
 /// Longest excerpt kept in a finding (characters).
 pub const MAX_EXCERPT: usize = 400;
 /// Most findings kept per source; later ones are counted in `dropped`.
@@ -50,6 +54,7 @@ pub struct SourceScan {
 }
 
 /// Streaming classifier for one source.
+#[derive(Debug, Clone)]
 pub struct Scanner<'s> {
     sigs: &'s Signatures,
     source: String,
@@ -60,6 +65,9 @@ pub struct Scanner<'s> {
     last_warn: HashMap<u32, usize>,
     last_of: HashMap<(usize, Option<u32>), (usize, u64)>,
     seen: HashMap<(usize, Option<u32>, Option<u32>, String), usize>,
+    /// Lines seen before that only repeated existing findings: body -> (base rank, what to
+    /// bump: rule, finding index, rank). A repeat of such a line skips the regexes.
+    memo: HashMap<String, Vec<MemoEntry>>,
     nccl_finder: memmem::Finder<'static>,
 }
 
@@ -117,6 +125,7 @@ impl<'s> Scanner<'s> {
             last_warn: HashMap::new(),
             last_of: HashMap::new(),
             seen: HashMap::new(),
+            memo: HashMap::new(),
             nccl_finder: memmem::Finder::new(b"NCCL ").into_owned(),
         }
     }
@@ -167,15 +176,9 @@ impl<'s> Scanner<'s> {
                 self.pid_rank.insert(n.pid, r);
             }
         }
-        let hits = self.sigs.matching(body);
-        if hits.is_empty() {
+        if !self.sigs.may_match(body) {
             return;
         }
-        let stamp = nccl
-            .as_ref()
-            .and_then(|n| n.timestamp)
-            .map(|t| line::timestamp(&format!("[{t}]")))
-            .unwrap_or_else(|| line::timestamp(body));
         let base_rank = pre
             .rank
             .or_else(|| {
@@ -183,6 +186,21 @@ impl<'s> Scanner<'s> {
                     .and_then(|n| self.pid_rank.get(&n.pid).copied())
             })
             .or_else(|| pg_rank(body));
+        let memoable = nccl.as_ref().is_none_or(|n| n.level != NcclLevel::Warn);
+        if memoable && self.replay(body, base_rank, line_no) {
+            return;
+        }
+        let hits = self.sigs.matching_unfiltered(body);
+        if hits.is_empty() {
+            return;
+        }
+        let mut repeats: Vec<Repeat> = Vec::new();
+        let mut only_repeats = memoable;
+        let stamp = nccl
+            .as_ref()
+            .and_then(|n| n.timestamp)
+            .map(|t| line::timestamp(&format!("[{t}]")))
+            .unwrap_or_else(|| line::timestamp(body));
         for (ri, pats) in hits {
             let rule = &self.sigs.rules()[ri];
             let mut fields = BTreeMap::new();
@@ -225,6 +243,7 @@ impl<'s> Scanner<'s> {
             }
             decode_fields(&mut fields);
             let key = (ri, rank);
+            let seen_idx = self.seen.get(&seen_key).copied();
             if rule.merge_lines > 0
                 && let Some(&(idx, last)) = self.last_of.get(&key)
                 && line_no.saturating_sub(last) <= rule.merge_lines
@@ -235,18 +254,28 @@ impl<'s> Scanner<'s> {
                     }
                 }
                 self.last_of.insert(key, (idx, line_no));
+                repeats.push(Repeat {
+                    ri,
+                    rank,
+                    target: idx,
+                    seen: seen_idx,
+                });
                 continue;
             }
             if let Some(&idx) = self.seen.get(&seen_key)
                 && let Some(f) = self.out.findings.get_mut(idx)
             {
-                let n = f.fields.get("repeats").and_then(|v| v.parse::<u64>().ok());
-                f.fields
-                    .insert("repeats".into(), (n.unwrap_or(0) + 1).to_string());
-                f.fields.insert("last_line".into(), line_no.to_string());
+                memo::bump_repeat(f, line_no);
                 self.last_of.insert(key, (idx, line_no));
+                repeats.push(Repeat {
+                    ri,
+                    rank,
+                    target: idx,
+                    seen: Some(idx),
+                });
                 continue;
             }
+            only_repeats = false;
             if self.out.findings.len() >= MAX_FINDINGS {
                 self.out.dropped += 1;
                 continue;
@@ -271,6 +300,9 @@ impl<'s> Scanner<'s> {
                 self.last_warn.insert(n.pid, idx);
             }
         }
+        if only_repeats && !repeats.is_empty() {
+            self.remember(body, base_rank, repeats);
+        }
     }
 
     fn fold_retcode(&mut self, pid: u32, rc: line::RetCode<'_>) {
@@ -292,6 +324,16 @@ impl<'s> Scanner<'s> {
             f.fields.insert("nccl_code".into(), rc.code.to_string());
             decode_fields(&mut f.fields);
         }
+    }
+
+    /// Findings so far (before `finish` drops overridden ones).
+    pub fn findings(&self) -> &[Finding] {
+        &self.out.findings
+    }
+
+    /// The findings `finish` would give now, without ending the stream.
+    pub fn snapshot(&self) -> SourceScan {
+        self.clone().finish()
     }
 
     /// Finish the source: drop findings overridden by a more specific finding in the same

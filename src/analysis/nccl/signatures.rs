@@ -304,10 +304,20 @@ impl Signatures {
     /// rules are dropped when another rule matched, and overridden rules when their overrider
     /// matched.
     pub fn matching(&self, text: &str) -> BTreeMap<usize, Vec<usize>> {
-        let mut hits: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        if self.prefilter.as_ref().is_some_and(|ac| !ac.is_match(text)) {
-            return hits;
+        if !self.may_match(text) {
+            return BTreeMap::new();
         }
+        self.matching_unfiltered(text)
+    }
+
+    /// Whether `text` passes the literal prefilter (a line that does not cannot match).
+    pub fn may_match(&self, text: &str) -> bool {
+        self.prefilter.as_ref().is_none_or(|ac| ac.is_match(text))
+    }
+
+    /// `matching` without the literal prefilter (for callers that ran `may_match`).
+    pub fn matching_unfiltered(&self, text: &str) -> BTreeMap<usize, Vec<usize>> {
+        let mut hits: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         if !self.set.is_match(text) {
             return hits;
         }

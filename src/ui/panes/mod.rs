@@ -6,10 +6,12 @@ pub mod events;
 pub mod log;
 pub mod node_detail;
 pub mod node_mig;
+pub mod logview;
 pub mod nodes;
 pub mod nodes_summary;
 pub mod serving;
 pub mod training;
+pub mod training_ranks;
 pub mod triage;
 pub mod triage_detail;
 

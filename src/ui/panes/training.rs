@@ -1,148 +1,173 @@
-//! The Training pane: pods of distributed training jobs, grouped by job and ordered by role and
-//! rank, with node, status, restarts, age and each pod's last log line (from the world's
-//! ingest-time index, never a scan of the log buffer).
+//! The Training pane: the list of distributed training jobs (kind, phase, ranks running, restarts,
+//! NCCL transport, worst finding). Enter drills into the job's rank grid (`training_ranks`), and
+//! from there into the log viewer (`logview`). Reads `state.training`, refreshed on tick.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Cell;
 
-use crate::analysis::workloads::pod_trouble;
-use crate::domain::PodInfo;
+use crate::analysis::nccl::Severity;
 use crate::state::AppState;
+use crate::state::training::Level;
+use crate::state::training_logs::Transport;
+use crate::state::training_rows::JobRow;
 use crate::state::ui::Pane;
-use crate::state::world::World;
 use crate::theme::Theme;
+use crate::ui::panes::{logview, training_ranks};
 use crate::ui::widgets::table::{self, Columns, Visible};
-use crate::ui::widgets::text::{Needle, age, highlighted};
+use crate::ui::widgets::text::{Needle, highlighted};
 
 const HEADERS: &[&str] = &[
     "JOB",
-    "ROLE/RANK",
-    "POD",
-    "NODE",
-    "STATUS",
+    "NAMESPACE",
+    "KIND",
+    "PHASE",
+    "RANKS",
     "RESTARTS",
-    "AGE",
-    "LAST LOG",
+    "NCCL",
+    "FINDING",
 ];
 
-type JobId = (String, String);
-type RankId = (String, u32, String);
-
-/// A pod by namespace and name.
-pub fn pod<'a>(w: &'a World, ns: &str, name: &str) -> Option<&'a PodInfo> {
-    w.pods.get(&(ns.to_string(), name.to_string()))
+/// The NCCL summary of a job: transports in use, fallback, warnings.
+pub fn job_nccl(j: &JobRow) -> (String, Option<bool>) {
+    let socket = j
+        .ranks
+        .iter()
+        .any(|r| r.nccl.transport == Some(Transport::Socket));
+    let ib = j
+        .ranks
+        .iter()
+        .any(|r| r.nccl.transport == Some(Transport::Ib));
+    let fell = j.ranks.iter().any(|r| r.nccl.fell_back);
+    let warns: u32 = j.ranks.iter().map(|r| r.nccl.warns).sum();
+    let mut s = match (ib, socket) {
+        (true, true) => "IB+Socket".to_string(),
+        (true, false) => "IB".to_string(),
+        (false, true) => "Socket".to_string(),
+        (false, false) => "-".to_string(),
+    };
+    if fell {
+        s.push_str(" ←IB");
+    }
+    if warns > 0 {
+        s.push_str(&format!(" · {warns} WARN"));
+    }
+    let sev = (fell || warns > 0 || (socket && !ib)).then_some(false);
+    (s, sev)
 }
 
-fn role_rank(role: &str, rank: u32) -> String {
-    let role = if role.is_empty() { "-" } else { role };
-    if rank == u32::MAX {
-        role.to_string()
-    } else {
-        format!("{role}/{rank}")
+/// Theme style of a finding severity.
+pub fn sev_style(theme: &Theme, s: Severity) -> ratatui::style::Style {
+    match s {
+        Severity::Critical => theme.crit,
+        Severity::Warning => theme.warn,
+        Severity::Info => theme.info,
     }
 }
 
-fn row_matches(w: &World, n: &Needle, job: &JobId, r: &RankId) -> bool {
-    if n.any(&[&job.1, &r.0, &r.2]) {
-        return true;
+/// `running/total`, and the commonest status of the ranks that are not running.
+fn ranks_text(j: &JobRow) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in j.ranks.iter().filter(|r| r.status != "Running") {
+        *counts.entry(r.status.as_str()).or_default() += 1;
     }
-    pod(w, &job.0, &r.2)
-        .is_some_and(|p| n.matches(&p.status) || p.node.as_deref().is_some_and(|x| n.matches(x)))
+    let base = format!("{}/{}", j.running(), j.ranks.len());
+    match counts.into_iter().max_by_key(|(_, n)| *n) {
+        Some((status, n)) => format!("{base} · {n} {status}"),
+        None => base,
+    }
+}
+
+fn phase_trouble(phase: &str) -> Option<bool> {
+    match phase {
+        "Failed" | "Failing" | "Restarting" | "Cancelled" => Some(true),
+        "Pending" | "Preparing" | "Suspended" | "Created" => Some(false),
+        _ => None,
+    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    match state.training.level {
+        Level::Jobs => draw_jobs(frame, area, state, theme),
+        Level::Ranks => training_ranks::draw(frame, area, state, theme),
+        Level::Logs => logview::draw(frame, area, state, theme),
+    }
+}
+
+fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Training;
-    let w = &state.world;
+    let jobs = &state.training.jobs;
     let needle = Needle::new(state.ui.filter(pane));
-    let total: usize = w.index.jobs.values().map(|e| e.pods.len()).sum();
-    let height = table::body_height(area);
-    let (shown, win, visible): (usize, _, Vec<(&JobId, &RankId)>) = match &needle {
-        None => {
-            // No filter: skip whole jobs by their size, take only the window.
-            let win = table::window(state.ui.selected(pane), total, height);
-            let mut skip = win.offset;
-            let mut rows = Vec::with_capacity(win.len);
-            for (job, entry) in &w.index.jobs {
-                if rows.len() >= win.len {
-                    break;
-                }
-                if skip >= entry.pods.len() {
-                    skip -= entry.pods.len();
-                    continue;
-                }
-                let want = win.len - rows.len();
-                rows.extend(entry.pods.iter().skip(skip).take(want).map(|r| (job, r)));
-                skip = 0;
-            }
-            (total, win, rows)
-        }
-        Some(n) => {
-            let matched: Vec<(&JobId, &RankId)> = w
-                .index
-                .jobs
-                .iter()
-                .flat_map(|(j, e)| e.pods.iter().map(move |r| (j, r)))
-                .filter(|(j, r)| row_matches(w, n, j, r))
-                .collect();
-            let win = table::window(state.ui.selected(pane), matched.len(), height);
-            let rows = matched[win.offset..win.offset + win.len].to_vec();
-            (matched.len(), win, rows)
-        }
-    };
+    let matched: Vec<&JobRow> = jobs
+        .iter()
+        .filter(|j| {
+            needle
+                .as_ref()
+                .is_none_or(|n| n.any(&[&j.name, &j.namespace, &j.kind, &j.phase]))
+        })
+        .collect();
+    let win = table::window(
+        state.ui.selected(pane),
+        matched.len(),
+        table::body_height(area),
+    );
+    let visible = &matched[win.offset..win.offset + win.len];
     let texts: Vec<[String; 8]> = visible
         .iter()
-        .enumerate()
-        .map(|(i, (job, r))| {
-            let first = i == 0 || visible[i - 1].0 != *job;
-            let p = pod(w, &job.0, &r.2);
-            let last = w.index.last_line(&job.0, &r.2);
+        .map(|j| {
+            let phase = if j.noncanonical {
+                format!("{} (not in state machine)", j.phase)
+            } else {
+                j.phase.clone()
+            };
             [
-                if first { job.1.clone() } else { String::new() },
-                role_rank(&r.0, r.1),
-                r.2.clone(),
-                p.and_then(|p| p.node.clone()).unwrap_or_else(|| "-".into()),
-                p.map_or_else(|| "?".into(), |p| p.status.clone()),
-                p.map_or(0, |p| p.restarts).to_string(),
-                age(state.now_ms, p.and_then(|p| p.created_ms)),
-                last.map_or_else(String::new, |l| l.line.clone()),
+                j.name.clone(),
+                j.namespace.clone(),
+                j.kind.clone(),
+                phase,
+                ranks_text(j),
+                j.restarts().to_string(),
+                job_nccl(j).0,
+                j.worst().map(|f| f.0.clone()).unwrap_or_default(),
             ]
         })
         .collect();
     let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
     let widths = vec![
-        col(0, 3, 24),
-        col(1, 9, 12),
-        col(2, 8, 32),
-        col(3, 4, 20),
-        col(4, 6, 18),
+        col(0, 3, 28),
+        col(1, 9, 16),
+        col(2, 4, 13),
+        col(3, 5, 20),
+        col(4, 5, 24),
         col(5, 8, 8),
-        col(6, 3, 4),
+        col(6, 4, 34),
         Constraint::Fill(1),
     ];
     let rows = visible
         .iter()
         .zip(texts)
-        .map(|((job, r), t)| {
-            let p = pod(w, &job.0, &r.2);
-            let sev = p.and_then(|p| pod_trouble(&p.status, &p.phase));
-            let st = table::severity_style(theme, sev, theme.ok);
-            let restarts = if p.is_some_and(|p| p.restarts > 0) {
+        .map(|(j, t)| {
+            let [name, ns, kind, phase, ranks, rs, nccl, finding] = t;
+            let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
+            let ph = table::severity_style(theme, phase_trouble(&j.phase), theme.ok);
+            let all_up = j.running() == j.ranks.len() && !j.ranks.is_empty();
+            let rk = if all_up { theme.ok } else { theme.warn };
+            let rst = if j.restarts() > 0 {
                 theme.warn
             } else {
                 theme.base
             };
-            let [job_t, rr, name, node, status, rs, ag, log] = t;
-            let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
+            let nc = table::severity_style(theme, job_nccl(j).1, theme.base);
+            let fs = j.worst().map_or(theme.dim, |f| sev_style(theme, f.1));
             vec![
-                Cell::from(hl(job_t, theme.title)),
-                Cell::from(hl(rr, theme.base)),
-                Cell::from(hl(name, theme.base)),
-                Cell::from(hl(node, theme.base)),
-                Cell::from(hl(status, st)),
-                Cell::from(rs).style(restarts),
-                Cell::from(ag).style(theme.dim),
-                Cell::from(log).style(theme.dim),
+                Cell::from(hl(name, theme.title)),
+                Cell::from(hl(ns, theme.base)),
+                Cell::from(hl(kind, theme.base)),
+                Cell::from(hl(phase, ph)),
+                Cell::from(ranks).style(rk),
+                Cell::from(rs).style(rst),
+                Cell::from(nccl).style(nc),
+                Cell::from(finding).style(fs),
             ]
         })
         .collect();
@@ -155,14 +180,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Columns {
             headers: HEADERS,
             widths,
-            droppable: &[6, 5, 1],
+            droppable: &[1, 5, 2],
         },
         Visible {
             rows,
             window: win,
-            shown,
-            total,
-            empty: "no training job pods seen (Kubeflow labels, PyTorchJob/MPIJob owners)".into(),
+            shown: matched.len(),
+            total: jobs.len(),
+            empty: "no training jobs seen (Kubeflow, JobSet, Volcano, AscendJob, FineTuningJob, \
+                    Jobs labelled training=distributed)"
+                .into(),
         },
     );
 }
