@@ -4,9 +4,9 @@
 pub mod endpoint_detail;
 pub mod events;
 pub mod log;
+pub mod logview;
 pub mod node_detail;
 pub mod node_mig;
-pub mod logview;
 pub mod nodes;
 pub mod nodes_summary;
 pub mod serving;
