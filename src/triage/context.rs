@@ -38,13 +38,16 @@ pub fn signatures() -> Result<&'static Signatures, String> {
         .map_err(Clone::clone)
 }
 
+/// Parsed pod objects by (namespace, name); `None` when the raw text did not parse.
+type SpecCache = HashMap<(String, String), Option<std::rc::Rc<Value>>>;
+
 /// The probing context of one run.
 pub struct Ctx<'w> {
     pub world: &'w World,
     /// Event time the run is for (windows end here).
     pub now_ms: Millis,
     hits: OnceCell<Result<Vec<LogHit>, String>>,
-    specs: std::cell::RefCell<HashMap<(String, String), Option<std::rc::Rc<Value>>>>,
+    specs: std::cell::RefCell<SpecCache>,
 }
 
 impl<'w> Ctx<'w> {

@@ -376,7 +376,7 @@ pub fn daemon(ctx: &Ctx<'_>, names: &[String], scope: NodeScope) -> Outcome {
             format!("Pod {}/{}", p.namespace, p.name),
             format!("on {node}: {} ({} restarts)", p.status, p.restarts),
         ));
-        if o.bind.get("pod").is_none() {
+        if !o.bind.contains_key("pod") {
             o = o.bind("ns", &p.namespace).bind("pod", &p.name);
         }
     }

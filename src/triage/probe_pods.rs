@@ -72,13 +72,14 @@ pub fn pod_status(
         let mut why = format!("phase {}, status {}", p.phase, p.status);
         if !reasons.is_empty() {
             let mut found = reasons.iter().find(|r| r.eq_ignore_ascii_case(&p.status));
-            if found.is_none() && (p.restarts > 0 || p.phase != "Running") {
-                if let Some(v) = ctx.spec(p) {
-                    let rs = container_reasons(&v);
-                    found = reasons
-                        .iter()
-                        .find(|r| rs.iter().any(|x| x.eq_ignore_ascii_case(r)));
-                }
+            if found.is_none()
+                && (p.restarts > 0 || p.phase != "Running")
+                && let Some(v) = ctx.spec(p)
+            {
+                let rs = container_reasons(&v);
+                found = reasons
+                    .iter()
+                    .find(|r| rs.iter().any(|x| x.eq_ignore_ascii_case(r)));
             }
             let Some(r) = found else { continue };
             why = format!("{why}, reason {r}");
