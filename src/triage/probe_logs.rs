@@ -295,10 +295,10 @@ pub fn metric(
     let who = [
         node_of(&labels),
         labels.get("gpu").map(|g| format!("gpu {g}")),
-        node_of(&labels)
-            .is_none()
-            .then(|| labels.get("pod").map(|p| format!("pod {p}")))
-            .flatten(),
+        labels.get("pod").map(|p| match labels.get("namespace") {
+            Some(ns) => format!("pod {ns}/{p}"),
+            None => format!("pod {p}"),
+        }),
     ]
     .into_iter()
     .flatten()
