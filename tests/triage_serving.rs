@@ -152,3 +152,20 @@ fn gpu_health_xid_names_the_node_gpu_and_pod() {
         top.fixes
     );
 }
+
+#[test]
+fn each_serving_conclusion_stays_on_its_own_scenario() {
+    // bad-rollout's HPA has room (4 of 8, not limited); vllm-queue's pods are hours old.
+    let br_ids = findings(br::BAD_ROLLOUT, None);
+    assert!(
+        !ids(&br_ids).contains(&"autoscaling-at-max"),
+        "{:?}",
+        ids(&br_ids)
+    );
+    let vq_ids = findings(vq::VLLM_QUEUE, None);
+    assert!(
+        !ids(&vq_ids).contains(&"bad-revision") && !ids(&vq_ids).contains(&"serving-errors"),
+        "{:?}",
+        ids(&vq_ids)
+    );
+}

@@ -25,6 +25,18 @@ fn rules() -> Result<&'static [Rule], String> {
         .map_err(Clone::clone)
 }
 
+/// Whether `name` is a built-in alert rule (what `serving_alert` can measure).
+pub fn known_rule(name: &str) -> Result<(), String> {
+    let rules = rules().map_err(|e| format!("alert rules unavailable: {e}"))?;
+    if rules.iter().any(|r| r.name == name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown alert rule {name:?} (see assets/alerts.toml)"
+        ))
+    }
+}
+
 /// Serving endpoints, restricted to the bound workload when one is bound.
 fn endpoints(ctx: &Ctx<'_>, b: &Bindings) -> Vec<Endpoint> {
     discover(&ctx.world.objects)
