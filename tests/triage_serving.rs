@@ -39,6 +39,7 @@ fn vllm_queue_concludes_autoscaling_at_max_with_a_reversible_fix() {
         format!("maxReplicas {}", vq::HPA_MAX),
         "ScalingLimited=True (TooManyReplicas".to_string(),
         "vllm:num_requests_waiting".to_string(),
+        "at the window's start".to_string(),
         "p99".to_string(),
         "> objective 10 s".to_string(),
     ] {

@@ -251,7 +251,7 @@ pub fn metric(
             .cloned()
     };
     // Restrict to the bound node or pod when there is one.
-    let mut best: Option<(f64, usize)> = None;
+    let mut best: Option<(f64, usize, f64)> = None;
     let mut seen = 0;
     for &id in ids {
         let Some(key) = store.key(id) else { continue };
@@ -281,14 +281,14 @@ pub fn metric(
         let v = agg_of(&vals, agg);
         let better = match (best, op) {
             (None, _) => true,
-            (Some((bv, _)), Cmp::Above) => v > bv,
-            (Some((bv, _)), Cmp::Below) => v < bv,
+            (Some((bv, _, _)), Cmp::Above) => v > bv,
+            (Some((bv, _, _)), Cmp::Below) => v < bv,
         };
         if better {
-            best = Some((v, id));
+            best = Some((v, id, vals[0]));
         }
     }
-    let Some((v, id)) = best else {
+    let Some((v, id, first)) = best else {
         return Outcome::unknown(format!("no {name} samples in the last {window_s} s"));
     };
     let labels = store.key(id).map(|k| k.labels.clone()).unwrap_or_default();
@@ -309,8 +309,14 @@ pub fn metric(
         Cmp::Above => v > threshold,
         Cmp::Below => v < threshold,
     };
+    // The last value says where a gauge is; its first in the window says where it went from.
+    let trend = if agg == Agg::Last && first != v {
+        format!(" (from {first:.1} at the window's start)")
+    } else {
+        String::new()
+    };
     let text = format!(
-        "{agg:?} {name} over {window_s} s = {v:.1} ({who}); threshold {sym} {threshold}; {seen} series"
+        "{agg:?} {name} over {window_s} s = {v:.1}{trend} ({who}); threshold {sym} {threshold}; {seen} series"
     );
     let mut o = if breached {
         Outcome::yes(text.clone())
