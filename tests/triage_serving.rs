@@ -170,3 +170,27 @@ fn each_serving_conclusion_stays_on_its_own_scenario() {
         ids(&vq_ids)
     );
 }
+
+#[test]
+fn evidence_of_a_serving_finding_replays_to_it_without_false_daemon_findings() {
+    for (name, want) in [
+        (vq::VLLM_QUEUE, "autoscaling-at-max"),
+        (br::BAD_ROLLOUT, "bad-revision"),
+    ] {
+        let s = embedded::load(name).expect("embedded scenario");
+        let st = state_at(&s, None);
+        let pbs = Playbooks::builtin().expect("built-in playbooks");
+        let f = whats_wrong(pbs, &st.world, st.now_ms);
+        let text =
+            aicockpit::triage::report::evidence_scenario(&st.world, &f[..1], name, st.now_ms);
+        let back = aicockpit::sources::scenario::parse(&text, "evidence.jsonl").expect("parses");
+        let st2 = state_at(&back, None);
+        let f2 = whats_wrong(pbs, &st2.world, st2.now_ms);
+        assert_eq!(ids(&f2).first(), Some(&want), "{name}: {:?}", ids(&f2));
+        assert!(
+            !ids(&f2).contains(&"device-plugin-missing-on-node"),
+            "{name}: {:?}",
+            ids(&f2)
+        );
+    }
+}

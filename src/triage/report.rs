@@ -211,6 +211,7 @@ pub fn evidence_scenario(
     if world.nodes.len() <= MAX_ALL_NODES {
         nodes.extend(world.nodes.keys().cloned());
     }
+    pods.extend(super::report_metrics::daemon_pods(world, &nodes));
     for n in &nodes {
         if let Some(ni) = world.nodes.get(n) {
             lines.push(Line {

@@ -1,6 +1,7 @@
 //! The workload part of an evidence file: the pods of the Deployments / StatefulSets a finding
 //! names, and the recent samples of the metric series labelled with those pods, so that a
-//! serving conclusion (alert rules, HPA, rollout) replays from the evidence alone.
+//! serving conclusion (alert rules, HPA, rollout) replays from the evidence alone; and the
+//! DaemonSet pods of the nodes kept.
 
 use std::collections::BTreeSet;
 
@@ -9,9 +10,9 @@ use serde_json::Value;
 use crate::event::{Millis, SourceEvent};
 use crate::state::world::World;
 
-/// How far back metric samples are kept (covers a 5-minute rule window, its `for` duration and
-/// the steps before).
-pub const METRIC_SPAN_MS: Millis = 20 * 60_000;
+/// How far back metric samples are kept: a 5-minute rule window, and as long again to see
+/// the breach hold.
+pub const METRIC_SPAN_MS: Millis = 10 * 60_000;
 
 /// Pods (namespace, name) selected by the workloads among `objects` (kind, namespace, name).
 pub fn workload_pods(
@@ -78,4 +79,16 @@ pub fn pod_metrics(
     }
     out.sort_by_key(|(t, _)| *t);
     out
+}
+
+/// Pods of DaemonSets (device plugins, exporters, proxies) on `nodes`: without them a replay
+/// of the evidence would find every node missing its device plugin.
+pub fn daemon_pods(world: &World, nodes: &BTreeSet<String>) -> BTreeSet<(String, String)> {
+    world
+        .pods
+        .values()
+        .filter(|p| p.owner.as_ref().is_some_and(|o| o.0 == "DaemonSet"))
+        .filter(|p| p.node.as_ref().is_some_and(|n| nodes.contains(n)))
+        .map(|p| (p.namespace.clone(), p.name.clone()))
+        .collect()
 }
