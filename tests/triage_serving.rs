@@ -137,6 +137,8 @@ fn gpu_health_xid_names_the_node_gpu_and_pod() {
     let f = findings(gh::GPU_HEALTH, None);
     let top = f.first().expect("a finding");
     assert_eq!(top.conclusion, "gpu-xid", "{:?}", ids(&f));
+    // The device plugin logged it; the finding is about the node.
+    assert_eq!(top.subject, format!("Node {}", gh::XID_NODE));
     assert!(top.root_cause.contains("XID 79"), "{}", top.root_cause);
     assert!(top.root_cause.contains(gh::XID_NODE), "{}", top.root_cause);
     let ev = evidence_text(top);

@@ -12,13 +12,25 @@ use super::probe::{Agg, Cmp, ConfigMapCheck, Evidence, Outcome, Scope};
 use super::probe_pods::bind_pod;
 use crate::event::Millis;
 
+/// Binds the pod that logged a line. A node daemon's pod (device plugin, exporter) reports on
+/// its node's hardware, so the finding is then about the node.
+fn bind_log_pod(o: Outcome, ctx: &Ctx<'_>, ns: &str, pod: &str) -> Outcome {
+    match ctx.world.pods.get(&(ns.to_string(), pod.to_string())) {
+        Some(p) => {
+            let daemon = p.owner.as_ref().is_some_and(|o| o.0 == "DaemonSet");
+            match (&p.node, daemon) {
+                (Some(n), true) => bind_pod(o, ctx, p).bind("subject", format!("Node {n}")),
+                _ => bind_pod(o, ctx, p),
+            }
+        }
+        None => o.bind("ns", ns).bind("pod", pod),
+    }
+}
+
 fn hit_outcome(ctx: &Ctx<'_>, hits: &[&LogHit], summary: String) -> Outcome {
     let mut o = Outcome::yes(summary);
     if let Some(h) = hits.first() {
-        o = match ctx.world.pods.get(&(h.namespace.clone(), h.pod.clone())) {
-            Some(p) => bind_pod(o, ctx, p),
-            None => o.bind("ns", &h.namespace).bind("pod", &h.pod),
-        };
+        o = bind_log_pod(o, ctx, &h.namespace, &h.pod);
         o = o.bind("container", &h.container).bind("signature", &h.id);
         if let Some(x) = h.fields.get("xid") {
             o = o.bind("value", x);
@@ -100,11 +112,7 @@ pub fn log_pattern(ctx: &Ctx<'_>, b: &Bindings, scope: Scope, contains: &[String
         n += 1;
         if n == 1 {
             o = Outcome::yes(String::new());
-            o = match ctx.world.pods.get(&(l.namespace.clone(), l.pod.clone())) {
-                Some(p) => bind_pod(o, ctx, p),
-                None => o.bind("ns", &l.namespace).bind("pod", &l.pod),
-            }
-            .bind("container", &l.container);
+            o = bind_log_pod(o, ctx, &l.namespace, &l.pod).bind("container", &l.container);
         }
         if n <= 3 {
             o = o.with(Evidence::log(
