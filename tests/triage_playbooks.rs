@@ -167,3 +167,29 @@ fn user_playbooks_are_merged_from_the_config_dir() {
     let e = join(&Playbooks::load(Some(dir.path())).expect_err("broken"));
     assert!(e.contains("bad.toml"), "{e}");
 }
+
+#[test]
+fn serving_probes_are_checked() {
+    let alert = |rule: &str| {
+        GOOD.replace(
+            "kind = \"log_signature\", ids = [\"cuda.oom\"]",
+            &format!("kind = \"serving_alert\", rule = \"{rule}\""),
+        )
+    };
+    assert_eq!(errors(&alert("EndpointErrorObjective")), "");
+    let e = errors(&alert("NoSuchRule"));
+    assert!(
+        e.contains("step \"a\"") && e.contains("unknown alert rule \"NoSuchRule\""),
+        "{e}"
+    );
+    let e = errors(&GOOD.replace(
+        "kind = \"log_signature\", ids = [\"cuda.oom\"]",
+        "kind = \"rollout\", within_s = 0",
+    ));
+    assert!(e.contains("rollout within_s 0"), "{e}");
+    let hpa = GOOD.replace(
+        "kind = \"log_signature\", ids = [\"cuda.oom\"]",
+        "kind = \"hpa_at_max\"",
+    );
+    assert_eq!(errors(&hpa), "");
+}

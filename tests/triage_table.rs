@@ -44,6 +44,13 @@ const TABLE: &[(&str, &str, &str)] = &[
         "missing-gpu-toleration",
         "nvidia.com/gpu=present:NoSchedule",
     ),
+    ("gpu-health", "gpu-xid", "Xid=79"),
+    ("vllm-queue", "autoscaling-at-max", "ScalingLimited=True"),
+    (
+        "bad-rollout",
+        "bad-revision",
+        "pod-template-hash 5f7b8c9d6f",
+    ),
 ];
 
 #[test]

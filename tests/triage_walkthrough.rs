@@ -17,6 +17,9 @@ const CASES: &[(&str, i64, &str)] = &[
     ("alloc-fragmentation", 240_000, "alloc-fragmentation"),
     ("label-mismatch", 20_000, "node-selector-key-mismatch"),
     ("gpu-taint", 30_000, "missing-gpu-toleration"),
+    ("gpu-health", 95_000, "gpu-xid"),
+    ("vllm-queue", 240_000, "autoscaling-at-max"),
+    ("bad-rollout", 180_000, "bad-revision"),
 ];
 
 fn feed(st: &mut AppState, s: &scenario::Scenario, from: i64, to: i64) {

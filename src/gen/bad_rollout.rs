@@ -145,13 +145,14 @@ pub fn bad_rollout() -> Scenario {
     let start_ms = parse_time(START).unwrap_or(0);
     let created = start_ms - 30 * 86_400_000;
     let mut tl = Timeline::new();
-    let nodes: Vec<NodeSpec> = cluster::node_specs(&[(NodeKind::H100, 2)], created)
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let kinds = cluster::node_specs(&[(NodeKind::H100, 2)], created);
+    let nodes: Vec<NodeSpec> = kinds.iter().map(|(_, n)| n.clone()).collect();
     tl.upsert(0, k8s::namespace(NS, created));
     for n in &nodes {
         tl.upsert(0, k8s::node(n, true, start_ms));
+    }
+    for o in cluster::gpu_daemon_objects(&kinds, created) {
+        tl.upsert(0, o);
     }
     let mut servers: Vec<Server> = Vec::new();
     for (i, s) in OLD_SUFFIXES.iter().enumerate() {

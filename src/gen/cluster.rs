@@ -358,3 +358,16 @@ pub fn system_objects(nodes: &[(NodeKind, NodeSpec)], created: Millis, now: Mill
     }
     out
 }
+
+/// The NVIDIA device-plugin and dcgm-exporter DaemonSets and their Running pods on the GPU
+/// nodes among `nodes` (for scenarios that upsert their nodes themselves).
+pub fn gpu_daemon_objects(nodes: &[(NodeKind, NodeSpec)], created: Millis) -> Vec<Value> {
+    system_objects(nodes, created, created)
+        .into_iter()
+        .filter(|o| o["kind"] != "Node")
+        .filter(|o| {
+            let name = o["metadata"]["name"].as_str().unwrap_or("");
+            name.starts_with("nvidia-device-plugin") || name.starts_with("nvidia-dcgm-exporter")
+        })
+        .collect()
+}

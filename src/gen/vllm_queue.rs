@@ -134,13 +134,14 @@ pub fn vllm_queue() -> Scenario {
     let start_ms = parse_time(START).unwrap_or(0);
     let created = start_ms - 5 * 86_400_000;
     let mut tl = Timeline::new();
-    let nodes: Vec<k8s::NodeSpec> = cluster::node_specs(&[(NodeKind::H100, 3)], created)
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let kinds = cluster::node_specs(&[(NodeKind::H100, 3)], created);
+    let nodes: Vec<k8s::NodeSpec> = kinds.iter().map(|(_, n)| n.clone()).collect();
     tl.upsert(0, k8s::namespace(NS, created));
     for n in &nodes {
         tl.upsert(0, k8s::node(n, true, start_ms));
+    }
+    for o in cluster::gpu_daemon_objects(&kinds, created) {
+        tl.upsert(0, o);
     }
     let pods = pods(&nodes, start_ms - 2 * 3_600_000);
     for p in &pods {

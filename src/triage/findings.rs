@@ -66,6 +66,9 @@ pub struct Finding {
 
 /// What a walk's bindings point at.
 pub fn subject(b: &Bindings) -> String {
+    if let Some(s) = b.get("subject") {
+        return s.clone();
+    }
     match (b.get("ns"), b.get("pod"), b.get("node")) {
         (Some(ns), Some(p), _) => format!("Pod {ns}/{p}"),
         (_, _, Some(n)) => format!("Node {n}"),

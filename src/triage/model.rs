@@ -163,6 +163,12 @@ pub const PLACEHOLDERS: &[&str] = &[
     "signature",
     "metric",
     "gpu",
+    "hpa",
+    "max",
+    "new_max",
+    "revision",
+    "image",
+    "hash",
 ];
 
 /// Values bound by probes along a walk, keyed by placeholder name.

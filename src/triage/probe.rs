@@ -231,6 +231,12 @@ pub enum ProbeSpec {
         #[serde(default)]
         percent_with: Option<String>,
     },
+    /// A HorizontalPodAutoscaler of a serving workload at `maxReplicas` with `ScalingLimited`.
+    HpaAtMax {},
+    /// An alert rule of `assets/alerts.toml`, by name, breached by a serving endpoint now.
+    ServingAlert { rule: String },
+    /// A Deployment whose newest pod-template-hash appeared within the last `within_s` seconds.
+    Rollout { within_s: u64 },
 }
 
 impl ProbeSpec {
@@ -254,6 +260,9 @@ impl ProbeSpec {
             ProbeSpec::LogPattern { .. } => "log_pattern",
             ProbeSpec::AllocatorFragmentation {} => "allocator_fragmentation",
             ProbeSpec::Metric { .. } => "metric",
+            ProbeSpec::HpaAtMax {} => "hpa_at_max",
+            ProbeSpec::ServingAlert { .. } => "serving_alert",
+            ProbeSpec::Rollout { .. } => "rollout",
         }
     }
 }
@@ -333,6 +342,9 @@ pub fn run(ctx: &Ctx<'_>, spec: &ProbeSpec, b: &Bindings) -> Outcome {
             *agg,
             percent_with.as_deref(),
         ),
+        ProbeSpec::HpaAtMax {} => super::probe_serving::hpa_at_max(ctx, b),
+        ProbeSpec::ServingAlert { rule } => super::probe_serving::serving_alert(ctx, b, rule),
+        ProbeSpec::Rollout { within_s } => super::probe_serving::rollout(ctx, b, *within_s),
     };
     o.evidence.truncate(MAX_EVIDENCE);
     o

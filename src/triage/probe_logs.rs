@@ -12,13 +12,25 @@ use super::probe::{Agg, Cmp, ConfigMapCheck, Evidence, Outcome, Scope};
 use super::probe_pods::bind_pod;
 use crate::event::Millis;
 
+/// Binds the pod that logged a line. A node daemon's pod (device plugin, exporter) reports on
+/// its node's hardware, so the finding is then about the node.
+fn bind_log_pod(o: Outcome, ctx: &Ctx<'_>, ns: &str, pod: &str) -> Outcome {
+    match ctx.world.pods.get(&(ns.to_string(), pod.to_string())) {
+        Some(p) => {
+            let daemon = p.owner.as_ref().is_some_and(|o| o.0 == "DaemonSet");
+            match (&p.node, daemon) {
+                (Some(n), true) => bind_pod(o, ctx, p).bind("subject", format!("Node {n}")),
+                _ => bind_pod(o, ctx, p),
+            }
+        }
+        None => o.bind("ns", ns).bind("pod", pod),
+    }
+}
+
 fn hit_outcome(ctx: &Ctx<'_>, hits: &[&LogHit], summary: String) -> Outcome {
     let mut o = Outcome::yes(summary);
     if let Some(h) = hits.first() {
-        o = match ctx.world.pods.get(&(h.namespace.clone(), h.pod.clone())) {
-            Some(p) => bind_pod(o, ctx, p),
-            None => o.bind("ns", &h.namespace).bind("pod", &h.pod),
-        };
+        o = bind_log_pod(o, ctx, &h.namespace, &h.pod);
         o = o.bind("container", &h.container).bind("signature", &h.id);
         if let Some(x) = h.fields.get("xid") {
             o = o.bind("value", x);
@@ -100,11 +112,7 @@ pub fn log_pattern(ctx: &Ctx<'_>, b: &Bindings, scope: Scope, contains: &[String
         n += 1;
         if n == 1 {
             o = Outcome::yes(String::new());
-            o = match ctx.world.pods.get(&(l.namespace.clone(), l.pod.clone())) {
-                Some(p) => bind_pod(o, ctx, p),
-                None => o.bind("ns", &l.namespace).bind("pod", &l.pod),
-            }
-            .bind("container", &l.container);
+            o = bind_log_pod(o, ctx, &l.namespace, &l.pod).bind("container", &l.container);
         }
         if n <= 3 {
             o = o.with(Evidence::log(
@@ -251,7 +259,7 @@ pub fn metric(
             .cloned()
     };
     // Restrict to the bound node or pod when there is one.
-    let mut best: Option<(f64, usize)> = None;
+    let mut best: Option<(f64, usize, f64)> = None;
     let mut seen = 0;
     for &id in ids {
         let Some(key) = store.key(id) else { continue };
@@ -281,20 +289,24 @@ pub fn metric(
         let v = agg_of(&vals, agg);
         let better = match (best, op) {
             (None, _) => true,
-            (Some((bv, _)), Cmp::Above) => v > bv,
-            (Some((bv, _)), Cmp::Below) => v < bv,
+            (Some((bv, _, _)), Cmp::Above) => v > bv,
+            (Some((bv, _, _)), Cmp::Below) => v < bv,
         };
         if better {
-            best = Some((v, id));
+            best = Some((v, id, vals[0]));
         }
     }
-    let Some((v, id)) = best else {
+    let Some((v, id, first)) = best else {
         return Outcome::unknown(format!("no {name} samples in the last {window_s} s"));
     };
     let labels = store.key(id).map(|k| k.labels.clone()).unwrap_or_default();
     let who = [
         node_of(&labels),
         labels.get("gpu").map(|g| format!("gpu {g}")),
+        labels.get("pod").map(|p| match labels.get("namespace") {
+            Some(ns) => format!("pod {ns}/{p}"),
+            None => format!("pod {p}"),
+        }),
     ]
     .into_iter()
     .flatten()
@@ -305,8 +317,14 @@ pub fn metric(
         Cmp::Above => v > threshold,
         Cmp::Below => v < threshold,
     };
+    // The last value says where a gauge is; its first in the window says where it went from.
+    let trend = if agg == Agg::Last && first != v {
+        format!(" (from {first:.1} at the window's start)")
+    } else {
+        String::new()
+    };
     let text = format!(
-        "{agg:?} {name} over {window_s} s = {v:.1} ({who}); threshold {sym} {threshold}; {seen} series"
+        "{agg:?} {name} over {window_s} s = {v:.1}{trend} ({who}); threshold {sym} {threshold}; {seen} series"
     );
     let mut o = if breached {
         Outcome::yes(text.clone())

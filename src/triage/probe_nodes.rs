@@ -316,7 +316,8 @@ pub fn capacity(ctx: &Ctx<'_>, b: &Bindings, prefix: &str, check: CapacityCheck)
             })
             .collect();
         let offer = free.len();
-        let total: f64 = free.iter().map(|f| f.1).sum();
+        // Folded from +0.0: an empty f64 sum is -0.0, which prints as "-0".
+        let total: f64 = free.iter().map(|f| f.1).fold(0.0, |a, b| a + b);
         let best = free.iter().map(|f| f.1).fold(0.0, f64::max);
         let hit = match check {
             CapacityCheck::NoneOffer => offer == 0,

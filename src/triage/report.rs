@@ -182,6 +182,9 @@ pub fn evidence_scenario(
             }
         }
     }
+    let workload_pods = super::report_metrics::workload_pods(world, &objects);
+    let metrics = super::report_metrics::pod_metrics(world, &workload_pods, now_ms);
+    pods.extend(workload_pods);
     for (ns, p) in &pods {
         if let Some(n) = world
             .pods
@@ -198,6 +201,7 @@ pub fn evidence_scenario(
         .filter(|l| pods.contains(&(l.namespace.clone(), l.pod.clone())))
         .map(|l| l.at_ms)
         .chain(world.events.iter().filter_map(|e| e.last_ms))
+        .chain(metrics.first().map(|m| m.0))
         .min()
         .unwrap_or(now_ms)
         .min(now_ms);
@@ -207,6 +211,7 @@ pub fn evidence_scenario(
     if world.nodes.len() <= MAX_ALL_NODES {
         nodes.extend(world.nodes.keys().cloned());
     }
+    pods.extend(super::report_metrics::daemon_pods(world, &nodes));
     for n in &nodes {
         if let Some(ni) = world.nodes.get(n) {
             lines.push(Line {
@@ -265,6 +270,12 @@ pub fn evidence_scenario(
                 },
             });
         }
+    }
+    for (t, ev) in metrics {
+        lines.push(Line {
+            t_ms: t - start,
+            ev,
+        });
     }
     lines.sort_by_key(|l| l.t_ms);
     let s = Scenario {

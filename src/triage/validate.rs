@@ -90,6 +90,14 @@ fn probe_errors(p: &ProbeSpec) -> Vec<String> {
             resource_prefix: resource,
             ..
         } if resource.trim().is_empty() => out.push("resource must not be empty".into()),
+        ProbeSpec::ServingAlert { rule } => {
+            if let Err(e) = super::probe_serving::known_rule(rule) {
+                out.push(e);
+            }
+        }
+        ProbeSpec::Rollout { within_s } if *within_s == 0 || *within_s > 7 * 86_400 => {
+            out.push(format!("rollout within_s {within_s} must be 1..=604800"))
+        }
         _ => {}
     }
     out
