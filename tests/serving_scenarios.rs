@@ -306,3 +306,40 @@ fn alert_times_do_not_depend_on_how_events_were_batched() {
     assert_eq!(states(&stepped), states(&once));
     assert_eq!(stepped.serving.endpoints, once.serving.endpoints);
 }
+
+#[test]
+fn a_jump_to_the_end_delivered_in_chunks_ends_in_the_same_alert_states() {
+    // The replay task hands out at most 2048 events a step; after `]` the clock is already at
+    // the end while the data is still arriving. Alerts must not be judged before their data.
+    let s = r#gen::generate(vllm_queue::VLLM_QUEUE).expect("known");
+    let stepped = replay(&s, 15_000, |_, _| {});
+    let mut jumped = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
+    let end = s.start_ms + s.duration_ms();
+    update(&mut jumped, Msg::Tick { now_ms: end });
+    for chunk in s.events.chunks(2048) {
+        let batch: Vec<TimedEvent> = chunk
+            .iter()
+            .map(|l| TimedEvent {
+                at_ms: s.start_ms + l.t_ms,
+                ev: l.ev.clone(),
+            })
+            .collect();
+        update(&mut jumped, Msg::Source(batch));
+        update(&mut jumped, Msg::Tick { now_ms: end });
+    }
+    let states = |st: &AppState| -> Vec<(String, AlertState, Option<&'static str>)> {
+        st.serving
+            .alerts
+            .iter()
+            .map(|a| (a.rule.clone(), a.state, a.paused))
+            .collect()
+    };
+    assert!(
+        states(&jumped)
+            .iter()
+            .any(|(_, a, _)| matches!(a, AlertState::Firing { .. })),
+        "{:?}",
+        states(&jumped)
+    );
+    assert_eq!(states(&jumped), states(&stepped));
+}

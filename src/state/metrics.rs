@@ -48,6 +48,8 @@ pub struct MetricStore {
     sets: Vec<Arc<BTreeMap<String, String>>>,
     /// Series ids of each label set (a short list: the fields of one device).
     by_set: Vec<Vec<usize>>,
+    /// The newest sample time seen in any series: how far the metric data has arrived.
+    newest: Option<Millis>,
 }
 
 impl Default for MetricStore {
@@ -68,7 +70,13 @@ impl MetricStore {
             set_ids: HashMap::new(),
             sets: Vec::new(),
             by_set: Vec::new(),
+            newest: None,
         }
+    }
+
+    /// The newest sample time seen in any series (`None` before the first sample).
+    pub fn newest_ms(&self) -> Option<Millis> {
+        self.newest
     }
 
     /// Record one sample. Non-finite values are kept (NaN is a real exporter value) but callers
@@ -122,6 +130,7 @@ impl MetricStore {
         }
         s.points.push_back((at, v));
         s.acc.push_back(acc);
+        self.newest = Some(self.newest.map_or(at, |n| n.max(at)));
     }
 
     /// Every series of a metric name (case-insensitive), with its key.

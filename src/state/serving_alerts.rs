@@ -118,9 +118,13 @@ impl AlertBook {
         }
     }
 
-    /// Evaluate every applicable rule for every target at each step up to `now`.
+    /// Evaluate every applicable rule for every target at each step up to `now`, but never past
+    /// the newest sample the store holds: a replay jumped to its end delivers the data in
+    /// batches after the clock has moved, and a step evaluated before its data arrived would
+    /// be judged on an empty window and never revisited.
     pub fn step(&mut self, store: &MetricStore, targets: &[Target], now: Millis) {
         self.ensure_loaded();
+        let now = store.newest_ms().map_or(now, |n| now.min(n));
         if self.evaluated_to.is_some_and(|t| now < t) {
             self.slots.clear();
             self.evaluated_to = None;
