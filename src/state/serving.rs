@@ -16,13 +16,12 @@ use crate::action::Action;
 use crate::analysis::alerts::{Rule, RuleKind};
 use crate::analysis::endpoints::{Endpoint, discover};
 use crate::analysis::histogram::{Selector, Window, select};
-use crate::analysis::serving::{
-    EndpointStats, Stat, endpoint_stats, latency_sparkline, rate_and_errors,
-};
+use crate::analysis::serving::{EndpointStats, Stat, endpoint_stats_with, rate_and_errors};
 use crate::domain::{ObjKey, PodInfo};
 use crate::effect::Effect;
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
+use crate::state::serving_hist::{EndpointHists, HistCache};
 
 pub use crate::state::serving_alerts::{AlertBook, EndpointAlert, Target};
 
@@ -98,6 +97,8 @@ pub struct ServingView {
     /// Pods seen behind each endpoint, with when last seen: a pod replaced by a rollout still
     /// counts for the windows that cover its samples (as a label selector would in PromQL).
     members: BTreeMap<ObjKey, BTreeMap<String, Millis>>,
+    /// The latency histograms indexed by namespace and pod, kept while the store keeps them.
+    pub hist: HistCache,
 }
 
 impl ServingView {
@@ -219,19 +220,12 @@ fn series(
     store: &MetricStore,
     ep: &Endpoint,
     sel: &Selector,
+    hists: &mut EndpointHists<'_>,
     now: Millis,
 ) -> (Vec<Point>, Option<String>) {
     let to = now.div_euclid(SERIES_STEP_MS) * SERIES_STEP_MS;
     let from = to - SERIES_SPAN_MS + SERIES_STEP_MS;
-    let lat = latency_sparkline(
-        store,
-        ep.server,
-        sel,
-        SERIES_RANGE_MS,
-        from,
-        to,
-        SERIES_STEP_MS,
-    );
+    let lat = hists.sparkline(ep.server, SERIES_RANGE_MS, (from, to, SERIES_STEP_MS));
     let gap = lat.as_ref().err().map(|e| e.to_string());
     let lat = lat.unwrap_or_default();
     let mut out = Vec::with_capacity(lat.len().max(1));
@@ -270,9 +264,15 @@ pub fn refresh(state: &mut AppState) {
     };
     if now < state.serving.at {
         state.serving.members.clear();
+        state.serving.hist.clear();
     }
     let w = &state.world;
     let found = discover(&w.objects);
+    state
+        .serving
+        .hist
+        .update(&w.metrics, found.iter().map(|e| e.server));
+    let hist = &state.serving.hist;
     let members = &mut state.serving.members;
     members.retain(|k, _| found.iter().any(|e| &e.key == k));
     let mut by_ns: BTreeMap<&str, Vec<&PodInfo>> = BTreeMap::new();
@@ -305,19 +305,21 @@ pub fn refresh(state: &mut AppState) {
                 .eq("namespace", &ep.key.namespace)
                 .one_of("pod", seen.keys().cloned().collect::<Vec<String>>())
         });
+        let mut hists = hist.endpoint(&w.metrics, &ep.key.namespace, seen.keys().map(|p| p.as_str()));
         let stats = match &sel {
-            Some(sel) => Ok(endpoint_stats(
+            Some(sel) => Ok(endpoint_stats_with(
                 &w.metrics,
                 ep.server,
                 sel,
                 now,
                 STATS_WINDOW_MS,
+                &mut |name, w, qs| hists.quantiles(name, w, qs),
             )),
             None if ep.pod_labels.is_empty() => Err("the workload has no pod selector".to_string()),
             None => Err("no pods match the workload's selector".to_string()),
         };
         let (series, series_gap) = match &sel {
-            Some(sel) => series(&w.metrics, &ep, sel, now),
+            Some(sel) => series(&w.metrics, &ep, sel, &mut hists, now),
             None => (Vec::new(), stats.as_ref().err().cloned()),
         };
         let objectives = objectives(

@@ -1,0 +1,187 @@
+//! The Serving view's latency histograms, indexed: for each histogram the servers export, the
+//! bucket series grouped once by `(namespace, pod)` (`analysis::hist_index`), kept across
+//! refreshes and rebuilt only when the store gained series of that histogram. An endpoint's
+//! window quantiles and sparkline steps are read from its pods' groups, with the same answers
+//! as the selector path (`histogram::histogram_quantiles`, `serving::latency_sparkline`).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::analysis::hist_index::{
+    HistGroup, HistIndex, Scratch, group_quantiles, group_steps, key_of, merge,
+};
+use crate::analysis::histogram::{Gap, Window};
+use crate::analysis::serving::{HistSource, Server, metrics_for};
+use crate::analysis::sparkline::StepQuantiles;
+use crate::event::Millis;
+use crate::state::metrics::MetricStore;
+
+/// The labels an endpoint's series are picked by (its namespace, then its pods).
+const KEY_LABELS: [&str; 2] = ["namespace", "pod"];
+
+#[derive(Debug, Clone)]
+struct Entry {
+    index: HistIndex,
+    /// Series of the histogram's name, and the newest id, when built.
+    count: usize,
+    newest: Option<usize>,
+}
+
+/// The indexes by histogram (bucket series name).
+#[derive(Debug, Clone, Default)]
+pub struct HistCache {
+    indexes: HashMap<&'static str, Entry>,
+    /// How many indexes were (re)built, over the cache's life.
+    pub builds: usize,
+}
+
+/// A cache holds no state of its own: two views are equal whatever their caches hold.
+impl PartialEq for HistCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Every bucket series name the view reads for a server.
+fn names_of(server: Server) -> impl Iterator<Item = &'static str> {
+    let m = metrics_for(server);
+    [m.e2e, m.ttft, m.itl, m.queue]
+        .into_iter()
+        .flat_map(|src| match src {
+            HistSource::Buckets { names, .. } => names.iter().copied(),
+            HistSource::Absent(_) => [].iter().copied(),
+        })
+}
+
+impl HistCache {
+    /// Forget every index (the world was replaced).
+    pub fn clear(&mut self) {
+        self.indexes.clear();
+    }
+
+    /// Bring the indexes of the servers' histograms up to date with `store`. Series ids only
+    /// grow, so a histogram whose series count and newest id are unchanged has no new series.
+    pub fn update(&mut self, store: &MetricStore, servers: impl IntoIterator<Item = Server>) {
+        let mut seen: Vec<Server> = Vec::new();
+        for server in servers {
+            if seen.contains(&server) {
+                continue;
+            }
+            seen.push(server);
+            for name in names_of(server) {
+                let ids = store.ids_by_name(name);
+                let (count, newest) = (ids.len(), ids.last().copied());
+                let fresh = self
+                    .indexes
+                    .get(name)
+                    .is_some_and(|e| e.count == count && e.newest == newest);
+                if !fresh {
+                    let index = HistIndex::build_by(store, name, &KEY_LABELS);
+                    self.indexes.insert(
+                        name,
+                        Entry {
+                            index,
+                            count,
+                            newest,
+                        },
+                    );
+                    self.builds += 1;
+                }
+            }
+        }
+    }
+
+    /// One endpoint's histograms: the groups of `pods` in `namespace`.
+    pub fn endpoint<'a>(
+        &'a self,
+        store: &'a MetricStore,
+        namespace: &str,
+        pods: impl IntoIterator<Item = &'a str>,
+    ) -> EndpointHists<'a> {
+        EndpointHists {
+            cache: self,
+            store,
+            keys: pods.into_iter().map(|p| key_of(&[namespace, p])).collect(),
+            merged: HashMap::new(),
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+/// Quantiles of one endpoint from the cache.
+pub struct EndpointHists<'a> {
+    cache: &'a HistCache,
+    store: &'a MetricStore,
+    keys: Vec<String>,
+    merged: HashMap<String, Cow<'a, HistGroup>>,
+    scratch: Scratch,
+}
+
+impl<'a> EndpointHists<'a> {
+    /// The endpoint's buckets of `name` (empty when it has none): one pod's group as indexed,
+    /// several pods' merged.
+    fn group(&mut self, name: &str) -> &HistGroup {
+        if !self.merged.contains_key(name) {
+            let index = self.cache.indexes.get(name).map(|e| &e.index);
+            let mut found = self
+                .keys
+                .iter()
+                .filter_map(|k| index.and_then(|i| i.group(k)));
+            let g = match (found.next(), found.next()) {
+                (None, _) => Cow::Owned(merge([], name)),
+                (Some(one), None) => Cow::Borrowed(one),
+                (Some(a), Some(b)) => Cow::Owned(merge([a, b].into_iter().chain(found), name)),
+            };
+            self.merged.insert(name.to_string(), g);
+        }
+        self.merged.get(name).map_or(&EMPTY, |g| g.as_ref())
+    }
+
+    /// `histogram_quantiles` of the endpoint's series of `name` over `w`.
+    pub fn quantiles(&mut self, name: &str, w: Window, qs: &[f64]) -> Vec<Result<f64, Gap>> {
+        let mut out = Vec::with_capacity(qs.len());
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let store = self.store;
+        group_quantiles(store, self.group(name), w, qs, &mut scratch, &mut out);
+        self.scratch = scratch;
+        out
+    }
+
+    /// `serving::latency_sparkline` of the endpoint: p50/p95/p99 of the server's end-to-end
+    /// histogram (the first one with series) at each step, in seconds.
+    pub fn sparkline(
+        &mut self,
+        server: Server,
+        range_ms: Millis,
+        steps: (Millis, Millis, Millis),
+    ) -> Result<Vec<StepQuantiles>, &'static str> {
+        let (names, scale) = match metrics_for(server).e2e {
+            HistSource::Buckets { names, scale } => (names, scale),
+            HistSource::Absent(why) => return Err(why),
+        };
+        let name = names
+            .iter()
+            .find(|n| {
+                let g = self.group(n);
+                !g.buckets.is_empty() || g.unparsed > 0
+            })
+            .ok_or("latency histogram not exported")?;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let store = self.store;
+        let qs = [0.5, 0.95, 0.99];
+        let mut out = group_steps(store, self.group(name), range_ms, steps, &qs, &mut scratch);
+        self.scratch = scratch;
+        for s in &mut out {
+            for v in &mut s.values {
+                *v = v.map(|x| x * scale);
+            }
+        }
+        Ok(out)
+    }
+}
+
+static EMPTY: HistGroup = HistGroup {
+    key: String::new(),
+    buckets: Vec::new(),
+    unparsed: 0,
+};
