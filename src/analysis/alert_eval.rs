@@ -6,7 +6,7 @@ use crate::analysis::histogram::{
     Gap, Selector, Window, counter_delta, gauge_values, histogram_quantiles, mean_ratio, select,
     sum_rate,
 };
-use crate::analysis::serving::{Server, Stat, e2e_quantile, endpoint_stats};
+use crate::analysis::serving::{Server, Stat, e2e_quantile, rate_and_errors};
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
 
@@ -136,9 +136,9 @@ pub fn rule_value(
             }
             Ok(e / t)
         }
-        RuleKind::ErrorRatio { counters: None } => {
-            stat(endpoint_stats(store, server, sel, now, rule.window_ms).err_ratio)
-        }
+        // Only the error figures: the rest of the endpoint's stats would be computed for
+        // nothing at every step of the book's 30-minute catch-up.
+        RuleKind::ErrorRatio { counters: None } => stat(rate_and_errors(store, server, sel, w).1),
         RuleKind::CounterIncrease { metric } => {
             let ids = select(store, metric, sel);
             if ids.is_empty() {

@@ -72,7 +72,11 @@ impl HistIndex {
         for &id in store.ids_by_name(bucket_name) {
             let Some(k) = store.key(id) else { continue };
             vals.clear();
-            vals.extend(labels.iter().map_while(|l| k.labels.get(*l).map(String::as_str)));
+            vals.extend(
+                labels
+                    .iter()
+                    .map_while(|l| k.labels.get(*l).map(String::as_str)),
+            );
             if vals.len() != labels.len() {
                 continue;
             }

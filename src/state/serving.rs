@@ -305,7 +305,11 @@ pub fn refresh(state: &mut AppState) {
                 .eq("namespace", &ep.key.namespace)
                 .one_of("pod", seen.keys().cloned().collect::<Vec<String>>())
         });
-        let mut hists = hist.endpoint(&w.metrics, &ep.key.namespace, seen.keys().map(|p| p.as_str()));
+        let mut hists = hist.endpoint(
+            &w.metrics,
+            &ep.key.namespace,
+            seen.keys().map(|p| p.as_str()),
+        );
         let stats = match &sel {
             Some(sel) => Ok(endpoint_stats_with(
                 &w.metrics,
