@@ -185,3 +185,91 @@ static EMPTY: HistGroup = HistGroup {
     buckets: Vec::new(),
     unparsed: 0,
 };
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::analysis::histogram::{Selector, histogram_quantiles};
+    use crate::analysis::serving::latency_sparkline;
+
+    const E2E: &str = "vllm:e2e_request_latency_seconds_bucket";
+
+    fn labels(ns: &str, pod: &str, le: Option<&str>) -> BTreeMap<String, String> {
+        let mut l = BTreeMap::from([
+            ("namespace".to_string(), ns.to_string()),
+            ("pod".to_string(), pod.to_string()),
+        ]);
+        if let Some(le) = le {
+            l.insert("le".to_string(), le.to_string());
+        }
+        l
+    }
+
+    /// Pods a and b in `ai` (b resets, and has a NaN sample), a namesake of a in `other`, and
+    /// pod c whose only series has no `le`.
+    fn store() -> MetricStore {
+        let mut m = MetricStore::with_capacity(200);
+        let les = ["0.1", "0.25", "1", "+Inf"];
+        for (ns, pod, k) in [("ai", "a", 1.0), ("ai", "b", 3.0), ("other", "a", 7.0)] {
+            let mut tot = [0.0f64; 4];
+            for t in 0..80i64 {
+                for (i, le) in les.iter().enumerate() {
+                    tot[i] += k * (i + 1) as f64 * ((t % 7) + 1) as f64;
+                    let mut v = tot[i];
+                    if pod == "b" && t == 40 {
+                        tot = [2.0, 3.0, 5.0, 8.0];
+                        v = tot[i];
+                    }
+                    if pod == "b" && t == 55 && i == 1 {
+                        v = f64::NAN;
+                    }
+                    m.push(E2E, &labels(ns, pod, Some(le)), t * 15_000, v);
+                }
+            }
+        }
+        m.push(E2E, &labels("ai", "c", None), 0, 1.0);
+        m
+    }
+
+    #[test]
+    fn endpoint_answers_match_the_selector_path() {
+        let m = store();
+        let mut cache = HistCache::default();
+        cache.update(&m, [Server::Vllm, Server::Vllm]);
+        let builds = cache.builds;
+        assert!(builds > 0);
+        let mut values = 0;
+        for pods in [vec!["a"], vec!["a", "b"], vec!["b"], vec!["c"], vec!["zz"]] {
+            let sel = Selector::all()
+                .eq("namespace", "ai")
+                .one_of("pod", pods.clone());
+            let mut eh = cache.endpoint(&m, "ai", pods.iter().copied());
+            for end in [60_000, 400_000, 700_000, 840_000, 1_185_000] {
+                let w = Window::ending_at(end, 300_000);
+                let qs = [0.5, 0.95, 0.99];
+                let got = eh.quantiles(E2E, w, &qs);
+                let want = histogram_quantiles(&m, E2E, &sel, w, &qs);
+                assert_eq!(got, want, "{pods:?} at {end}");
+                values += got.iter().filter(|x| x.is_ok()).count();
+            }
+            let got = eh.sparkline(Server::Vllm, 120_000, (0, 1_200_000, 30_000));
+            let want = latency_sparkline(&m, Server::Vllm, &sel, 120_000, 0, 1_200_000, 30_000);
+            assert_eq!(got, want, "{pods:?}");
+            let steps = got.iter().flatten().flat_map(|s| &s.values);
+            values += steps.filter(|x| x.is_ok()).count();
+        }
+        assert!(values > 100, "{values} values compared");
+        // Nothing new in the store: nothing rebuilt. A new series of the histogram: rebuilt.
+        cache.update(&m, [Server::Vllm]);
+        assert_eq!(cache.builds, builds);
+        let mut m = m;
+        m.push(E2E, &labels("ai", "d", Some("+Inf")), 0, 1.0);
+        cache.update(&m, [Server::Vllm]);
+        assert_eq!(cache.builds, builds + 1);
+        let mut eh = cache.endpoint(&m, "ai", ["d"]);
+        let w = Window::ending_at(60_000, 60_000);
+        assert_eq!(eh.quantiles(E2E, w, &[0.5]), vec![Err(Gap::TooFewSamples)]);
+    }
+}
