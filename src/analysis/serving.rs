@@ -310,7 +310,12 @@ pub fn e2e_quantile(
     q: f64,
 ) -> Stat {
     let mut hq = |name: &str, w: Window, qs: &[f64]| histogram_quantiles(store, name, sel, w, qs);
-    hist(&mut hq, &metrics_for(server).e2e, w, &[q]).0[0]
+    e2e_quantile_with(&mut hq, server, w, q)
+}
+
+/// `e2e_quantile` with the histogram quantiles taken from `hq`.
+pub fn e2e_quantile_with(hq: &mut QuantileFn<'_>, server: Server, w: Window, q: f64) -> Stat {
+    hist(hq, &metrics_for(server).e2e, w, &[q]).0[0]
 }
 
 /// p50/p95/p99 of the end-to-end latency histogram (seconds) at every `step_ms` from `from` to

@@ -15,7 +15,7 @@ use super::AppState;
 use crate::action::Action;
 use crate::analysis::alerts::{Rule, RuleKind};
 use crate::analysis::endpoints::{Endpoint, discover};
-use crate::analysis::histogram::{Selector, Window, select};
+use crate::analysis::histogram::{Gap, Selector, Window, select};
 use crate::analysis::serving::{EndpointStats, Stat, endpoint_stats_with, rate_and_errors};
 use crate::domain::{ObjKey, PodInfo};
 use crate::effect::Effect;
@@ -268,10 +268,22 @@ pub fn refresh(state: &mut AppState) {
     }
     let w = &state.world;
     let found = discover(&w.objects);
+    let rule_metrics: Vec<&str> = state
+        .serving
+        .book
+        .rules()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            RuleKind::LatencyQuantile {
+                metric: Some(m), ..
+            } => Some(m.as_str()),
+            _ => None,
+        })
+        .collect();
     state
         .serving
         .hist
-        .update(&w.metrics, found.iter().map(|e| e.server));
+        .update(&w.metrics, found.iter().map(|e| e.server), rule_metrics);
     let hist = &state.serving.hist;
     let members = &mut state.serving.members;
     members.retain(|k, _| found.iter().any(|e| &e.key == k));
@@ -280,6 +292,7 @@ pub fn refresh(state: &mut AppState) {
         by_ns.entry(p.namespace.as_str()).or_default().push(p);
     }
     let mut sels: Vec<Option<Selector>> = Vec::with_capacity(found.len());
+    let mut all_hists: Vec<EndpointHists<'_>> = Vec::with_capacity(found.len());
     let mut endpoints = Vec::with_capacity(found.len());
     for ep in found {
         let pods: Vec<&PodInfo> = by_ns
@@ -343,6 +356,7 @@ pub fn refresh(state: &mut AppState) {
             endpoint: ep,
         });
         sels.push(sel);
+        all_hists.push(hists);
     }
     let targets: Vec<Target> = endpoints
         .iter()
@@ -353,8 +367,13 @@ pub fn refresh(state: &mut AppState) {
             sel: s.as_ref(),
         })
         .collect();
+    let mut hq = |i: usize, name: &str, w: Window, qs: &[f64]| match all_hists.get_mut(i) {
+        Some(h) => h.quantiles(name, w, qs),
+        None => vec![Err(Gap::NoSeries); qs.len()],
+    };
+    let book = &mut state.serving.book;
+    book.step_with(&w.metrics, &targets, now, &mut hq);
     let view = &mut state.serving;
-    view.book.step(&w.metrics, &targets, now);
     view.alerts = view.book.alerts();
     view.rules_error = view.book.error.clone();
     view.at = now;

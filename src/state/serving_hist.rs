@@ -30,7 +30,7 @@ struct Entry {
 /// The indexes by histogram (bucket series name).
 #[derive(Debug, Clone, Default)]
 pub struct HistCache {
-    indexes: HashMap<&'static str, Entry>,
+    indexes: HashMap<String, Entry>,
     /// How many indexes were (re)built, over the cache's life.
     pub builds: usize,
 }
@@ -59,44 +59,51 @@ impl HistCache {
         self.indexes.clear();
     }
 
-    /// Bring the indexes of the servers' histograms up to date with `store`. Series ids only
-    /// grow, so a histogram whose series count and newest id are unchanged has no new series.
-    pub fn update(&mut self, store: &MetricStore, servers: impl IntoIterator<Item = Server>) {
+    /// Bring the indexes of the servers' histograms, and of the `extra` bucket series names
+    /// (alert rules' own metrics), up to date with `store`. Series ids only grow, so a
+    /// histogram whose series count and newest id are unchanged has no new series.
+    pub fn update<'n>(
+        &mut self,
+        store: &MetricStore,
+        servers: impl IntoIterator<Item = Server>,
+        extra: impl IntoIterator<Item = &'n str>,
+    ) {
         let mut seen: Vec<Server> = Vec::new();
+        let mut names: Vec<&'n str> = extra.into_iter().collect();
         for server in servers {
-            if seen.contains(&server) {
-                continue;
+            if !seen.contains(&server) {
+                seen.push(server);
+                names.extend(names_of(server).map(|n| -> &'n str { n }));
             }
-            seen.push(server);
-            for name in names_of(server) {
-                let ids = store.ids_by_name(name);
-                let (count, newest) = (ids.len(), ids.last().copied());
-                let fresh = self
-                    .indexes
-                    .get(name)
-                    .is_some_and(|e| e.count == count && e.newest == newest);
-                if !fresh {
-                    let index = HistIndex::build_by(store, name, &KEY_LABELS);
-                    self.indexes.insert(
-                        name,
-                        Entry {
-                            index,
-                            count,
-                            newest,
-                        },
-                    );
-                    self.builds += 1;
-                }
+        }
+        for name in names {
+            let ids = store.ids_by_name(name);
+            let (count, newest) = (ids.len(), ids.last().copied());
+            let fresh = self
+                .indexes
+                .get(name)
+                .is_some_and(|e| e.count == count && e.newest == newest);
+            if !fresh {
+                let index = HistIndex::build_by(store, name, &KEY_LABELS);
+                self.indexes.insert(
+                    name.to_string(),
+                    Entry {
+                        index,
+                        count,
+                        newest,
+                    },
+                );
+                self.builds += 1;
             }
         }
     }
 
     /// One endpoint's histograms: the groups of `pods` in `namespace`.
-    pub fn endpoint<'a>(
+    pub fn endpoint<'a, 'p>(
         &'a self,
         store: &'a MetricStore,
         namespace: &str,
-        pods: impl IntoIterator<Item = &'a str>,
+        pods: impl IntoIterator<Item = &'p str>,
     ) -> EndpointHists<'a> {
         EndpointHists {
             cache: self,
@@ -237,7 +244,7 @@ mod tests {
     fn endpoint_answers_match_the_selector_path() {
         let m = store();
         let mut cache = HistCache::default();
-        cache.update(&m, [Server::Vllm, Server::Vllm]);
+        cache.update(&m, [Server::Vllm, Server::Vllm], []);
         let builds = cache.builds;
         assert!(builds > 0);
         let mut values = 0;
@@ -262,11 +269,11 @@ mod tests {
         }
         assert!(values > 100, "{values} values compared");
         // Nothing new in the store: nothing rebuilt. A new series of the histogram: rebuilt.
-        cache.update(&m, [Server::Vllm]);
+        cache.update(&m, [Server::Vllm], []);
         assert_eq!(cache.builds, builds);
         let mut m = m;
         m.push(E2E, &labels("ai", "d", Some("+Inf")), 0, 1.0);
-        cache.update(&m, [Server::Vllm]);
+        cache.update(&m, [Server::Vllm], []);
         assert_eq!(cache.builds, builds + 1);
         let mut eh = cache.endpoint(&m, "ai", ["d"]);
         let w = Window::ending_at(60_000, 60_000);
