@@ -3,6 +3,7 @@
 //! Target: under 10 ms per refresh. `refresh_..._indexed` is the refresh path (bucket series
 //! grouped once per histogram by `analysis::hist_index`, reused while the store does not
 //! grow); `refresh_..._selected` groups and parses labels on every refresh, for comparison.
+//! The generator gives every series `namespace="ai"` too, so the view can pick them by pod.
 //! Also one endpoint's sparkline (120 steps of 5 m windows), and the Serving view's whole
 //! refresh (`state::serving::refresh`) over the same store behind 500 vLLM Deployments: stats,
 //! 15-minute series and objectives of every endpoint, with the alert book already caught up.

@@ -5,7 +5,10 @@
 //! Per endpoint discovered among the raw objects: its pods, its stats over the last five
 //! minutes, a series over the last fifteen (latency percentiles, request rate, error ratio), the
 //! objectives its alert rules set, and the alert states (`serving_alerts`), which the triage
-//! engine reads from `state.serving.alerts`.
+//! engine reads from `state.serving.alerts`. Histogram quantiles (the stats' percentiles, the
+//! sparkline points, the alert rules' latencies) come from the bucket indexes the view keeps
+//! per histogram (`serving_hist`), rebuilt only when the store gained series of it; the other
+//! figures from the selector path (`analysis::serving`).
 
 use std::collections::BTreeMap;
 
