@@ -5,7 +5,8 @@
 //! as the selector path (`histogram::histogram_quantiles`, `serving::latency_sparkline`).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::analysis::hist_index::{
     HistGroup, HistIndex, Scratch, group_quantiles, group_steps, key_of, merge,
@@ -25,6 +26,9 @@ struct Entry {
     /// Series of the histogram's name, and the newest id, when built.
     count: usize,
     newest: Option<usize>,
+    /// The newest series' label set: a store replaced by another (a new context) holds other
+    /// label sets, whatever its counts.
+    newest_labels: Option<Arc<BTreeMap<String, String>>>,
 }
 
 /// The indexes by histogram (bucket series name).
@@ -61,7 +65,7 @@ impl HistCache {
 
     /// Bring the indexes of the servers' histograms, and of the `extra` bucket series names
     /// (alert rules' own metrics), up to date with `store`. Series ids only grow, so a
-    /// histogram whose series count and newest id are unchanged has no new series.
+    /// histogram whose series count and newest series are unchanged has no new series.
     pub fn update<'n>(
         &mut self,
         store: &MetricStore,
@@ -79,10 +83,14 @@ impl HistCache {
         for name in names {
             let ids = store.ids_by_name(name);
             let (count, newest) = (ids.len(), ids.last().copied());
-            let fresh = self
-                .indexes
-                .get(name)
-                .is_some_and(|e| e.count == count && e.newest == newest);
+            let newest_labels = newest.and_then(|id| store.key(id)).map(|k| &k.labels);
+            let fresh = self.indexes.get(name).is_some_and(|e| {
+                let same = match (&e.newest_labels, newest_labels) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+                e.count == count && e.newest == newest && same
+            });
             if !fresh {
                 let index = HistIndex::build_by(store, name, &KEY_LABELS);
                 self.indexes.insert(
@@ -91,6 +99,7 @@ impl HistCache {
                         index,
                         count,
                         newest,
+                        newest_labels: newest_labels.cloned(),
                     },
                 );
                 self.builds += 1;
@@ -278,5 +287,11 @@ mod tests {
         let mut eh = cache.endpoint(&m, "ai", ["d"]);
         let w = Window::ending_at(60_000, 60_000);
         assert_eq!(eh.quantiles(E2E, w, &[0.5]), vec![Err(Gap::TooFewSamples)]);
+        // A store replaced by one of the same shape (a new context): rebuilt all the same.
+        let mut other = store();
+        other.push(E2E, &labels("ai", "d", Some("+Inf")), 0, 1.0);
+        assert_eq!(other.ids_by_name(E2E), m.ids_by_name(E2E));
+        cache.update(&other, [Server::Vllm], []);
+        assert_eq!(cache.builds, builds + 2);
     }
 }
