@@ -149,6 +149,15 @@ fn bench(c: &mut Criterion) {
     // refresh, as on a running cockpit; the clock stands still, so the book has nothing new.
     let mut st = app(m, now);
     aicockpit::state::serving::refresh(&mut st);
+    let measured = st.serving.endpoints.iter().filter(|e| {
+        let p99 = e.stats.as_ref().ok().and_then(|s| s.p99.value());
+        p99.is_some() && e.series.iter().any(|p| p.p99.is_some())
+    });
+    assert_eq!(
+        measured.count(),
+        ENDPOINTS,
+        "every endpoint has a p99 and a sparkline"
+    );
     let mut g = c.benchmark_group("serving_view");
     g.sample_size(10);
     g.bench_function("refresh_500_endpoints_30m", |b| {
