@@ -3,7 +3,10 @@
 //! Target: under 10 ms per refresh. `refresh_..._indexed` is the refresh path (bucket series
 //! grouped once per histogram by `analysis::hist_index`, reused while the store does not
 //! grow); `refresh_..._selected` groups and parses labels on every refresh, for comparison.
-//! Also one endpoint's sparkline (120 steps of 5 m windows).
+//! The generator gives every series `namespace="ai"` too, so the view can pick them by pod.
+//! Also one endpoint's sparkline (120 steps of 5 m windows), and the Serving view's whole
+//! refresh (`state::serving::refresh`) over the same store behind 500 vLLM Deployments: stats,
+//! 15-minute series and objectives of every endpoint, with the alert book already caught up.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -13,7 +16,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use aicockpit::analysis::hist_index::{HistIndex, Scratch, group_quantiles};
 use aicockpit::analysis::histogram::{Selector, Window, group_by_label, quantiles_of};
 use aicockpit::analysis::sparkline::{prepare, quantile_steps};
+use aicockpit::domain::{ObjKey, PodInfo};
+use aicockpit::keymap::Keymap;
 use aicockpit::state::metrics::MetricStore;
+use aicockpit::state::{AppState, Mode};
 
 const ENDPOINTS: usize = 500;
 const NAMES: [&str; 3] = [
@@ -45,6 +51,7 @@ fn store() -> MetricStore {
                     cum += (seed % 4) as f64;
                     totals[i] += cum;
                     let labels = BTreeMap::from([
+                        ("namespace".to_string(), "ai".to_string()),
                         ("pod".to_string(), pod.clone()),
                         ("le".to_string(), le.to_string()),
                     ]);
@@ -54,6 +61,45 @@ fn store() -> MetricStore {
         }
     }
     m
+}
+
+/// An app state whose world holds `m` and, for each endpoint, a vLLM Deployment `serve-{e}`
+/// in namespace `ai` and its one running pod `serve-{e}`.
+fn app(m: MetricStore, now: i64) -> AppState {
+    let mut st = AppState::new(Mode::Demo, Keymap::embedded().unwrap_or_default());
+    for e in 0..ENDPOINTS {
+        let name = format!("serve-{e}");
+        let deployment = serde_json::json!({
+            "metadata": {"name": name, "namespace": "ai"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.6.3"}]}
+                }
+            },
+            "status": {"readyReplicas": 1}
+        });
+        st.world
+            .objects
+            .insert(ObjKey::new("Deployment", "ai", &name), deployment);
+        let pod = PodInfo {
+            namespace: "ai".to_string(),
+            name: name.clone(),
+            phase: "Running".to_string(),
+            status: "Running".to_string(),
+            ready_containers: 1,
+            total_containers: 1,
+            labels: BTreeMap::from([("app".to_string(), name.clone())]),
+            ..PodInfo::default()
+        };
+        st.world.pods.insert(("ai".to_string(), name), pod);
+    }
+    st.world.metrics = m;
+    st.world.last_event_ms = now;
+    st.now_ms = now;
+    st
 }
 
 fn bench(c: &mut Criterion) {
@@ -99,6 +145,28 @@ fn bench(c: &mut Criterion) {
             black_box(quantile_steps(&p, 300_000, 0, now, STEP_MS, &QS))
         })
     });
+    // The view's refresh at a tick: indexes built and the alert book caught up by the first
+    // refresh, as on a running cockpit; the clock stands still, so the book has nothing new.
+    let mut st = app(m, now);
+    aicockpit::state::serving::refresh(&mut st);
+    let measured = st.serving.endpoints.iter().filter(|e| {
+        let p99 = e.stats.as_ref().ok().and_then(|s| s.p99.value());
+        p99.is_some() && e.series.iter().any(|p| p.p99.is_some())
+    });
+    assert_eq!(
+        measured.count(),
+        ENDPOINTS,
+        "every endpoint has a p99 and a sparkline"
+    );
+    let mut g = c.benchmark_group("serving_view");
+    g.sample_size(10);
+    g.bench_function("refresh_500_endpoints_30m", |b| {
+        b.iter(|| {
+            aicockpit::state::serving::refresh(black_box(&mut st));
+            black_box(st.serving.endpoints.len())
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -6,7 +6,7 @@ use crate::analysis::histogram::{
     Gap, Selector, Window, counter_delta, gauge_values, histogram_quantiles, mean_ratio, select,
     sum_rate,
 };
-use crate::analysis::serving::{Server, Stat, e2e_quantile, endpoint_stats};
+use crate::analysis::serving::{QuantileFn, Server, Stat, e2e_quantile_with, rate_and_errors};
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
 
@@ -116,16 +116,29 @@ pub fn rule_value(
     sel: &Selector,
     now: Millis,
 ) -> Result<f64, &'static str> {
+    let mut hq = |name: &str, w: Window, qs: &[f64]| histogram_quantiles(store, name, sel, w, qs);
+    rule_value_with(rule, store, server, sel, now, &mut hq)
+}
+
+/// `rule_value` with the histogram quantiles taken from `hq` (the Serving view's indexes).
+pub fn rule_value_with(
+    rule: &Rule,
+    store: &MetricStore,
+    server: Server,
+    sel: &Selector,
+    now: Millis,
+    hq: &mut QuantileFn<'_>,
+) -> Result<f64, &'static str> {
     let w = Window::ending_at(now, rule.window_ms);
     match &rule.kind {
         RuleKind::LatencyQuantile {
             metric: Some(m),
             quantile,
-        } => gap(histogram_quantiles(store, m, sel, w, &[*quantile])[0]),
+        } => gap(hq(m, w, &[*quantile])[0]),
         RuleKind::LatencyQuantile {
             metric: None,
             quantile,
-        } => stat(e2e_quantile(store, server, sel, w, *quantile)),
+        } => stat(e2e_quantile_with(hq, server, w, *quantile)),
         RuleKind::ErrorRatio {
             counters: Some((e, t)),
         } => {
@@ -136,9 +149,9 @@ pub fn rule_value(
             }
             Ok(e / t)
         }
-        RuleKind::ErrorRatio { counters: None } => {
-            stat(endpoint_stats(store, server, sel, now, rule.window_ms).err_ratio)
-        }
+        // Only the error figures: the rest of the endpoint's stats would be computed for
+        // nothing at every step of the book's 30-minute catch-up.
+        RuleKind::ErrorRatio { counters: None } => stat(rate_and_errors(store, server, sel, w).1),
         RuleKind::CounterIncrease { metric } => {
             let ids = select(store, metric, sel);
             if ids.is_empty() {

@@ -4,9 +4,14 @@
 //! the window from the store's running totals. Buckets written by one scrape share their sample
 //! times, so the window's point indexes are found once per group and checked, not searched,
 //! for the other buckets. The result is the same as `histogram::quantiles_of` on the group.
+//! Groups may be keyed by several labels (`namespace` and `pod`), and an endpoint's pods merged
+//! into one group (`merge`); `group_steps` gives the sparkline's steps with the semantics of
+//! `sparkline::quantile_steps` (non-finite samples dropped before the window is taken).
 
 use crate::analysis::counter::{CounterDelta, Window, extrapolate, first_after};
 use crate::analysis::histogram::{Gap, bucket_quantile, parse_le};
+use crate::analysis::sparkline::StepQuantiles;
+use crate::event::Millis;
 use crate::state::metrics::{MetricStore, Series};
 
 /// One group's bucket series: `(le, series id)` sorted by `le`.
@@ -14,6 +19,33 @@ use crate::state::metrics::{MetricStore, Series};
 pub struct HistGroup {
     pub key: String,
     pub buckets: Vec<(f64, usize)>,
+    /// Series of the group without a parsable `le` (they count as "series exist").
+    pub unparsed: usize,
+}
+
+/// The separator of the label values in a group key built by several labels.
+pub const KEY_SEP: char = '\u{1f}';
+
+/// The group key of label values, as `HistIndex::build_by` forms it.
+pub fn key_of(values: &[&str]) -> String {
+    values.join(&KEY_SEP.to_string())
+}
+
+/// One group over several: buckets ordered by `le`, then by series id (the order in which the
+/// selector path sums buckets of equal `le`, so the sums round alike).
+pub fn merge<'a>(groups: impl IntoIterator<Item = &'a HistGroup>, key: &str) -> HistGroup {
+    let mut out = HistGroup {
+        key: key.to_string(),
+        buckets: Vec::new(),
+        unparsed: 0,
+    };
+    for g in groups {
+        out.buckets.extend_from_slice(&g.buckets);
+        out.unparsed += g.unparsed;
+    }
+    out.buckets
+        .sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    out
 }
 
 /// The groups of one histogram, and how many series the store held when they were built (a
@@ -28,24 +60,40 @@ impl HistIndex {
     /// Group the series of `bucket_name` by the value of `label`; series without it or without
     /// a parsable `le` are left out.
     pub fn build(store: &MetricStore, bucket_name: &str, label: &str) -> Self {
-        let mut by: std::collections::HashMap<&str, Vec<(f64, usize)>> = Default::default();
+        Self::build_by(store, bucket_name, &[label])
+    }
+
+    /// Group the series of `bucket_name` by the values of `labels` (key: `key_of`); series
+    /// without one of them are left out, series without a parsable `le` only counted.
+    pub fn build_by(store: &MetricStore, bucket_name: &str, labels: &[&str]) -> Self {
+        let mut by: std::collections::HashMap<String, (Vec<(f64, usize)>, usize)> =
+            Default::default();
+        let mut vals: Vec<&str> = Vec::with_capacity(labels.len());
         for &id in store.ids_by_name(bucket_name) {
             let Some(k) = store.key(id) else { continue };
-            let (Some(g), Some(le)) = (
-                k.labels.get(label),
-                k.labels.get("le").and_then(|v| parse_le(v)),
-            ) else {
+            vals.clear();
+            vals.extend(
+                labels
+                    .iter()
+                    .map_while(|l| k.labels.get(*l).map(String::as_str)),
+            );
+            if vals.len() != labels.len() {
                 continue;
-            };
-            by.entry(g.as_str()).or_default().push((le, id));
+            }
+            let e = by.entry(key_of(&vals)).or_default();
+            match k.labels.get("le").and_then(|v| parse_le(v)) {
+                Some(le) => e.0.push((le, id)),
+                None => e.1 += 1,
+            }
         }
         let mut groups: Vec<HistGroup> = by
             .into_iter()
-            .map(|(k, mut b)| {
+            .map(|(key, (mut b, unparsed))| {
                 b.sort_by(|x, y| x.0.total_cmp(&y.0));
                 HistGroup {
-                    key: k.to_string(),
+                    key,
                     buckets: b,
+                    unparsed,
                 }
             })
             .collect();
@@ -54,6 +102,15 @@ impl HistIndex {
             groups,
             built_at_series: store.len(),
         }
+    }
+
+    /// The group of a key, if the histogram has series for it.
+    pub fn group(&self, key: &str) -> Option<&HistGroup> {
+        let i = self
+            .groups
+            .binary_search_by(|g| g.key.as_str().cmp(key))
+            .ok()?;
+        self.groups.get(i)
     }
 
     /// Whether the store has grown since the index was built.
@@ -68,14 +125,17 @@ pub struct Scratch {
     buckets: Vec<(f64, f64)>,
 }
 
-/// The delta of `s` over the points `lo..hi` (window bounds already found).
-fn delta_at(s: &Series, lo: usize, hi: usize) -> Option<CounterDelta> {
+/// The delta of `s` over the points `lo..hi` (window bounds already found). `finite_only`:
+/// as over the series' finite points alone (the sparkline's preparation), rather than
+/// `counter::series_delta` (whose sample count includes non-finite points inside the window).
+fn delta_at(s: &Series, lo: usize, hi: usize, finite_only: bool) -> Option<CounterDelta> {
     let p = &s.points;
     if hi < lo + 2 || hi > p.len() {
         return None;
     }
     let (first, last) = (p[lo], p[hi - 1]);
-    if !first.1.is_finite() || !last.1.is_finite() || s.acc.len() != p.len() {
+    let inner_nan = finite_only && p.range(lo..hi).any(|x| !x.1.is_finite());
+    if inner_nan || !first.1.is_finite() || !last.1.is_finite() || s.acc.len() != p.len() {
         return crate::analysis::counter::counter_delta(p.range(lo..hi).copied());
     }
     Some(CounterDelta {
@@ -92,6 +152,43 @@ pub fn group_quantiles(
     g: &HistGroup,
     w: Window,
     qs: &[f64],
+    scratch: &mut Scratch,
+    out: &mut Vec<Result<f64, Gap>>,
+) {
+    quantiles_in(store, g, w, qs, false, scratch, out)
+}
+
+/// Quantiles `qs` of one group over `range_ms` windows ending at `from, from + step, ... <=
+/// to`, as `sparkline::quantile_steps` gives them for the group's series.
+pub fn group_steps(
+    store: &MetricStore,
+    g: &HistGroup,
+    range_ms: Millis,
+    (from, to, step_ms): (Millis, Millis, Millis),
+    qs: &[f64],
+    scratch: &mut Scratch,
+) -> Vec<StepQuantiles> {
+    let mut out = Vec::new();
+    if step_ms <= 0 || to < from {
+        return out;
+    }
+    let mut at = from;
+    while at <= to {
+        let mut values = Vec::with_capacity(qs.len());
+        let w = Window::ending_at(at, range_ms);
+        quantiles_in(store, g, w, qs, true, scratch, &mut values);
+        out.push(StepQuantiles { at, values });
+        at += step_ms;
+    }
+    out
+}
+
+fn quantiles_in(
+    store: &MetricStore,
+    g: &HistGroup,
+    w: Window,
+    qs: &[f64],
+    finite_only: bool,
     scratch: &mut Scratch,
     out: &mut Vec<Result<f64, Gap>>,
 ) {
@@ -121,11 +218,12 @@ pub fn group_quantiles(
                 (lo, hi)
             }
         };
-        if let Some(d) = delta_at(s, lo, hi) {
+        if let Some(d) = delta_at(s, lo, hi, finite_only) {
             b.push((le, extrapolate(&d, w)));
         }
     }
-    if g.buckets.is_empty() {
+    // The sparkline prepares parsed buckets only; the selector path counts any series.
+    if g.buckets.is_empty() && (finite_only || g.unparsed == 0) {
         out.extend(qs.iter().map(|_| Err(Gap::NoSeries)));
     } else if b.is_empty() {
         out.extend(qs.iter().map(|_| Err(Gap::TooFewSamples)));

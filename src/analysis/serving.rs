@@ -107,11 +107,14 @@ pub fn detect_server(store: &MetricStore, sel: &Selector) -> Server {
     }
 }
 
+/// Where histogram quantiles come from: `(bucket_name, window, qs)` to one result per `q`, as
+/// `histogram_quantiles` over the endpoint's series gives them (the view answers from an index).
+pub type QuantileFn<'a> = dyn FnMut(&str, Window, &[f64]) -> Vec<Result<f64, Gap>> + 'a;
+
 /// Quantiles from the first candidate histogram with a value; else the first one's gap.
 fn hist(
-    store: &MetricStore,
+    hq: &mut QuantileFn<'_>,
     src: &HistSource,
-    sel: &Selector,
     w: Window,
     qs: &[f64],
 ) -> (Vec<Stat>, Option<&'static str>) {
@@ -121,7 +124,7 @@ fn hist(
     };
     let mut first_gap = None;
     for name in names {
-        let r = histogram_quantiles(store, name, sel, w, qs);
+        let r = hq(name, w, qs);
         if r.iter().any(Result::is_ok) {
             let stats = r.into_iter().map(|x| Stat::from_gap(x.map(|v| v * scale)));
             return (stats.collect(), Some(*name));
@@ -259,10 +262,23 @@ pub fn endpoint_stats(
     now: Millis,
     window_ms: Millis,
 ) -> EndpointStats {
+    let mut hq = |name: &str, w: Window, qs: &[f64]| histogram_quantiles(store, name, sel, w, qs);
+    endpoint_stats_with(store, server, sel, now, window_ms, &mut hq)
+}
+
+/// `endpoint_stats` with the histogram quantiles taken from `hq`.
+pub fn endpoint_stats_with(
+    store: &MetricStore,
+    server: Server,
+    sel: &Selector,
+    now: Millis,
+    window_ms: Millis,
+    hq: &mut QuantileFn<'_>,
+) -> EndpointStats {
     let m = metrics_for(server);
     let w = Window::ending_at(now, window_ms);
-    let (e2e, latency_metric) = hist(store, &m.e2e, sel, w, &[0.5, 0.95, 0.99]);
-    let p95 = |src: &HistSource| hist(store, src, sel, w, &[0.95]).0[0];
+    let (e2e, latency_metric) = hist(hq, &m.e2e, w, &[0.5, 0.95, 0.99]);
+    let mut p95 = |src: &HistSource| hist(hq, src, w, &[0.95]).0[0];
     let (req_rate, err_ratio) = errors(store, m.errors, sel, w);
     EndpointStats {
         server,
@@ -293,7 +309,13 @@ pub fn e2e_quantile(
     w: Window,
     q: f64,
 ) -> Stat {
-    hist(store, &metrics_for(server).e2e, sel, w, &[q]).0[0]
+    let mut hq = |name: &str, w: Window, qs: &[f64]| histogram_quantiles(store, name, sel, w, qs);
+    e2e_quantile_with(&mut hq, server, w, q)
+}
+
+/// `e2e_quantile` with the histogram quantiles taken from `hq`.
+pub fn e2e_quantile_with(hq: &mut QuantileFn<'_>, server: Server, w: Window, q: f64) -> Stat {
+    hist(hq, &metrics_for(server).e2e, w, &[q]).0[0]
 }
 
 /// p50/p95/p99 of the end-to-end latency histogram (seconds) at every `step_ms` from `from` to

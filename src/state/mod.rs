@@ -9,6 +9,7 @@ pub mod logview;
 pub mod metrics;
 pub mod serving;
 pub mod serving_alerts;
+pub mod serving_hist;
 pub mod training;
 pub mod training_logs;
 pub mod training_rows;

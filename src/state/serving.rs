@@ -5,7 +5,10 @@
 //! Per endpoint discovered among the raw objects: its pods, its stats over the last five
 //! minutes, a series over the last fifteen (latency percentiles, request rate, error ratio), the
 //! objectives its alert rules set, and the alert states (`serving_alerts`), which the triage
-//! engine reads from `state.serving.alerts`.
+//! engine reads from `state.serving.alerts`. Histogram quantiles (the stats' percentiles, the
+//! sparkline points, the alert rules' latencies) come from the bucket indexes the view keeps
+//! per histogram (`serving_hist`), rebuilt only when the store gained series of it; the other
+//! figures from the selector path (`analysis::serving`).
 
 use std::collections::BTreeMap;
 
@@ -15,14 +18,13 @@ use super::AppState;
 use crate::action::Action;
 use crate::analysis::alerts::{Rule, RuleKind};
 use crate::analysis::endpoints::{Endpoint, discover};
-use crate::analysis::histogram::{Selector, Window, select};
-use crate::analysis::serving::{
-    EndpointStats, Stat, endpoint_stats, latency_sparkline, rate_and_errors,
-};
+use crate::analysis::histogram::{Gap, Selector, Window, select};
+use crate::analysis::serving::{EndpointStats, Stat, endpoint_stats_with, rate_and_errors};
 use crate::domain::{ObjKey, PodInfo};
 use crate::effect::Effect;
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
+use crate::state::serving_hist::{EndpointHists, HistCache};
 
 pub use crate::state::serving_alerts::{AlertBook, EndpointAlert, Target};
 
@@ -98,6 +100,8 @@ pub struct ServingView {
     /// Pods seen behind each endpoint, with when last seen: a pod replaced by a rollout still
     /// counts for the windows that cover its samples (as a label selector would in PromQL).
     members: BTreeMap<ObjKey, BTreeMap<String, Millis>>,
+    /// The latency histograms indexed by namespace and pod, kept while the store keeps them.
+    pub hist: HistCache,
 }
 
 impl ServingView {
@@ -219,19 +223,12 @@ fn series(
     store: &MetricStore,
     ep: &Endpoint,
     sel: &Selector,
+    hists: &mut EndpointHists<'_>,
     now: Millis,
 ) -> (Vec<Point>, Option<String>) {
     let to = now.div_euclid(SERIES_STEP_MS) * SERIES_STEP_MS;
     let from = to - SERIES_SPAN_MS + SERIES_STEP_MS;
-    let lat = latency_sparkline(
-        store,
-        ep.server,
-        sel,
-        SERIES_RANGE_MS,
-        from,
-        to,
-        SERIES_STEP_MS,
-    );
+    let lat = hists.sparkline(ep.server, SERIES_RANGE_MS, (from, to, SERIES_STEP_MS));
     let gap = lat.as_ref().err().map(|e| e.to_string());
     let lat = lat.unwrap_or_default();
     let mut out = Vec::with_capacity(lat.len().max(1));
@@ -270,9 +267,27 @@ pub fn refresh(state: &mut AppState) {
     };
     if now < state.serving.at {
         state.serving.members.clear();
+        state.serving.hist.clear();
     }
     let w = &state.world;
     let found = discover(&w.objects);
+    let rule_metrics: Vec<&str> = state
+        .serving
+        .book
+        .rules()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            RuleKind::LatencyQuantile {
+                metric: Some(m), ..
+            } => Some(m.as_str()),
+            _ => None,
+        })
+        .collect();
+    state
+        .serving
+        .hist
+        .update(&w.metrics, found.iter().map(|e| e.server), rule_metrics);
+    let hist = &state.serving.hist;
     let members = &mut state.serving.members;
     members.retain(|k, _| found.iter().any(|e| &e.key == k));
     let mut by_ns: BTreeMap<&str, Vec<&PodInfo>> = BTreeMap::new();
@@ -280,6 +295,7 @@ pub fn refresh(state: &mut AppState) {
         by_ns.entry(p.namespace.as_str()).or_default().push(p);
     }
     let mut sels: Vec<Option<Selector>> = Vec::with_capacity(found.len());
+    let mut all_hists: Vec<EndpointHists<'_>> = Vec::with_capacity(found.len());
     let mut endpoints = Vec::with_capacity(found.len());
     for ep in found {
         let pods: Vec<&PodInfo> = by_ns
@@ -305,19 +321,25 @@ pub fn refresh(state: &mut AppState) {
                 .eq("namespace", &ep.key.namespace)
                 .one_of("pod", seen.keys().cloned().collect::<Vec<String>>())
         });
+        let mut hists = hist.endpoint(
+            &w.metrics,
+            &ep.key.namespace,
+            seen.keys().map(|p| p.as_str()),
+        );
         let stats = match &sel {
-            Some(sel) => Ok(endpoint_stats(
+            Some(sel) => Ok(endpoint_stats_with(
                 &w.metrics,
                 ep.server,
                 sel,
                 now,
                 STATS_WINDOW_MS,
+                &mut |name, w, qs| hists.quantiles(name, w, qs),
             )),
             None if ep.pod_labels.is_empty() => Err("the workload has no pod selector".to_string()),
             None => Err("no pods match the workload's selector".to_string()),
         };
         let (series, series_gap) = match &sel {
-            Some(sel) => series(&w.metrics, &ep, sel, now),
+            Some(sel) => series(&w.metrics, &ep, sel, &mut hists, now),
             None => (Vec::new(), stats.as_ref().err().cloned()),
         };
         let objectives = objectives(
@@ -337,6 +359,7 @@ pub fn refresh(state: &mut AppState) {
             endpoint: ep,
         });
         sels.push(sel);
+        all_hists.push(hists);
     }
     let targets: Vec<Target> = endpoints
         .iter()
@@ -347,8 +370,13 @@ pub fn refresh(state: &mut AppState) {
             sel: s.as_ref(),
         })
         .collect();
+    let mut hq = |i: usize, name: &str, w: Window, qs: &[f64]| match all_hists.get_mut(i) {
+        Some(h) => h.quantiles(name, w, qs),
+        None => vec![Err(Gap::NoSeries); qs.len()],
+    };
+    let book = &mut state.serving.book;
+    book.step_with(&w.metrics, &targets, now, &mut hq);
     let view = &mut state.serving;
-    view.book.step(&w.metrics, &targets, now);
     view.alerts = view.book.alerts();
     view.rules_error = view.book.error.clone();
     view.at = now;

@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analysis::alert_eval::{AlertEval, AlertState, rule_value};
+use crate::analysis::alert_eval::{AlertEval, AlertState, rule_value_with};
 use crate::analysis::alerts::{self, Op, Rule, RuleKind, Severity};
-use crate::analysis::histogram::Selector;
+use crate::analysis::histogram::{Gap, Selector, Window, histogram_quantiles};
 use crate::analysis::serving::Server;
 use crate::domain::ObjKey;
 use crate::event::Millis;
@@ -18,6 +18,9 @@ use crate::state::metrics::MetricStore;
 pub const EVAL_STEP_MS: Millis = 15_000;
 /// How far back the first evaluation (or a catch-up after a long gap) reaches.
 pub const EVAL_HORIZON_MS: Millis = 30 * 60_000;
+
+/// Histogram quantiles of target `i`: `(i, bucket_name, window, qs)` to one result per `q`.
+pub type TargetQuantiles<'a> = dyn FnMut(usize, &str, Window, &[f64]) -> Vec<Result<f64, Gap>> + 'a;
 
 /// One rule's state for one endpoint, as the pane and the triage engine read it.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +126,21 @@ impl AlertBook {
     /// batches after the clock has moved, and a step evaluated before its data arrived would
     /// be judged on an empty window and never revisited.
     pub fn step(&mut self, store: &MetricStore, targets: &[Target], now: Millis) {
+        let mut hq = |i: usize, name: &str, w: Window, qs: &[f64]| match targets[i].sel {
+            Some(sel) => histogram_quantiles(store, name, sel, w, qs),
+            None => vec![Err(Gap::NoSeries); qs.len()],
+        };
+        self.step_with(store, targets, now, &mut hq)
+    }
+
+    /// `step`, with target `i`'s histogram quantiles taken from `hq(i, name, window, qs)`.
+    pub fn step_with(
+        &mut self,
+        store: &MetricStore,
+        targets: &[Target],
+        now: Millis,
+        hq: &mut TargetQuantiles<'_>,
+    ) {
         self.ensure_loaded();
         let now = store.newest_ms().map_or(now, |n| now.min(n));
         if self.evaluated_to.is_some_and(|t| now < t) {
@@ -139,13 +157,16 @@ impl AlertBook {
             .max(earliest);
         let mut t = first;
         while t <= last {
-            for tg in targets {
+            for (ti, tg) in targets.iter().enumerate() {
                 for (i, rule) in self.rules.iter().enumerate() {
                     if !rule.applies_to(tg.server) {
                         continue;
                     }
                     let value = match tg.sel {
-                        Some(sel) => rule_value(rule, store, tg.server, sel, t),
+                        Some(sel) => {
+                            let mut q = |n: &str, w: Window, qs: &[f64]| hq(ti, n, w, qs);
+                            rule_value_with(rule, store, tg.server, sel, t, &mut q)
+                        }
                         None => Err("no pods behind the endpoint"),
                     };
                     let id = (tg.key.clone(), i);
