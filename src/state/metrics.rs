@@ -48,6 +48,9 @@ pub struct MetricStore {
     sets: Vec<Arc<BTreeMap<String, String>>>,
     /// Series ids of each label set (a short list: the fields of one device).
     by_set: Vec<Vec<usize>>,
+    /// Per series, its newest point, held side by side so a join that reads only the latest
+    /// values walks one array instead of every series' ring buffer.
+    latest: Vec<(Millis, f64)>,
 }
 
 impl Default for MetricStore {
@@ -68,6 +71,7 @@ impl MetricStore {
             set_ids: HashMap::new(),
             sets: Vec::new(),
             by_set: Vec::new(),
+            latest: Vec::new(),
         }
     }
 
@@ -94,6 +98,7 @@ impl MetricStore {
             None => {
                 let id = self.series.len();
                 self.series.push(Series::default());
+                self.latest.push((at, v));
                 self.by_name
                     .entry(name.to_ascii_lowercase())
                     .or_default()
@@ -122,6 +127,9 @@ impl MetricStore {
         }
         s.points.push_back((at, v));
         s.acc.push_back(acc);
+        if let Some(l) = self.latest.get_mut(id) {
+            *l = (at, v);
+        }
     }
 
     /// Every series of a metric name (case-insensitive), with its key.
@@ -153,6 +161,16 @@ impl MetricStore {
 
     pub fn label_set_count(&self) -> usize {
         self.set_ids.len()
+    }
+
+    /// Ids of the series of one label set, oldest first (empty for an unknown set).
+    pub fn set_series(&self, set: usize) -> &[usize] {
+        self.by_set.get(set).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The newest point of a series (its ring buffer's last), if the id exists.
+    pub fn last(&self, id: usize) -> Option<(Millis, f64)> {
+        self.latest.get(id).copied()
     }
 
     /// The series with this id, if any.
@@ -255,5 +273,8 @@ mod tests {
         assert_eq!(m.points_in(id, 50, 40).count(), 0);
         assert_eq!(m.points_in(99, 0, 100).count(), 0);
         assert!(m.key(id).is_some_and(|k| k.name == "x"));
+        assert_eq!(m.last(id), m.series(id).and_then(Series::last));
+        assert_eq!(m.last(id), Some((50, 5.0)));
+        assert_eq!(m.last(99), None);
     }
 }
