@@ -222,6 +222,9 @@ fn resolve(
     Some((ni, di))
 }
 
+/// A (node, device) index pair, or `None` when a label set names no inventory node or device.
+type Slot = Option<(usize, usize)>;
+
 /// One exporter series to apply: its field-major rank, field, id, latest point and label set.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -298,7 +301,8 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
     // its series merged in field-major order below
     let mut sets_of: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
     let mut entries: Vec<Entry> = Vec::new();
-    let mut sets: Vec<(usize, usize, Option<(usize, usize)>)> = Vec::new();
+    // per label set with telemetry: its entries (start, end) and the (node, device) it joined
+    let mut sets: Vec<(usize, usize, Slot)> = Vec::new();
     for set in 0..store.label_set_count() {
         let start = entries.len();
         for &id in store.set_series(set) {
