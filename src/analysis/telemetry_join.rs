@@ -12,6 +12,7 @@ use crate::analysis::telemetry::{
 use crate::analysis::xid::{PodAttribution, XidInfo, attribute, lookup};
 use crate::domain::AccelKind;
 use crate::event::Millis;
+use crate::state::metrics::MetricStore;
 use crate::state::world::World;
 
 /// Labels that name the host a series was scraped from, in order of trust.
@@ -221,6 +222,46 @@ fn resolve(
     Some((ni, di))
 }
 
+/// A (node, device) index pair, or `None` when a label set names no inventory node or device.
+type Slot = Option<(usize, usize)>;
+
+/// One exporter series to apply: its field-major rank, field, id, latest point and label set.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    rank: u64,
+    field: Field,
+    id: usize,
+    last: (Millis, f64),
+    set: usize,
+}
+
+/// Apply one series to its device (`first`: the first series of its label set, which fills the
+/// device's identity). False when the series is of another vendor than the device.
+fn absorb(d: &mut DeviceTelemetry, store: &MetricStore, e: &Entry, first: bool) -> bool {
+    if d.vendor != e.field.vendor() {
+        return false;
+    }
+    let Some(key) = store.key(e.id) else {
+        return false;
+    };
+    if first {
+        fill_identity(d, &key.labels);
+    }
+    let (field, last) = (e.field, e.last);
+    let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
+    if newer {
+        d.latest.insert(field, last);
+        if let Some(prev) = d.series.insert(field, e.id) {
+            d.older.push((field, prev));
+        }
+        // the newest series tells who holds the device now
+        update_pod(d, &key.labels, last.0);
+    } else {
+        d.older.push((field, e.id));
+    }
+    true
+}
+
 /// Join every exporter series in `world.metrics` to the nodes' devices; set each node's
 /// `telemetry` and append telemetry-derived flags. Returns how many series named a host that is
 /// not an inventory node (or no host at all), so callers can say so rather than drop them quietly.
@@ -236,56 +277,91 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
             host_index.entry(h.as_str()).or_insert(i);
         }
     }
-    // A node holds few devices: a linear scan over borrowed label values beats hashing an owned key.
-    let mut per_node: Vec<Vec<DeviceTelemetry>> = vec![Vec::new(); nodes.len()];
-    let mut unjoined = 0;
-    // per label set: not yet seen (None), else the (node, device) slot it joined, or None
-    let mut resolved: Vec<Option<Option<(usize, usize)>>> =
-        vec![None; world.metrics.label_set_count()];
-    for &field in Field::ALL {
-        let vendor = field.vendor();
-        for name in field.names() {
-            for (id, key, series) in world.metrics.entries_by_name(name) {
-                let Some(last) = series.last() else { continue };
-                // resolve each label set (host, device) once; later series of the set reuse it
-                let set = world.metrics.label_set_of(id).unwrap_or(usize::MAX);
-                let (slot, first_sight) = match resolved.get(set).copied() {
-                    Some(Some(slot)) => (slot, false),
-                    Some(None) => {
-                        let slot = resolve(&host_index, &mut per_node, vendor, &key.labels);
-                        resolved[set] = Some(slot);
-                        (slot, true)
-                    }
-                    None => (
-                        resolve(&host_index, &mut per_node, vendor, &key.labels),
-                        true,
-                    ),
-                };
-                let Some((ni, di)) = slot else {
-                    unjoined += 1;
-                    continue;
-                };
-                let d = &mut per_node[ni][di];
-                if d.vendor != vendor {
-                    unjoined += 1;
-                    continue;
-                }
-                if first_sight {
-                    fill_identity(d, &key.labels);
-                }
-                let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
-                if newer {
-                    d.latest.insert(field, last);
-                    if let Some(prev) = d.series.insert(field, id) {
-                        d.older.push((field, prev));
-                    }
-                    // the newest series tells who holds the device now
-                    update_pod(d, &key.labels, last.0);
-                } else {
-                    d.older.push((field, id));
-                }
+    let store = &world.metrics;
+    // Each series' place in the field-major order (field, then metric name, then id) in which
+    // a device's series are applied: ties and first sightings resolve the same way whatever
+    // order the store holds them in.
+    let mut field_of: Vec<Option<(u64, Field)>> = vec![None; store.len()];
+    for (rank, (field, name)) in Field::ALL
+        .iter()
+        .flat_map(|f| f.names().iter().map(move |n| (*f, *n)))
+        .enumerate()
+    {
+        for &id in store.ids_by_name(name) {
+            if let Some(slot) = field_of.get_mut(id) {
+                *slot = Some((((rank as u64) << 32) | id as u64, field));
             }
         }
+    }
+    // Walk label set by label set (one device's series are adjacent), so each device is
+    // resolved once and its telemetry stays in cache while its dozen fields are written.
+    // A node holds few devices: a linear scan over borrowed label values beats hashing an owned key.
+    let mut per_node: Vec<Vec<DeviceTelemetry>> = vec![Vec::new(); nodes.len()];
+    // label sets joined to each device; a device fed by several (its pod labels changed) has
+    // its series merged in field-major order below
+    let mut sets_of: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
+    let mut entries: Vec<Entry> = Vec::new();
+    // per label set with telemetry: its entries (start, end) and the (node, device) it joined
+    let mut sets: Vec<(usize, usize, Slot)> = Vec::new();
+    for set in 0..store.label_set_count() {
+        let start = entries.len();
+        for &id in store.set_series(set) {
+            let Some(Some((rank, field))) = field_of.get(id).copied() else {
+                continue;
+            };
+            let Some(last) = store.last(id) else {
+                continue;
+            };
+            entries.push(Entry {
+                rank,
+                field,
+                id,
+                last,
+                set,
+            });
+        }
+        let mine = &mut entries[start..];
+        if mine.is_empty() {
+            continue;
+        }
+        mine.sort_unstable_by_key(|e| e.rank);
+        let vendor = mine[0].field.vendor();
+        let slot = store
+            .key(mine[0].id)
+            .and_then(|k| resolve(&host_index, &mut per_node, vendor, &k.labels));
+        if let Some((ni, di)) = slot {
+            let counts = &mut sets_of[ni];
+            if counts.len() <= di {
+                counts.resize(di + 1, 0);
+            }
+            counts[di] += 1;
+        }
+        sets.push((start, entries.len(), slot));
+    }
+    let mut unjoined = 0;
+    let mut merged: Vec<(usize, usize, Entry)> = Vec::new();
+    for &(start, end, slot) in &sets {
+        let Some((ni, di)) = slot else {
+            unjoined += end - start;
+            continue;
+        };
+        if sets_of[ni][di] > 1 {
+            merged.extend(entries[start..end].iter().map(|e| (ni, di, *e)));
+            continue;
+        }
+        let d = &mut per_node[ni][di];
+        for (i, e) in entries[start..end].iter().enumerate() {
+            unjoined += usize::from(!absorb(d, store, e, i == 0));
+        }
+    }
+    merged.sort_unstable_by_key(|(ni, di, e)| (*ni, *di, e.rank));
+    let mut filled = vec![false; store.label_set_count()];
+    for (ni, di, e) in &merged {
+        let first = filled.get(e.set).is_some_and(|f| !f);
+        if let Some(f) = filled.get_mut(e.set) {
+            *f = true;
+        }
+        unjoined += usize::from(!absorb(&mut per_node[*ni][*di], store, e, first));
     }
     for (n, devs) in nodes.iter_mut().zip(per_node) {
         if devs.is_empty() {

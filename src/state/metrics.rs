@@ -50,6 +50,9 @@ pub struct MetricStore {
     by_set: Vec<Vec<usize>>,
     /// The newest sample time seen in any series: how far the metric data has arrived.
     newest: Option<Millis>,
+    /// Per series, its newest point, held side by side so a join that reads only the latest
+    /// values walks one array instead of every series' ring buffer.
+    latest: Vec<(Millis, f64)>,
 }
 
 impl Default for MetricStore {
@@ -71,6 +74,7 @@ impl MetricStore {
             sets: Vec::new(),
             by_set: Vec::new(),
             newest: None,
+            latest: Vec::new(),
         }
     }
 
@@ -102,6 +106,7 @@ impl MetricStore {
             None => {
                 let id = self.series.len();
                 self.series.push(Series::default());
+                self.latest.push((at, v));
                 self.by_name
                     .entry(name.to_ascii_lowercase())
                     .or_default()
@@ -131,6 +136,9 @@ impl MetricStore {
         s.points.push_back((at, v));
         s.acc.push_back(acc);
         self.newest = Some(self.newest.map_or(at, |n| n.max(at)));
+        if let Some(l) = self.latest.get_mut(id) {
+            *l = (at, v);
+        }
     }
 
     /// Every series of a metric name (case-insensitive), with its key.
@@ -162,6 +170,16 @@ impl MetricStore {
 
     pub fn label_set_count(&self) -> usize {
         self.set_ids.len()
+    }
+
+    /// Ids of the series of one label set, oldest first (empty for an unknown set).
+    pub fn set_series(&self, set: usize) -> &[usize] {
+        self.by_set.get(set).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The newest point of a series (its ring buffer's last), if the id exists.
+    pub fn last(&self, id: usize) -> Option<(Millis, f64)> {
+        self.latest.get(id).copied()
     }
 
     /// The series with this id, if any.
@@ -264,5 +282,8 @@ mod tests {
         assert_eq!(m.points_in(id, 50, 40).count(), 0);
         assert_eq!(m.points_in(99, 0, 100).count(), 0);
         assert!(m.key(id).is_some_and(|k| k.name == "x"));
+        assert_eq!(m.last(id), m.series(id).and_then(Series::last));
+        assert_eq!(m.last(id), Some((50, 5.0)));
+        assert_eq!(m.last(99), None);
     }
 }
