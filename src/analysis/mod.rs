@@ -33,3 +33,4 @@ pub mod thresholds;
 pub mod training_jobs;
 pub mod workloads;
 pub mod xid;
+pub mod xid_events;

@@ -6,7 +6,8 @@
 use crate::event::Millis;
 use crate::state::metrics::{MetricStore, Series};
 
-pub use crate::analysis::telemetry_join::{XidEvent, join, xid_events};
+pub use crate::analysis::telemetry_join::join;
+pub use crate::analysis::xid_events::{XidEvent, xid_events};
 
 /// Which exporter a field comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

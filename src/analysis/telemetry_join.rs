@@ -1,15 +1,15 @@
 //! Joining exporter series to inventory nodes: host label -> node, device labels -> device, then
 //! the notes that explain gaps, the telemetry-derived health flags (XID, ECC DBE, row-remap
-//! failure, throttling, NPU chip health and links), and XID events attributed to pods.
+//! failure, throttling, NPU chip health and links). XID events attributed to pods are in
+//! `xid_events`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::analysis::accel_health::HealthFlag;
-use crate::analysis::inventory::{DaemonState, Inventory, NodeAccel};
+use crate::analysis::inventory::{DaemonState, NodeAccel};
 use crate::analysis::telemetry::{
     DeviceKey, DeviceTelemetry, Field, NodeTelemetry, Telemetry, Vendor,
 };
-use crate::analysis::xid::{PodAttribution, XidInfo, attribute, lookup};
 use crate::domain::AccelKind;
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
@@ -388,44 +388,4 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
         n.telemetry = Telemetry::Present(NodeTelemetry { devices, last_ms });
     }
     unjoined
-}
-
-/// An XID a GPU reported, decoded and attributed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct XidEvent {
-    pub node: String,
-    pub device: String,
-    pub xid: u32,
-    pub at_ms: Millis,
-    pub info: Option<&'static XidInfo>,
-    pub pod: PodAttribution,
-}
-
-/// Every non-zero latest XID in the inventory, newest first.
-pub fn xid_events(inv: &Inventory) -> Vec<XidEvent> {
-    let mut out = Vec::new();
-    for n in &inv.nodes {
-        for d in n.telemetry.devices() {
-            let Some(&(at_ms, v)) = d.latest.get(&Field::Xid) else {
-                continue;
-            };
-            if v.is_nan() || v <= 0.0 {
-                continue;
-            }
-            let labelled = d
-                .pod
-                .as_ref()
-                .map(|(ns, p, c)| (ns.as_str(), p.as_str(), c.as_str()));
-            out.push(XidEvent {
-                node: n.name.clone(),
-                device: d.label(),
-                xid: v as u32,
-                at_ms,
-                info: lookup(v as u32),
-                pod: attribute(labelled, &n.pods),
-            });
-        }
-    }
-    out.sort_by_key(|e| std::cmp::Reverse(e.at_ms));
-    out
 }
