@@ -12,6 +12,7 @@ pub mod outcome;
 pub mod probe;
 pub mod probe_daemons;
 pub mod probe_logs;
+pub mod probe_metrics;
 pub mod probe_netpol;
 pub mod probe_nodes;
 pub mod probe_pods;

@@ -332,7 +332,7 @@ pub fn run(ctx: &Ctx<'_>, spec: &ProbeSpec, b: &Bindings) -> Outcome {
             window_s,
             agg,
             percent_with,
-        } => l::metric(
+        } => crate::triage::probe_metrics::metric(
             ctx,
             b,
             name,

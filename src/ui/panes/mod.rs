@@ -2,6 +2,7 @@
 //! visible rows, and reads the pane's filter and selection from `state.ui`.
 
 pub mod endpoint_detail;
+pub mod endpoint_lists;
 pub mod events;
 pub mod log;
 pub mod logview;

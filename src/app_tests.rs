@@ -1,0 +1,68 @@
+//! Unit tests of the event loop's pure helpers (input mapping, replay speed, file effects).
+use super::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers};
+
+#[test]
+fn key_presses_and_resizes_become_messages() {
+    let press = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    assert_eq!(input_msg(Event::Key(press)), Some(Msg::Key(press)));
+    let release = KeyEvent {
+        kind: KeyEventKind::Release,
+        state: KeyEventState::NONE,
+        ..press
+    };
+    assert_eq!(input_msg(Event::Key(release)), None);
+    assert_eq!(
+        input_msg(Event::Resize(80, 24)),
+        Some(Msg::Resize {
+            width: 80,
+            height: 24
+        })
+    );
+    assert_eq!(input_msg(Event::FocusGained), None);
+}
+
+#[test]
+fn replayer_starts_at_the_requested_speed() {
+    let s = crate::sources::embedded::load(crate::sources::embedded::DEFAULT_SCENARIO)
+        .expect("default scenario");
+    for speed in SPEEDS {
+        assert_eq!(
+            replayer_at_speed(Replayer::new(s.clone()), speed)
+                .status()
+                .speed,
+            speed
+        );
+    }
+}
+
+#[tokio::test]
+async fn write_file_answers_with_a_notice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = dir.path().join("report.md");
+    let ok_s = ok.display().to_string();
+    let Msg::Notice { level, text } = write_file(&ok_s, "# report\n").await else {
+        panic!("not a notice");
+    };
+    assert_eq!(level, NoticeLevel::Info);
+    assert!(text.contains(&ok_s) && text.contains("9 bytes"), "{text}");
+    assert_eq!(std::fs::read_to_string(&ok).expect("written"), "# report\n");
+
+    let bad = dir.path().join("missing-dir").join("x.md");
+    let bad_s = bad.display().to_string();
+    let Msg::Notice { level, text } = write_file(&bad_s, "x").await else {
+        panic!("not a notice");
+    };
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(
+        text.starts_with("could not write") && text.contains(&bad_s),
+        "{text}"
+    );
+}
+
+#[test]
+fn exit_codes_follow_the_shell_convention() {
+    assert_eq!(Exit::Quit.code(), 0);
+    assert_eq!(Exit::Signal(15).code(), 143);
+    assert_eq!(Exit::Signal(2).code(), 130);
+}
