@@ -142,7 +142,8 @@ impl Inventory {
     }
 }
 
-fn is_accel_node(node: &NodeInfo, cfg: &InventoryConfig) -> bool {
+/// Whether a node has anything to do with accelerators (resources, GFD or Ascend labels).
+pub fn is_accel_node(node: &NodeInfo, cfg: &InventoryConfig) -> bool {
     node.capacity
         .keys()
         .chain(node.allocatable.keys())

@@ -158,6 +158,11 @@ impl<T> FieldMap<T> {
         self.0.iter().find(|(k, _)| k == f).map(|(_, v)| v)
     }
 
+    /// Forget every field, keeping the room.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     pub fn contains_key(&self, f: &Field) -> bool {
         self.get(f).is_some()
     }

@@ -3,13 +3,12 @@
 //! failure, throttling, NPU chip health and links). XID events attributed to pods are in
 //! `xid_events`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::analysis::accel_health::HealthFlag;
 use crate::analysis::inventory::{DaemonState, NodeAccel};
-use crate::analysis::telemetry::{
-    DeviceKey, DeviceTelemetry, Field, NodeTelemetry, Telemetry, Vendor,
-};
+use crate::analysis::join_plan::{DevicePlan, Entry, JoinPlan};
+use crate::analysis::telemetry::{DeviceTelemetry, Field, NodeTelemetry, Telemetry, Vendor};
 use crate::domain::AccelKind;
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
@@ -25,7 +24,7 @@ pub const HOST_LABELS: &[&str] = &[
     "instance",
 ];
 
-fn host_of(labels: &BTreeMap<String, String>) -> Option<&str> {
+pub(crate) fn host_of(labels: &BTreeMap<String, String>) -> Option<&str> {
     HOST_LABELS.iter().find_map(|k| {
         let v = labels.get(*k)?.as_str();
         let v = if *k == "instance" {
@@ -42,7 +41,10 @@ fn nonempty(labels: &BTreeMap<String, String>, k: &str) -> Option<String> {
 }
 
 /// The device a series belongs to, as borrowed label values: (index, MIG instance).
-fn device_ref(vendor: Vendor, labels: &BTreeMap<String, String>) -> Option<(&str, Option<&str>)> {
+pub(crate) fn device_ref(
+    vendor: Vendor,
+    labels: &BTreeMap<String, String>,
+) -> Option<(&str, Option<&str>)> {
     let get = |k: &str| labels.get(k).map(String::as_str).filter(|v| !v.is_empty());
     match vendor {
         Vendor::Nvidia => Some((get("gpu").or_else(|| get("UUID"))?, get("GPU_I_ID"))),
@@ -195,59 +197,20 @@ fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>)
     }
 }
 
-/// The (node, device) slot a label set belongs to, creating the device on first sight.
-fn resolve(
-    host_index: &HashMap<&str, usize>,
-    per_node: &mut [Vec<DeviceTelemetry>],
-    vendor: Vendor,
-    labels: &BTreeMap<String, String>,
-) -> Option<(usize, usize)> {
-    let host = host_of(labels)?;
-    let ni = *host_index
-        .get(host)
-        .or_else(|| host_index.get(host.split('.').next()?))?;
-    let (index, mig) = device_ref(vendor, labels)?;
-    let devs = &mut per_node[ni];
-    let pos = devs.iter().position(|d| {
-        d.vendor == vendor && d.key.index == index && d.key.mig_instance.as_deref() == mig
-    });
-    let di = pos.unwrap_or_else(|| {
-        let k = DeviceKey {
-            index: index.to_string(),
-            mig_instance: mig.map(str::to_string),
-        };
-        devs.push(DeviceTelemetry::new(k, vendor));
-        devs.len() - 1
-    });
-    Some((ni, di))
-}
-
-/// A (node, device) index pair, or `None` when a label set names no inventory node or device.
-type Slot = Option<(usize, usize)>;
-
-/// One exporter series to apply: its field-major rank, field, id, latest point and label set.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    rank: u64,
-    field: Field,
-    id: usize,
-    last: (Millis, f64),
-    set: usize,
-}
-
-/// Apply one series to its device (`first`: the first series of its label set, which fills the
-/// device's identity). False when the series is of another vendor than the device.
-fn absorb(d: &mut DeviceTelemetry, store: &MetricStore, e: &Entry, first: bool) -> bool {
+/// Apply one series' newest point to its device (`e.first`: the first series of its label set,
+/// which fills the device's identity). False when the series is of another vendor than the
+/// device.
+fn absorb(d: &mut DeviceTelemetry, store: &MetricStore, e: &Entry, last: (Millis, f64)) -> bool {
     if d.vendor != e.field.vendor() {
         return false;
     }
     let Some(key) = store.key(e.id) else {
         return false;
     };
-    if first {
+    if e.first {
         fill_identity(d, &key.labels);
     }
-    let (field, last) = (e.field, e.last);
+    let field = e.field;
     let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
     if newer {
         d.latest.insert(field, last);
@@ -262,117 +225,54 @@ fn absorb(d: &mut DeviceTelemetry, store: &MetricStore, e: &Entry, first: bool) 
     true
 }
 
-/// Join every exporter series in `world.metrics` to the nodes' devices; set each node's
-/// `telemetry` and append telemetry-derived flags. Returns how many series named a host that is
-/// not an inventory node (or no host at all), so callers can say so rather than drop them quietly.
-pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
-    let mut host_index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len() * 2);
-    for (i, n) in nodes.iter().enumerate() {
-        host_index.insert(n.name.as_str(), i);
-        if let Some(h) = world
-            .nodes
-            .get(&n.name)
-            .and_then(|ni| ni.labels.get("kubernetes.io/hostname"))
-        {
-            host_index.entry(h.as_str()).or_insert(i);
-        }
-    }
-    let store = &world.metrics;
-    // Each series' place in the field-major order (field, then metric name, then id) in which
-    // a device's series are applied: ties and first sightings resolve the same way whatever
-    // order the store holds them in.
-    let mut field_of: Vec<Option<(u64, Field)>> = vec![None; store.len()];
-    for (rank, (field, name)) in Field::ALL
-        .iter()
-        .flat_map(|f| f.names().iter().map(move |n| (*f, *n)))
-        .enumerate()
-    {
-        for &id in store.ids_by_name(name) {
-            if let Some(slot) = field_of.get_mut(id) {
-                *slot = Some((((rank as u64) << 32) | id as u64, field));
-            }
-        }
-    }
-    // Walk label set by label set (one device's series are adjacent), so each device is
-    // resolved once and its telemetry stays in cache while its dozen fields are written.
-    // A node holds few devices: a linear scan over borrowed label values beats hashing an owned key.
-    let mut per_node: Vec<Vec<DeviceTelemetry>> = vec![Vec::new(); nodes.len()];
-    // label sets joined to each device; a device fed by several (its pod labels changed) has
-    // its series merged in field-major order below
-    let mut sets_of: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
-    let mut entries: Vec<Entry> = Vec::new();
-    // per label set with telemetry: its entries (start, end) and the (node, device) it joined
-    let mut sets: Vec<(usize, usize, Slot)> = Vec::new();
-    for set in 0..store.label_set_count() {
-        let start = entries.len();
-        for &id in store.set_series(set) {
-            let Some(Some((rank, field))) = field_of.get(id).copied() else {
-                continue;
-            };
-            let Some(last) = store.last(id) else {
-                continue;
-            };
-            entries.push(Entry {
-                rank,
-                field,
-                id,
-                last,
-                set,
-            });
-        }
-        let mine = &mut entries[start..];
-        if mine.is_empty() {
-            continue;
-        }
-        mine.sort_unstable_by_key(|e| e.rank);
-        let vendor = mine[0].field.vendor();
-        let slot = store
-            .key(mine[0].id)
-            .and_then(|k| resolve(&host_index, &mut per_node, vendor, &k.labels));
-        if let Some((ni, di)) = slot {
-            let counts = &mut sets_of[ni];
-            if counts.len() <= di {
-                counts.resize(di + 1, 0);
-            }
-            counts[di] += 1;
-        }
-        sets.push((start, entries.len(), slot));
-    }
+/// Fill one device from its plan. A device kept from the last refresh (`d` already carries its
+/// identity) has only its values reset and re-read. Returns the series that did not apply.
+fn fill(d: &mut DeviceTelemetry, plan: &DevicePlan, store: &MetricStore) -> usize {
+    d.latest.clear();
+    d.series.clear();
+    d.older.clear();
+    d.notes.clear();
+    d.pod_seen_ms = None;
     let mut unjoined = 0;
-    let mut merged: Vec<(usize, usize, Entry)> = Vec::new();
-    for &(start, end, slot) in &sets {
-        let Some((ni, di)) = slot else {
-            unjoined += end - start;
+    for e in &plan.entries {
+        let Some(last) = store.last(e.id) else {
             continue;
         };
-        if sets_of[ni][di] > 1 {
-            merged.extend(entries[start..end].iter().map(|e| (ni, di, *e)));
-            continue;
-        }
-        let d = &mut per_node[ni][di];
-        for (i, e) in entries[start..end].iter().enumerate() {
-            unjoined += usize::from(!absorb(d, store, e, i == 0));
-        }
+        unjoined += usize::from(!absorb(d, store, e, last));
     }
-    merged.sort_unstable_by_key(|(ni, di, e)| (*ni, *di, e.rank));
-    let mut filled = vec![false; store.label_set_count()];
-    for (ni, di, e) in &merged {
-        let first = filled.get(e.set).is_some_and(|f| !f);
-        if let Some(f) = filled.get_mut(e.set) {
-            *f = true;
-        }
-        unjoined += usize::from(!absorb(&mut per_node[*ni][*di], store, e, first));
-    }
-    for (n, devs) in nodes.iter_mut().zip(per_node) {
+    unjoined
+}
+
+/// Set every node's `telemetry` from `plan` and append the telemetry-derived flags (each
+/// node's `flags` must hold only its static flags on entry). Where `keep[i]` is true, node
+/// `i`'s devices are those of the same plan generation from the last refresh and are updated in
+/// place. Returns how many series named a host that is not an inventory node (or no host, or no
+/// device), so callers can say so rather than drop them quietly.
+pub fn apply(plan: &JoinPlan, world: &World, nodes: &mut [NodeAccel], keep: &[bool]) -> usize {
+    let store = &world.metrics;
+    let mut unjoined = plan.unresolved;
+    for (i, n) in nodes.iter_mut().enumerate() {
+        let devs = plan.nodes.get(i).map_or(&[][..], Vec::as_slice);
         if devs.is_empty() {
             n.telemetry = Telemetry::Missing(missing_reason(n));
             continue;
         }
-        let mut devices = devs;
-        devices.sort_by(|a, b| (a.vendor, &a.key).cmp(&(b.vendor, &b.key)));
+        let old = std::mem::replace(&mut n.telemetry, Telemetry::Missing(String::new()));
+        let mut devices = match old {
+            Telemetry::Present(t)
+                if keep.get(i).copied().unwrap_or(false) && t.devices.len() == devs.len() =>
+            {
+                t.devices
+            }
+            _ => devs
+                .iter()
+                .map(|p| DeviceTelemetry::new(p.key.clone(), p.vendor))
+                .collect(),
+        };
         let mut flags = Vec::new();
         let mut last_ms = Millis::MIN;
-        for d in &mut devices {
+        for (d, p) in devices.iter_mut().zip(devs) {
+            unjoined += fill(d, p, store);
             util_notes(d);
             device_flags(d, world, &mut flags);
             last_ms = d
@@ -388,4 +288,12 @@ pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
         n.telemetry = Telemetry::Present(NodeTelemetry { devices, last_ms });
     }
     unjoined
+}
+
+/// Join every exporter series in `world.metrics` to the nodes' devices; set each node's
+/// `telemetry` and append telemetry-derived flags. Returns how many series did not join.
+pub fn join(world: &World, nodes: &mut [NodeAccel]) -> usize {
+    let mut plan = JoinPlan::default();
+    plan.update(world, nodes);
+    apply(&plan, world, nodes, &[])
 }

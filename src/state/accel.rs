@@ -135,6 +135,8 @@ pub struct AccelView {
     pub sorted_by: SortSpec,
     /// Event time of the refresh.
     pub at_ms: crate::event::Millis,
+    /// What the last inventory was built from, so a refresh rebuilds only what changed.
+    pub cache: crate::analysis::inventory_cache::InventoryCache,
 }
 
 impl AccelView {
@@ -247,7 +249,8 @@ pub fn refresh(state: &mut AppState) {
     let world = &state.world;
     let view = &mut state.accel;
     let now = state.now_ms.max(world.last_event_ms);
-    let inv = inventory::build(world, &view.settings.inventory);
+    let prev = std::mem::take(&mut view.inventory);
+    let inv = view.cache.refresh(prev, world, &view.settings.inventory);
     let mut breaches = BTreeMap::new();
     for n in &inv.nodes {
         let b = node_breaches(n, world, &view.settings.thresholds, now);

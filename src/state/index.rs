@@ -1,6 +1,6 @@
 //! Indexes the world keeps up to date at ingest so that views never scan every pod or log line
 //! per frame: training jobs and their ranks, pods that need attention, pods per node, model
-//! serving workloads, and each pod's last log line.
+//! serving workloads, each pod's last log line, and per-node change stamps.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::analysis::workloads::{RankOf, ServerKind, pod_trouble, serving_kind, training_rank};
 use crate::domain::{LogLine, ObjKey, PodInfo};
 use crate::event::Millis;
+use crate::state::node_revs::{DEVICEINFO_PREFIX, NodeRevs};
 
 /// Longest last-line kept per pod (bytes, cut on a char boundary).
 pub const LAST_LINE_MAX: usize = 240;
@@ -36,8 +37,8 @@ pub struct WorldIndex {
     pod_rank: HashMap<String, HashMap<String, RankOf>>,
     /// Pods whose status needs attention (see `analysis::workloads::pod_trouble`).
     pub attention: BTreeSet<(String, String)>,
-    /// Pods bound to each node.
-    pub pods_per_node: HashMap<String, u32>,
+    /// Per-node change stamps and the pods bound to each node.
+    pub nodes: NodeRevs,
     /// Deployments, StatefulSets and InferenceServices that serve models.
     pub serving: BTreeMap<ObjKey, ServerKind>,
     last_log: HashMap<String, HashMap<String, LastLine>>,
@@ -47,13 +48,8 @@ impl WorldIndex {
     /// A pod changed from `old` to `new` (either may be absent: created or deleted).
     pub fn on_pod(&mut self, old: Option<&PodInfo>, new: Option<&PodInfo>) {
         if let Some(p) = old {
-            if let Some(node) = &p.node
-                && let Some(n) = self.pods_per_node.get_mut(node)
-            {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    self.pods_per_node.remove(node);
-                }
+            if let Some(node) = &p.node {
+                self.nodes.pod_off(node, &p.namespace, &p.name);
             }
             self.attention
                 .remove(&(p.namespace.clone(), p.name.clone()));
@@ -79,7 +75,7 @@ impl WorldIndex {
         }
         let Some(p) = new else { return };
         if let Some(node) = &p.node {
-            *self.pods_per_node.entry(node.clone()).or_default() += 1;
+            self.nodes.pod_on(node, &p.namespace, &p.name);
         }
         let trouble = pod_trouble(&p.status, &p.phase);
         if trouble.is_some() {
@@ -103,6 +99,11 @@ impl WorldIndex {
 
     /// A raw object (not a node, pod or event) was upserted (`Some`) or deleted (`None`).
     pub fn on_object(&mut self, key: &ObjKey, obj: Option<&Value>) {
+        if key.kind == "ConfigMap"
+            && let Some(node) = key.name.strip_prefix(DEVICEINFO_PREFIX)
+        {
+            self.nodes.touch(node);
+        }
         match obj.and_then(serving_kind) {
             Some(k) => {
                 self.serving.insert(key.clone(), k);
@@ -175,17 +176,18 @@ mod tests {
         let mut ix = WorldIndex::default();
         let a = pod("w0", "n1", "Running");
         ix.on_pod(None, Some(&a));
-        assert_eq!(ix.pods_per_node.get("n1"), Some(&1));
+        assert_eq!(ix.nodes.pod_count("n1"), 1);
         assert!(ix.attention.is_empty());
         let b = pod("w0", "n2", "CrashLoopBackOff");
         ix.on_pod(Some(&a), Some(&b));
-        assert_eq!(ix.pods_per_node.get("n1"), None);
-        assert_eq!(ix.pods_per_node.get("n2"), Some(&1));
+        assert_eq!(ix.nodes.pod_count("n1"), 0);
+        assert_eq!(ix.nodes.pod_count("n2"), 1);
         assert_eq!(ix.attention.len(), 1);
         let job = &ix.jobs[&("ml".to_string(), "llama".to_string())];
         assert_eq!(job.failing.len(), 1);
         ix.on_pod(Some(&b), None);
-        assert!(ix.jobs.is_empty() && ix.attention.is_empty() && ix.pods_per_node.is_empty());
+        assert!(ix.jobs.is_empty() && ix.attention.is_empty());
+        assert_eq!(ix.nodes.pod_count("n2"), 0);
     }
 
     #[test]

@@ -172,6 +172,12 @@ impl MetricStore {
         self.set_ids.len()
     }
 
+    /// The shared labels of one label set (the same allocation every series of the set holds,
+    /// so a cache may keep it and compare by pointer to know it is still this store's set).
+    pub fn set_labels(&self, set: usize) -> Option<&Arc<BTreeMap<String, String>>> {
+        self.sets.get(set)
+    }
+
     /// Ids of the series of one label set, oldest first (empty for an unknown set).
     pub fn set_series(&self, set: usize) -> &[usize] {
         self.by_set.get(set).map(Vec::as_slice).unwrap_or(&[])

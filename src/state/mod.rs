@@ -7,6 +7,7 @@ pub mod live_cmd;
 pub mod logs;
 pub mod logview;
 pub mod metrics;
+pub mod node_revs;
 pub mod serving;
 pub mod serving_alerts;
 pub mod serving_hist;

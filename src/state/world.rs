@@ -65,6 +65,7 @@ impl World {
                 match object_kind.as_str() {
                     "Node" => {
                         self.nodes.remove(name);
+                        self.index.nodes.touch(name);
                     }
                     "Pod" => {
                         let old = self.pods.remove(&(ns, name.clone()));
@@ -126,6 +127,7 @@ impl World {
         };
         match key.kind.as_str() {
             "Node" => {
+                self.index.nodes.touch(&key.name);
                 self.nodes.insert(key.name, node_info(object));
             }
             "Pod" => {
