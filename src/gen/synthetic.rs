@@ -1,6 +1,7 @@
 //! Synthetic scale scenarios for benchmarks: thousands of nodes of mixed kinds, tens of
-//! thousands of pods spread over them (a few Pending or in CrashLoopBackOff), their Events, a
-//! few rounds of DCGM samples per GPU and some log lines. Seeded, so the same options give the
+//! thousands of pods spread over them (a few Pending or in CrashLoopBackOff) beside the system
+//! DaemonSet pods of every node, their Events, a few rounds of DCGM samples per GPU and some
+//! log lines. Seeded, so the same options give the
 //! same scenario.
 
 use crate::event::Millis;
@@ -62,6 +63,12 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
     );
     for (_, n) in &nodes {
         tl.upsert(0, k8s::node(n, rng.below(500) != 0, start_ms));
+    }
+    // the system DaemonSets every such cluster runs: kube-proxy, device plugins, dcgm-exporter
+    for o in cluster::system_objects(&nodes, created, start_ms) {
+        if o["kind"] != "Node" {
+            tl.upsert(0, o);
+        }
     }
     let workers: Vec<&k8s::NodeSpec> = nodes
         .iter()
@@ -246,7 +253,18 @@ mod tests {
                 )
                 .count()
         };
-        assert_eq!(upserts("Pod"), 500);
+        let daemon_pods = s
+            .events
+            .iter()
+            .filter(|l| {
+                matches!(&l.ev, SourceEvent::Upsert { object }
+                    if object["kind"] == "Pod"
+                        && object["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet")
+            })
+            .count();
+        // kube-proxy on all 42 nodes; device plugin and dcgm-exporter on the 40 GPU nodes
+        assert_eq!(daemon_pods, 42 + 2 * 40);
+        assert_eq!(upserts("Pod"), 500 + daemon_pods);
         assert_eq!(upserts("Node"), 40 + 1 + 1);
         let util = s
             .events

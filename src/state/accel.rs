@@ -89,7 +89,8 @@ pub struct PendingPod {
 
 fn pending_pods(world: &World, inv: &Inventory, cfg: &InventoryConfig) -> Vec<PendingPod> {
     let mut out = Vec::new();
-    for p in world.pods.values() {
+    let unbound = world.index.unbound.iter().filter_map(|k| world.pods.get(k));
+    for p in unbound {
         if p.node.is_some() || p.phase != "Pending" {
             continue;
         }
@@ -202,20 +203,17 @@ fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
     if mig_nodes.is_empty() {
         return BTreeMap::new();
     }
-    let mut pods: BTreeMap<&str, Vec<&PodInfo>> = BTreeMap::new();
-    for p in world.pods.values() {
-        if let Some(node) = p.node.as_deref()
-            && mig_nodes.contains_key(node)
-            && !inventory::is_terminated(p)
-        {
-            pods.entry(node).or_default().push(p);
-        }
-    }
     mig_nodes
         .iter()
         .map(|(name, n)| {
-            let on = pods.get(name).map_or(&[][..], Vec::as_slice);
-            (name.to_string(), mig_layout::layout(n, on))
+            let on: Vec<&PodInfo> = world
+                .index
+                .nodes
+                .pods_on(name)
+                .filter_map(|k| world.pods.get(k))
+                .filter(|p| !inventory::is_terminated(p))
+                .collect();
+            (name.to_string(), mig_layout::layout(n, &on))
         })
         .collect()
 }

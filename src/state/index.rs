@@ -39,6 +39,8 @@ pub struct WorldIndex {
     pub attention: BTreeSet<(String, String)>,
     /// Per-node change stamps and the pods bound to each node.
     pub nodes: NodeRevs,
+    /// Pods not bound to any node (waiting to be scheduled), by (namespace, name).
+    pub unbound: BTreeSet<(String, String)>,
     /// Deployments, StatefulSets and InferenceServices that serve models.
     pub serving: BTreeMap<ObjKey, ServerKind>,
     last_log: HashMap<String, HashMap<String, LastLine>>,
@@ -48,8 +50,11 @@ impl WorldIndex {
     /// A pod changed from `old` to `new` (either may be absent: created or deleted).
     pub fn on_pod(&mut self, old: Option<&PodInfo>, new: Option<&PodInfo>) {
         if let Some(p) = old {
-            if let Some(node) = &p.node {
-                self.nodes.pod_off(node, &p.namespace, &p.name);
+            match &p.node {
+                Some(node) => self.nodes.pod_off(node, &p.namespace, &p.name),
+                None => {
+                    self.unbound.remove(&(p.namespace.clone(), p.name.clone()));
+                }
             }
             self.attention
                 .remove(&(p.namespace.clone(), p.name.clone()));
@@ -74,8 +79,11 @@ impl WorldIndex {
             }
         }
         let Some(p) = new else { return };
-        if let Some(node) = &p.node {
-            self.nodes.pod_on(node, &p.namespace, &p.name);
+        match &p.node {
+            Some(node) => self.nodes.pod_on(node, &p.namespace, &p.name),
+            None => {
+                self.unbound.insert((p.namespace.clone(), p.name.clone()));
+            }
         }
         let trouble = pod_trouble(&p.status, &p.phase);
         if trouble.is_some() {
