@@ -14,6 +14,7 @@ pub mod counter;
 pub mod endpoints;
 pub mod endpoints_kserve;
 pub mod hist_index;
+pub mod hist_view;
 pub mod histogram;
 pub mod inventory;
 pub mod inventory_cache;

@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::accel_health::Severity;
-use crate::analysis::telemetry::{DeviceTelemetry, Field, Vendor};
+use crate::analysis::hist_view::HistView;
+use crate::analysis::telemetry::{DeviceTelemetry, Field, UtilSource, Vendor};
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
 
@@ -75,19 +76,30 @@ pub fn check_for(
     for_ms: Millis,
     beyond: impl Fn(f64) -> bool,
 ) -> ForCheck {
-    let upto = points.partition_point(|(t, _)| *t <= now);
-    let pts = &points[..upto];
-    let Some(&(t_last, latest)) = pts.last() else {
+    check_view(&HistView::Owned(points.to_vec()), now, for_ms, beyond)
+}
+
+/// `check_for` over a history read in place.
+pub fn check_view(
+    h: &HistView,
+    now: Millis,
+    for_ms: Millis,
+    beyond: impl Fn(f64) -> bool,
+) -> ForCheck {
+    let upto = h.partition_after(now);
+    let Some((t_last, latest)) = upto.checked_sub(1).and_then(|i| h.get(i)) else {
         return ForCheck::NoData("no samples".to_string());
     };
     if !beyond(latest) {
         return ForCheck::Clear { latest };
     }
-    let run_start = pts
-        .iter()
-        .rposition(|(_, v)| !beyond(*v))
-        .map_or(0, |i| i + 1);
-    let since_ms = pts[run_start].0;
+    // walk back over the run of beyond samples that ends with the latest
+    let mut run_start = upto - 1;
+    while run_start > 0 && h.get(run_start - 1).is_some_and(|p| beyond(p.1)) {
+        run_start -= 1;
+    }
+    let since_ms = h.get(run_start).map_or(t_last, |p| p.0);
+    let first_ms = h.get(0).map_or(t_last, |p| p.0);
     if for_ms <= 0 {
         return ForCheck::Breached { since_ms, latest };
     }
@@ -99,10 +111,10 @@ pub fn check_for(
             (now - t_last) / 1000
         ));
     }
-    if pts[0].0 > window_start {
+    if first_ms > window_start {
         return ForCheck::NoData(format!(
             "history covers {}s of the {}s needed",
-            (now - pts[0].0) / 1000,
+            (now - first_ms) / 1000,
             for_ms / 1000
         ));
     }
@@ -145,21 +157,32 @@ pub struct Breach {
     pub text: String,
 }
 
-fn ratio_history(
+fn ratio_history<'a>(
     d: &DeviceTelemetry,
-    store: &MetricStore,
+    store: &'a MetricStore,
     used: Field,
     other: Field,
     other_is_free: bool,
-) -> Vec<(Millis, f64)> {
+) -> HistView<'a> {
     let (Some(u), Some(o)) = (d.value(used), d.value(other)) else {
-        return Vec::new();
+        return HistView::Owned(Vec::new());
     };
     let total = if other_is_free { u + o } else { o };
     if total <= 0.0 {
-        return Vec::new();
+        return HistView::Owned(Vec::new());
     }
-    d.scaled_history(store, used, 100.0 / total)
+    HistView::of(d, store, used, 100.0 / total)
+}
+
+/// Utilisation in percent, from the field `util_pct` reads.
+fn util_view<'a>(d: &DeviceTelemetry, store: &'a MetricStore) -> HistView<'a> {
+    let (field, scale) = match d.util_pct() {
+        Some((_, UtilSource::GpuUtil)) => (Field::GpuUtil, 1.0),
+        Some((_, UtilSource::GrEngineActive)) => (Field::GrEngineActive, 100.0),
+        Some((_, UtilSource::NpuUtil)) => (Field::NpuUtil, 1.0),
+        None => return HistView::Owned(Vec::new()),
+    };
+    HistView::of(d, store, field, scale)
 }
 
 /// Evaluate every rule for one device at event time `now`. `allocated`: whether a pod holds the
@@ -189,10 +212,10 @@ pub fn evaluate(
         }
     };
     let ms = |s: u64| (s as Millis).saturating_mul(1000);
-    let util = d.util_history(store);
+    let util = util_view(d, store);
     if d.vendor == Vendor::Nvidia {
-        let temp = d.scaled_history(store, Field::GpuTemp, 1.0);
-        let c = check_for(&temp, now, ms(th.gpu_temp_for_s), |v| v > th.gpu_temp_c);
+        let temp = HistView::of(d, store, Field::GpuTemp, 1.0);
+        let c = check_view(&temp, now, ms(th.gpu_temp_for_s), |v| v > th.gpu_temp_c);
         push(
             Rule::GpuHot,
             Severity::Critical,
@@ -201,7 +224,7 @@ pub fn evaluate(
             "°C",
             th.gpu_temp_for_s,
         );
-        let c = check_for(&util, now, ms(th.gpu_util_for_s), |v| v > th.gpu_util_pct);
+        let c = check_view(&util, now, ms(th.gpu_util_for_s), |v| v > th.gpu_util_pct);
         push(
             Rule::GpuBusy,
             Severity::Warning,
@@ -211,7 +234,7 @@ pub fn evaluate(
             th.gpu_util_for_s,
         );
         let fb = ratio_history(d, store, Field::FbUsed, Field::FbFree, true);
-        let c = check_for(&fb, now, ms(th.fb_used_for_s), |v| v > th.fb_used_pct);
+        let c = check_view(&fb, now, ms(th.fb_used_for_s), |v| v > th.fb_used_pct);
         push(
             Rule::FbFull,
             Severity::Warning,
@@ -225,7 +248,7 @@ pub fn evaluate(
         if mem.is_empty() {
             mem = ratio_history(d, store, Field::NpuUsedMem, Field::NpuTotalMem, false);
         }
-        let c = check_for(&mem, now, ms(th.npu_mem_for_s), |v| v > th.npu_mem_pct);
+        let c = check_view(&mem, now, ms(th.npu_mem_for_s), |v| v > th.npu_mem_pct);
         push(
             Rule::NpuMemFull,
             Severity::Critical,
@@ -236,7 +259,7 @@ pub fn evaluate(
         );
     }
     if allocated {
-        let c = check_for(&util, now, ms(th.idle_for_s), |v| v < th.idle_util_pct);
+        let c = check_view(&util, now, ms(th.idle_for_s), |v| v < th.idle_util_pct);
         push(
             Rule::IdleAllocated,
             Severity::Warning,
