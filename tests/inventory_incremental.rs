@@ -2,17 +2,22 @@
 //! same world: replaying every built-in scenario and a synthetic cluster step by step, and after
 //! each kind of change on its own (new scrape, a device's pod labels changing, a pod leaving, a
 //! node relabelled or deleted, the device-info ConfigMap, a replaced world, another config).
-//! It also checks that it redoes only what changed.
+//! It also checks that it redoes only what changed, and that the Nodes view refreshed step by
+//! step (layouts kept for settled nodes) equals one computed from nothing.
 
 use std::collections::BTreeMap;
 
 use aicockpit::analysis::inventory::{Inventory, InventoryConfig, build};
 use aicockpit::analysis::inventory_cache::InventoryCache;
 use aicockpit::analysis::telemetry::Telemetry;
-use aicockpit::event::{SourceEvent, TimedEvent};
+use aicockpit::domain::AccelKind;
+use aicockpit::event::{Msg, SourceEvent, TimedEvent};
 use aicockpit::r#gen::{self, SyntheticOpts, synthetic};
+use aicockpit::keymap::Keymap;
 use aicockpit::sources::scenario::Scenario;
+use aicockpit::state::accel::{self, AccelView};
 use aicockpit::state::world::World;
+use aicockpit::state::{AppState, Mode, update};
 use serde_json::json;
 
 struct Incremental {
@@ -238,4 +243,106 @@ fn pod_node_configmap_and_world_changes_each_equal_a_fresh_build() {
     inc.world = fresh.world;
     inc.cfg = InventoryConfig::default();
     inc.check("world replaced");
+}
+
+/// The Nodes view of `st` computed from nothing (no cache, no previous layouts).
+fn fresh_view(st: &AppState) -> AccelView {
+    let mut c = st.clone();
+    c.accel = AccelView {
+        settings: st.accel.settings.clone(),
+        ..AccelView::default()
+    };
+    accel::refresh(&mut c);
+    c.accel
+}
+
+fn assert_same_view(a: &AccelView, b: &AccelView, what: &str) {
+    assert_eq!(a.inventory, b.inventory, "{what}: inventory");
+    assert_eq!(a.rows, b.rows, "{what}: rows");
+    assert_eq!(a.mig, b.mig, "{what}: MIG layouts");
+    assert_eq!(a.pending, b.pending, "{what}: pending pods");
+    assert_eq!(a.xids, b.xids, "{what}: XIDs");
+    assert_eq!(a.breaches, b.breaches, "{what}: breaches");
+    assert_eq!(a.summary, b.summary, "{what}: summary");
+}
+
+#[test]
+fn the_nodes_view_refreshed_in_steps_equals_one_made_from_nothing() {
+    let s = r#gen::generate("gpu-health").expect("gpu-health");
+    let mut st = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
+    let chunk = (s.events.len() / 10).max(1);
+    for (i, part) in s.events.chunks(chunk).enumerate() {
+        let batch = part
+            .iter()
+            .map(|l| TimedEvent {
+                at_ms: s.start_ms + l.t_ms,
+                ev: l.ev.clone(),
+            })
+            .collect();
+        update(&mut st, Msg::Source(batch));
+        let now_ms = st.world.last_event_ms;
+        update(&mut st, Msg::Tick { now_ms });
+        assert_same_view(&st.accel, &fresh_view(&st), &format!("step {i}"));
+    }
+    // an observed MIG instance read twice with its own labels: the second refresh keeps the
+    // node's layout and must still show the new utilisation
+    let store = &st.world.metrics;
+    let (node, gpu, inst, labels) = store
+        .ids_by_name("DCGM_FI_PROF_GR_ENGINE_ACTIVE")
+        .iter()
+        .filter_map(|id| store.key(*id))
+        .find_map(|k| {
+            let l = &k.labels;
+            let node = l.get("Hostname")?;
+            let n = st.accel.inventory.node(node)?;
+            let i = st
+                .accel
+                .inventory
+                .nodes
+                .iter()
+                .position(|m| m.name == n.name)?;
+            if n.kind != AccelKind::NvidiaMig || !st.accel.cache.settled(i) {
+                return None;
+            }
+            let gpu = l.get("gpu")?.clone();
+            let inst = l.get("GPU_I_ID")?.clone();
+            Some((node.clone(), gpu, inst, (**l).clone()))
+        })
+        .expect("an observed MIG instance on a settled MIG node");
+    let end = st.world.last_event_ms;
+    for (k, util) in [(1, 0.25), (2, 0.75)] {
+        let batch = vec![TimedEvent {
+            at_ms: end + k * 15_000,
+            ev: SourceEvent::Metric {
+                name: "DCGM_FI_PROF_GR_ENGINE_ACTIVE".into(),
+                labels: labels.clone(),
+                value: util,
+            },
+        }];
+        update(&mut st, Msg::Source(batch));
+        update(
+            &mut st,
+            Msg::Tick {
+                now_ms: end + k * 15_000,
+            },
+        );
+        assert_same_view(&st.accel, &fresh_view(&st), &format!("MIG scrape {k}"));
+    }
+    let i = st.accel.inventory.nodes.iter().position(|n| n.name == node);
+    assert!(
+        st.accel.cache.settled(i.expect("node")),
+        "the layout was kept"
+    );
+    let slice = st.accel.mig[&node]
+        .gpus
+        .iter()
+        .filter(|g| g.gpu == gpu)
+        .flat_map(|g| &g.slices)
+        .find(|s| s.instance.as_deref() == Some(inst.as_str()))
+        .and_then(|s| s.util_pct);
+    assert_eq!(
+        slice,
+        Some(75.0),
+        "the kept layout shows the newest reading"
+    );
 }

@@ -44,6 +44,9 @@ pub struct InventoryCache {
     /// What the last refresh had to redo.
     pub stats: RefreshStats,
     cfg: Option<InventoryConfig>,
+    /// Per node of the last inventory: nothing about it can have changed but its devices'
+    /// readings (see `settled`).
+    settled: Vec<bool>,
     /// One per node of the last inventory, in its order.
     stamps: Vec<NodeStamp>,
     plan: JoinPlan,
@@ -87,12 +90,14 @@ impl InventoryCache {
         let mut nodes: Vec<NodeAccel> = Vec::with_capacity(old.len());
         let mut stamps: Vec<NodeStamp> = Vec::with_capacity(old.len());
         let mut stats = RefreshStats::default();
+        let mut kept: Vec<bool> = Vec::with_capacity(nodes.capacity());
         for info in world.nodes.values() {
             while old.next_if(|(n, _)| n.name < info.name).is_some() {}
             let rev = world.index.nodes.rev(&info.name);
             match old.next_if(|(n, _)| n.name == info.name) {
                 Some((mut n, s)) if s.rev == rev && rev != 0 => {
                     stats.kept_nodes += 1;
+                    kept.push(true);
                     n.flags.clone_from(&s.static_flags);
                     nodes.push(n);
                     stamps.push(s);
@@ -100,6 +105,7 @@ impl InventoryCache {
                 before => {
                     if let Some((n, s)) = self.rebuild(info, rev, before, world, cfg) {
                         stats.rebuilt_nodes += 1;
+                        kept.push(false);
                         nodes.push(n);
                         stamps.push(s);
                     }
@@ -111,6 +117,12 @@ impl InventoryCache {
             .iter()
             .zip(&self.plan.node_gen)
             .map(|(s, g)| s.plan_gen == *g)
+            .collect();
+        self.settled = keep
+            .iter()
+            .zip(&kept)
+            .zip(&self.plan.nodes)
+            .map(|((k, n), devs)| *k && *n && devs.iter().all(|d| d.single_set()))
             .collect();
         let unjoined_series = telemetry_join::apply(&self.plan, world, &mut nodes, &keep);
         for (s, g) in stamps.iter_mut().zip(&self.plan.node_gen) {
@@ -125,6 +137,14 @@ impl InventoryCache {
             by_class,
             unjoined_series,
         }
+    }
+
+    /// Whether node `i` of the last inventory is exactly as the refresh before left it apart
+    /// from its devices' readings: its object and pods did not change and each device is fed by
+    /// the same single label set, so anything derived from its devices' identity and holders
+    /// (a MIG layout) still holds.
+    pub fn settled(&self, i: usize) -> bool {
+        self.settled.get(i).copied().unwrap_or(false)
     }
 
     /// A changed (or new) node's static part; its devices carry over from `before` so the join

@@ -37,6 +37,15 @@ pub struct DevicePlan {
     pub entries: Vec<Entry>,
 }
 
+impl DevicePlan {
+    /// Whether one label set feeds the device (it has not changed hands).
+    pub fn single_set(&self) -> bool {
+        self.entries
+            .first()
+            .is_none_or(|f| self.entries.iter().all(|e| e.set == f.set))
+    }
+}
+
 /// Label sets → devices, for the inventory nodes the plan was made for.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JoinPlan {

@@ -191,6 +191,29 @@ pub fn layout(n: &NodeAccel, pods: &[&PodInfo]) -> MigLayout {
     }
 }
 
+/// Re-read the slices' utilisation of a layout `layout` made for this node when its devices
+/// kept their identity and holders since (only the readings moved): the same result as a new
+/// `layout`, without regrouping.
+pub fn refresh_util(l: &mut MigLayout, n: &NodeAccel) {
+    if l.inferred {
+        return;
+    }
+    for d in n.telemetry.devices() {
+        let (Vendor::Nvidia, Some(inst)) = (d.vendor, &d.key.mig_instance) else {
+            continue;
+        };
+        let slice = l
+            .gpus
+            .iter_mut()
+            .filter(|g| g.gpu == d.key.index)
+            .flat_map(|g| g.slices.iter_mut())
+            .find(|s| s.instance.as_ref() == Some(inst));
+        if let Some(s) = slice {
+            s.util_pct = d.util_pct().map(|(v, _)| v);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,6 +88,15 @@ pub struct PendingPod {
 }
 
 fn pending_pods(world: &World, inv: &Inventory, cfg: &InventoryConfig) -> Vec<PendingPod> {
+    // per resource: (nodes offering it, free units), summed once
+    let mut offer: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
+    for l in inv.nodes.iter().flat_map(|n| &n.resources) {
+        if l.capacity > 0.0 {
+            let e = offer.entry(l.resource.as_str()).or_default();
+            e.0 += 1;
+            e.1 += l.free;
+        }
+    }
     let mut out = Vec::new();
     let unbound = world.index.unbound.iter().filter_map(|k| world.pods.get(k));
     for p in unbound {
@@ -98,10 +107,7 @@ fn pending_pods(world: &World, inv: &Inventory, cfg: &InventoryConfig) -> Vec<Pe
             if *q <= 0.0 || !cfg.matcher.matches(res) {
                 continue;
             }
-            let lines = inv.nodes.iter().filter_map(|n| n.line(res));
-            let (offered_by, free) = lines
-                .filter(|l| l.capacity > 0.0)
-                .fold((0, 0.0), |(n, f), l| (n + 1, f + l.free));
+            let (offered_by, free) = offer.get(res.as_str()).copied().unwrap_or_default();
             out.push(PendingPod {
                 namespace: p.namespace.clone(),
                 name: p.name.clone(),
@@ -193,19 +199,26 @@ fn may_breach(d: &DeviceTelemetry, th: &Thresholds, allocated: bool) -> bool {
         || d.npu_mem_pct().is_some_and(|v| v > th.npu_mem_pct)
 }
 
-fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
-    let mig_nodes: BTreeMap<&str, &NodeAccel> = inv
-        .nodes
+/// MIG layouts of the MIG nodes; a settled node (see `InventoryCache::settled`) keeps the one
+/// it had, with the utilisation re-read.
+fn mig_layouts(
+    inv: &Inventory,
+    world: &World,
+    settled: impl Fn(usize) -> bool,
+    mut before: BTreeMap<String, MigLayout>,
+) -> BTreeMap<String, MigLayout> {
+    inv.nodes
         .iter()
-        .filter(|n| n.kind == AccelKind::NvidiaMig)
-        .map(|n| (n.name.as_str(), n))
-        .collect();
-    if mig_nodes.is_empty() {
-        return BTreeMap::new();
-    }
-    mig_nodes
-        .iter()
-        .map(|(name, n)| {
+        .enumerate()
+        .filter(|(_, n)| n.kind == AccelKind::NvidiaMig)
+        .map(|(i, n)| {
+            let name = &n.name;
+            if settled(i)
+                && let Some(mut l) = before.remove(name)
+            {
+                mig_layout::refresh_util(&mut l, n);
+                return (name.clone(), l);
+            }
             let on: Vec<&PodInfo> = world
                 .index
                 .nodes
@@ -272,7 +285,8 @@ pub fn refresh(state: &mut AppState) {
     sort_rows(&mut rows, spec);
     view.xids = xid_events(&inv);
     view.pending = pending_pods(world, &inv, &view.settings.inventory);
-    view.mig = mig_layouts(&inv, world);
+    let before = std::mem::take(&mut view.mig);
+    view.mig = mig_layouts(&inv, world, |i| view.cache.settled(i), before);
     view.summary = summarize(&inv);
     view.inventory = inv;
     view.rows = rows;
