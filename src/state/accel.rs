@@ -9,6 +9,7 @@ use super::AppState;
 use super::ui::{Pane, SortSpec};
 use crate::action::Action;
 use crate::analysis::inventory::{self, Inventory, InventoryConfig, NodeAccel, ResourceClass};
+use crate::analysis::inventory_local;
 use crate::analysis::mig_layout::{self, MigLayout};
 use crate::analysis::telemetry::{
     DeviceTelemetry, Field, Telemetry, UtilSource, XidEvent, xid_events,
@@ -266,6 +267,21 @@ pub fn refresh(state: &mut AppState) {
         let node = inv_i.map(|i| &inv.nodes[i]);
         let b = breaches.get(&info.name).map_or(&[][..], Vec::as_slice);
         rows.push(row_for(info, inv_i, node, b));
+    }
+    // an inventory node that is no Kubernetes node: this machine, read through NVML
+    for (i, n) in inv.nodes.iter().enumerate() {
+        if !world.nodes.contains_key(&n.name) {
+            let b = breaches.get(&n.name).map_or(&[][..], Vec::as_slice);
+            let mut row = row_for(&inventory_local::node_info(n), Some(i), Some(n), b);
+            row.tags.push(rows::Tag {
+                text: "local".into(),
+                severity: crate::analysis::accel_health::Severity::Info,
+            });
+            row.worst = row
+                .worst
+                .max(Some(crate::analysis::accel_health::Severity::Info));
+            rows.push(row);
+        }
     }
     let spec = state.ui.sort(Pane::Nodes);
     sort_rows(&mut rows, spec);
