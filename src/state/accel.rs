@@ -191,6 +191,10 @@ fn may_breach(d: &DeviceTelemetry, th: &Thresholds, allocated: bool) -> bool {
         || d.npu_mem_pct().is_some_and(|v| v > th.npu_mem_pct)
 }
 
+/// The MIG layout note of this machine's GPUs.
+pub const LOCAL_MIG_NOTE: &str = "read through NVML on this machine: instances numbered by \
+     NVML's MIG device index; which process uses a slice is not read";
+
 fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
     let mig_nodes: BTreeMap<&str, &NodeAccel> = inv
         .nodes
@@ -214,7 +218,11 @@ fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
         .iter()
         .map(|(name, n)| {
             let on = pods.get(name).map_or(&[][..], Vec::as_slice);
-            (name.to_string(), mig_layout::layout(n, on))
+            let mut l = mig_layout::layout(n, on);
+            if !l.inferred && inventory_local::is_local(world, name) {
+                l.note = Some(LOCAL_MIG_NOTE.to_string());
+            }
+            (name.to_string(), l)
         })
         .collect()
 }
