@@ -87,7 +87,7 @@ fn gpus(args: &aicockpit::cli::GpusArgs) -> ExitCode {
         Err(why) => Err(why.clone()),
     };
     loop {
-        let code = once(&read, args.format, &mut out);
+        let code = once(read, args.format, &mut out);
         if args.once || code != 0 {
             return ExitCode::from(code);
         }

@@ -41,7 +41,10 @@ fn local_h100_nodes_pane() {
     let st = zoomed(local::h100_text());
     let screen = render(&st, 120, 20);
     assert!(screen.contains("H100 80GB HBM3"), "{screen}");
-    assert!(screen.contains("99%") && screen.contains("58°C"), "{screen}");
+    assert!(
+        screen.contains("99%") && screen.contains("58°C"),
+        "{screen}"
+    );
     assert!(screen.contains("699W"), "{screen}");
     assert!(screen.contains("read through NVML"), "{screen}");
     assert!(!screen.contains("plugin missing"), "{screen}");
@@ -53,7 +56,10 @@ fn local_h100_drill_down() {
     let st = drilled(local::h100_text());
     let screen = render(&st, 120, 24);
     assert!(screen.contains("› vm"), "{screen}");
-    assert!(screen.contains("local: this machine through NVML"), "{screen}");
+    assert!(
+        screen.contains("local: this machine through NVML"),
+        "{screen}"
+    );
     assert!(screen.contains("driver 580.159.04"), "{screen}");
     assert!(screen.contains("device plugin: n/a"), "{screen}");
     assert!(screen.contains("gpu0"), "{screen}");
@@ -65,10 +71,16 @@ fn local_mig_layout_from_nvml() {
     let text = scenario::to_text(&local::mig_variant());
     let st = drilled(&text);
     let screen = render(&st, 120, 28);
-    assert!(screen.contains("3g.40gb") && screen.contains("4g.40gb"), "{screen}");
+    assert!(
+        screen.contains("3g.40gb") && screen.contains("4g.40gb"),
+        "{screen}"
+    );
     assert!(!screen.contains("inferred"), "{screen}");
     assert!(screen.contains("MIG layout (observed)"), "{screen}");
-    assert!(screen.contains("read through NVML on this machine"), "{screen}");
+    assert!(
+        screen.contains("read through NVML on this machine"),
+        "{screen}"
+    );
     assert!(screen.contains("MIG instance: no utilisation"), "{screen}");
     insta::assert_snapshot!(screen);
 }
@@ -89,7 +101,11 @@ fn without_nvml_the_pane_and_header_say_why() {
     let screen = render(&st, 120, 12);
     let reason = format!("NVML not available: {why}");
     let in_pane: Vec<&str> = screen.lines().filter(|l| l.contains(&reason)).collect();
-    assert_eq!(in_pane.len(), 1, "the pane says the whole reason:\n{screen}");
+    assert_eq!(
+        in_pane.len(),
+        1,
+        "the pane says the whole reason:\n{screen}"
+    );
     assert!(in_pane[0].starts_with('│'), "{screen}");
     // the header's health note says it too (cut to the width)
     assert!(screen.contains("⚠ nvml: NVML not avail"), "{screen}");

@@ -12,6 +12,10 @@ use crate::domain::{AccelKind, NodeInfo};
 use crate::event::{HealthState, NvmlSnapshot};
 use crate::state::world::World;
 
+/// The MIG layout note of this machine's GPUs.
+pub const MIG_NOTE: &str = "read through NVML on this machine: instances numbered by NVML's MIG \
+     device index; which process uses a slice is not read";
+
 /// The source-health name NVML reports under (`sources::nvml::SOURCE`).
 pub const HEALTH_SOURCE: &str = "nvml";
 

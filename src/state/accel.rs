@@ -191,10 +191,6 @@ fn may_breach(d: &DeviceTelemetry, th: &Thresholds, allocated: bool) -> bool {
         || d.npu_mem_pct().is_some_and(|v| v > th.npu_mem_pct)
 }
 
-/// The MIG layout note of this machine's GPUs.
-pub const LOCAL_MIG_NOTE: &str = "read through NVML on this machine: instances numbered by \
-     NVML's MIG device index; which process uses a slice is not read";
-
 fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
     let mig_nodes: BTreeMap<&str, &NodeAccel> = inv
         .nodes
@@ -220,7 +216,7 @@ fn mig_layouts(inv: &Inventory, world: &World) -> BTreeMap<String, MigLayout> {
             let on = pods.get(name).map_or(&[][..], Vec::as_slice);
             let mut l = mig_layout::layout(n, on);
             if !l.inferred && inventory_local::is_local(world, name) {
-                l.note = Some(LOCAL_MIG_NOTE.to_string());
+                l.note = Some(inventory_local::MIG_NOTE.to_string());
             }
             (name.to_string(), l)
         })
@@ -280,15 +276,7 @@ pub fn refresh(state: &mut AppState) {
     for (i, n) in inv.nodes.iter().enumerate() {
         if !world.nodes.contains_key(&n.name) {
             let b = breaches.get(&n.name).map_or(&[][..], Vec::as_slice);
-            let mut row = row_for(&inventory_local::node_info(n), Some(i), Some(n), b);
-            row.tags.push(rows::Tag {
-                text: "local".into(),
-                severity: crate::analysis::accel_health::Severity::Info,
-            });
-            row.worst = row
-                .worst
-                .max(Some(crate::analysis::accel_health::Severity::Info));
-            rows.push(row);
+            rows.push(rows::local_row(n, i, b));
         }
     }
     let spec = state.ui.sort(Pane::Nodes);
