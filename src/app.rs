@@ -49,6 +49,8 @@ pub struct Setup {
     pub playbooks: Option<std::sync::Arc<crate::triage::Playbooks>>,
     /// Byte budget of the log store (`logs.max_bytes`).
     pub log_max_bytes: usize,
+    /// `--local`: `live` runs NVML only, and the Nodes pane opens zoomed.
+    pub local: bool,
 }
 
 /// Why the loop ended.
@@ -235,8 +237,16 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         state,
         tx: tx.clone(),
         replay_cmds: cmd_tx,
-        live: setup.live.map(LiveSources::start),
+        live: setup.live.map(if setup.local {
+            LiveSources::start_local
+        } else {
+            LiveSources::start
+        }),
     };
+    if setup.local {
+        r.state.ui.focus = crate::state::ui::Pane::Nodes;
+        r.state.ui.zoom = true;
+    }
     r.state.accel.settings = setup.accel;
     r.state.world.logs = crate::state::logs::LogStore::with_max_bytes(setup.log_max_bytes);
     let theme = setup.theme;

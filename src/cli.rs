@@ -61,6 +61,14 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", requires = "prometheus")]
     pub prometheus_basic_auth_file: Option<PathBuf>,
 
+    /// Local mode: only this machine's GPUs (and MIG instances) through NVML, in the Nodes pane;
+    /// no cluster, no replay, read-only.
+    #[arg(long, conflicts_with_all = [
+        "demo", "replay", "kubeconfig", "context", "namespace", "allow_writes", "no_logs",
+        "prometheus",
+    ])]
+    pub local: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -164,7 +172,7 @@ pub struct GenerateArgs {
     /// synthetic: number of nodes.
     #[arg(long, default_value_t = 2000)]
     pub nodes: usize,
-    /// synthetic: number of pods.
+    /// synthetic: number of workload pods (each node also runs its system DaemonSet pods).
     #[arg(long, default_value_t = 40000)]
     pub pods: usize,
     /// synthetic: GPUs per node.
@@ -244,6 +252,22 @@ mod tests {
         assert!(c.allow_writes && !c.no_logs);
         assert!(Cli::try_parse_from(["aicockpit", "--demo", "--context", "x"]).is_err());
         assert!(Cli::try_parse_from(["aicockpit", "--replay", "f", "-n", "x"]).is_err());
+    }
+
+    #[test]
+    fn local_stands_alone() {
+        let c = Cli::try_parse_from(["aicockpit", "--local"]).expect("parse");
+        assert!(c.local && c.demo.is_none() && c.command.is_none());
+        assert!(!Cli::try_parse_from(["aicockpit"]).expect("parse").local);
+        for other in [
+            &["--demo"][..],
+            &["--context", "x"],
+            &["--prometheus", "http://p"],
+        ] {
+            let mut args = vec!["aicockpit", "--local"];
+            args.extend_from_slice(other);
+            assert!(Cli::try_parse_from(args).is_err(), "{other:?}");
+        }
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub enum HealthState {
 /// What NVML said about this machine's GPUs at one instant.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NvmlSnapshot {
+    /// The machine the GPUs are in (empty in recordings made before hosts were named: such a
+    /// snapshot is kept but not turned into device series or a local node).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
     #[serde(default)]
     pub driver_version: String,
     #[serde(default)]
@@ -111,6 +115,9 @@ pub struct NvmlDevice {
     pub ecc_dbe_volatile: Option<u64>,
     #[serde(default)]
     pub mig_mode: Option<bool>,
+    /// A MIG instance's position in its parent's MIG device list (NVML's MIG device index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_index: Option<u32>,
 }
 
 /// A source event stamped with its event time.

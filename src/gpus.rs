@@ -130,6 +130,7 @@ mod tests {
                 mig_mode: Some(false),
                 ..NvmlDevice::default()
             }],
+            ..NvmlSnapshot::default()
         }
     }
 

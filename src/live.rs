@@ -35,6 +35,8 @@ pub const MAX_COALESCE: usize = 50_000;
 /// Cluster event batches are handed out at most this often; what arrives meanwhile waits in the
 /// queue and joins the next batch (during a big initial list this bounds the rankings).
 pub const PACE: Duration = Duration::from_millis(200);
+/// How often `--local` reads the GPUs.
+pub const LOCAL_EVERY: Duration = Duration::from_secs(1);
 /// The health source of the connection itself (kubeconfig, client).
 pub const KUBE_SOURCE: &str = "kube";
 
@@ -112,12 +114,24 @@ pub struct LiveSources {
     held: Option<Msg>,
     /// When the last cluster batch was handed out.
     last_batch: Option<tokio::time::Instant>,
+    /// `--local`: this machine's GPUs through NVML only, no cluster.
+    local: bool,
 }
 
 impl LiveSources {
     /// Start the sources for `setup` (connecting happens in the background; failures arrive as
     /// source health and the UI runs on).
     pub fn start(setup: LiveSetup) -> LiveSources {
+        Self::start_with(setup, false)
+    }
+
+    /// Start the sources of `--local`: the clock and NVML only (its absence is reported as
+    /// source health, since nothing else will fill the screen).
+    pub fn start_local(setup: LiveSetup) -> LiveSources {
+        Self::start_with(setup, true)
+    }
+
+    fn start_with(setup: LiveSetup, local: bool) -> LiveSources {
         let (_, rx) = mpsc::unbounded_channel();
         let (log_tx, log_rx) = mpsc::channel(LOG_QUEUE);
         let (_, client) = watch::channel(None);
@@ -131,6 +145,7 @@ impl LiveSources {
             logs: HashMap::new(),
             held: None,
             last_batch: None,
+            local,
         };
         s.restart();
         s
@@ -170,6 +185,11 @@ impl LiveSources {
                 }
             }
         }));
+        if self.local {
+            self.tasks
+                .push(tokio::spawn(nvml::run_reporting(tx, LOCAL_EVERY, true)));
+            return;
+        }
         if self.setup.nvml {
             self.tasks
                 .push(tokio::spawn(nvml::run(tx.clone(), Duration::from_secs(5))));

@@ -78,10 +78,16 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
 
 fn gpus(args: &aicockpit::cli::GpusArgs) -> ExitCode {
     use aicockpit::gpus::once;
-    use aicockpit::sources::nvml::snapshot;
+    use aicockpit::sources::nvml;
     let mut out = std::io::stdout().lock();
+    // NVML is initialised once and every reading reuses it.
+    let lib = nvml::init();
+    let read = || match &lib {
+        Ok(n) => nvml::snapshot_from(n),
+        Err(why) => Err(why.clone()),
+    };
     loop {
-        let code = once(snapshot, args.format, &mut out);
+        let code = once(read, args.format, &mut out);
         if args.once || code != 0 {
             return ExitCode::from(code);
         }
@@ -119,6 +125,18 @@ fn live_setup(cli: &Cli) -> Result<Option<LiveSetup>, String> {
     if cli.demo.is_some() || cli.replay.is_some() {
         return Ok(None);
     }
+    if cli.local {
+        // this machine's GPUs only: no kubeconfig, no Prometheus, no logs
+        return Ok(Some(LiveSetup {
+            kubeconfig: None,
+            context: None,
+            namespace: None,
+            read_only: true,
+            follow_logs: false,
+            prometheus: None,
+            nvml: true,
+        }));
+    }
     let prometheus = match &cli.prometheus {
         Some(url) => {
             let auth = PromAuth::load(
@@ -146,7 +164,14 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         // The replayer is not run in a live session; an empty one keeps `Setup` whole.
         Some(l) => (
             Mode::Live {
-                context: l.context_name(),
+                context: if cli.local {
+                    format!(
+                        "local mode · {} · NVML only",
+                        aicockpit::sources::nvml::hostname()
+                    )
+                } else {
+                    l.context_name()
+                },
                 read_only: l.read_only,
             },
             aicockpit::live::idle_replayer(),
@@ -189,6 +214,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
             ..Default::default()
         },
         log_max_bytes: config.logs.max_bytes,
+        local: cli.local,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

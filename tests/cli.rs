@@ -213,7 +213,18 @@ fn generate_writes_a_readable_synthetic_scenario() {
     };
     // `--nodes` counts accelerator nodes; the cluster may add control-plane and CPU nodes.
     assert!(names("Node") >= 4, "{} nodes", names("Node"));
-    assert_eq!(names("Pod"), 10);
+    // `--pods` counts workload pods; every node also runs its system DaemonSet pods
+    let workload = s
+        .events
+        .iter()
+        .filter(|l| {
+            matches!(&l.ev, aicockpit::event::SourceEvent::Upsert { object }
+                if object["kind"] == "Pod"
+                    && object["metadata"]["ownerReferences"][0]["kind"] != "DaemonSet")
+        })
+        .count();
+    assert_eq!(workload, 10);
+    assert!(names("Pod") > 10, "system pods beside the workload");
 
     // Same seed, same file.
     let again = dir.path().join("again.jsonl");

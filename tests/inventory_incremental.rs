@@ -346,3 +346,16 @@ fn the_nodes_view_refreshed_in_steps_equals_one_made_from_nothing() {
         "the kept layout shows the newest reading"
     );
 }
+
+#[test]
+fn the_local_machine_read_through_nvml_refreshes_like_a_fresh_build() {
+    let s = aicockpit::sources::scenario::parse(
+        include_str!("fixtures/h100-local.jsonl"),
+        "h100-local.jsonl",
+    )
+    .expect("fixture parses");
+    let inc = replay_in_steps(&s, 12, "h100-local");
+    let n = inc.inv.node("vm").expect("the local node");
+    assert_eq!(n.telemetry.devices().len(), 1, "one H100");
+    assert_eq!(inc.cache.stats.rebuilt_nodes, 1, "made anew each time");
+}

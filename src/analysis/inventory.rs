@@ -350,6 +350,7 @@ pub fn build(world: &World, cfg: &InventoryConfig) -> Inventory {
             node_accel(n, pods, world, cfg)
         })
         .collect();
+    crate::analysis::inventory_local::add(world, &mut nodes);
     let unjoined_series = telemetry::join(world, &mut nodes);
     let by_class = summarize(&nodes);
     Inventory {

@@ -193,6 +193,7 @@ fn nvml_snapshot(h: &H100Series, rank: u32, node: &str, k: usize, t: Millis) -> 
             driver_version: cluster::DRIVER.into(),
             cuda_version: "13.0".into(),
             devices,
+            ..NvmlSnapshot::default()
         },
     }
 }

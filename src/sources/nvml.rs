@@ -14,6 +14,34 @@ use crate::event::{HealthState, Msg, NvmlDevice, NvmlSnapshot, SourceEvent, Time
 /// The health source name.
 pub const SOURCE: &str = "nvml";
 
+/// The source-health event saying NVML cannot be used here, and why.
+pub fn unavailable(at_ms: i64, why: &str) -> TimedEvent {
+    TimedEvent {
+        at_ms,
+        ev: SourceEvent::SourceHealth {
+            source: SOURCE.into(),
+            state: HealthState::Unavailable,
+            message: format!("NVML not available: {why}"),
+        },
+    }
+}
+
+/// This machine's host name: the kernel's (`/proc/sys/kernel/hostname`), else `$HOSTNAME`, else
+/// `localhost`.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Initialise NVML once, for repeated `snapshot_from` readings; `Err` says why it cannot be used.
+pub fn init() -> Result<Nvml, String> {
+    Nvml::init().map_err(|e| e.to_string())
+}
+
 /// Try to initialise NVML. `Ok` carries the driver version and device count; `Err` the reason
 /// NVML is unusable here (no library, no driver, no permission ...).
 pub fn probe() -> Result<String, String> {
@@ -61,6 +89,7 @@ fn read(d: &Device, index: u32, parent: Option<&str>) -> NvmlDevice {
             .total_ecc_errors(MemoryError::Uncorrected, EccCounter::Volatile)
             .ok(),
         mig_mode: d.mig_mode().ok().map(|m| m.current == 1),
+        mig_index: None,
         name,
     }
 }
@@ -68,8 +97,7 @@ fn read(d: &Device, index: u32, parent: Option<&str>) -> NvmlDevice {
 /// Every device NVML sees now, MIG instances after their parent. `Err` says why NVML cannot be
 /// used on this machine.
 pub fn snapshot() -> Result<NvmlSnapshot, String> {
-    let nvml = Nvml::init().map_err(|e| e.to_string())?;
-    snapshot_from(&nvml)
+    snapshot_from(&init()?)
 }
 
 /// Every device an initialised NVML sees now, MIG instances after their parent.
@@ -104,12 +132,15 @@ pub fn snapshot_from(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
             for k in 0..slots {
                 // empty slots answer NotFound: only existing instances are listed
                 if let Ok(m) = d.mig_device_by_index(k) {
-                    devices.push(read(&m, i, Some(&parent)));
+                    let mut dev = read(&m, i, Some(&parent));
+                    dev.mig_index = Some(k);
+                    devices.push(dev);
                 }
             }
         }
     }
     Ok(NvmlSnapshot {
+        hostname: hostname(),
         driver_version,
         cuda_version,
         devices,
@@ -120,10 +151,23 @@ pub fn snapshot_from(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
 /// NVML (no driver, no library) it says so once in the program log and ends: the live view
 /// then simply has no local GPUs. A failure after a good start is reported as source health.
 pub async fn run(tx: mpsc::UnboundedSender<Msg>, every: Duration) {
-    let nvml = match tokio::task::spawn_blocking(Nvml::init).await {
+    run_reporting(tx, every, false).await;
+}
+
+/// `run`, but where NVML is the only source (`--local`) its absence matters: with
+/// `report_absence` a failed start is sent as `Unavailable` source health with the message
+/// `NVML not available: <reason>` before the task ends.
+pub async fn run_reporting(tx: mpsc::UnboundedSender<Msg>, every: Duration, report_absence: bool) {
+    let nvml = match tokio::task::spawn_blocking(init).await {
         Ok(Ok(n)) => std::sync::Arc::new(n),
         Ok(Err(e)) => {
             tracing::info!("no local GPUs through NVML: {e}");
+            if report_absence {
+                let _ = tx.send(Msg::Source(vec![unavailable(
+                    chrono::Utc::now().timestamp_millis(),
+                    &e,
+                )]));
+            }
             return;
         }
         Err(_) => return,

@@ -9,6 +9,7 @@ use super::AppState;
 use super::ui::{Pane, SortSpec};
 use crate::action::Action;
 use crate::analysis::inventory::{self, Inventory, InventoryConfig, NodeAccel, ResourceClass};
+use crate::analysis::inventory_local;
 use crate::analysis::mig_layout::{self, MigLayout};
 use crate::analysis::telemetry::{
     DeviceTelemetry, Field, Telemetry, UtilSource, XidEvent, xid_events,
@@ -226,7 +227,11 @@ fn mig_layouts(
                 .filter_map(|k| world.pods.get(k))
                 .filter(|p| !inventory::is_terminated(p))
                 .collect();
-            (name.to_string(), mig_layout::layout(n, &on))
+            let mut l = mig_layout::layout(n, &on);
+            if !l.inferred && inventory_local::is_local(world, name) {
+                l.note = Some(inventory_local::MIG_NOTE.to_string());
+            }
+            (name.to_string(), l)
         })
         .collect()
 }
@@ -280,6 +285,13 @@ pub fn refresh(state: &mut AppState) {
         let node = inv_i.map(|i| &inv.nodes[i]);
         let b = breaches.get(&info.name).map_or(&[][..], Vec::as_slice);
         rows.push(row_for(info, inv_i, node, b));
+    }
+    // an inventory node that is no Kubernetes node: this machine, read through NVML
+    for (i, n) in inv.nodes.iter().enumerate() {
+        if !world.nodes.contains_key(&n.name) {
+            let b = breaches.get(&n.name).map_or(&[][..], Vec::as_slice);
+            rows.push(rows::local_row(n, i, b));
+        }
     }
     let spec = state.ui.sort(Pane::Nodes);
     sort_rows(&mut rows, spec);

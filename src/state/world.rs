@@ -102,7 +102,10 @@ impl World {
                 labels,
                 value,
             } => self.metrics.push(name, labels, te.at_ms, *value),
-            SourceEvent::Nvml { snapshot } => self.nvml = Some(snapshot.clone()),
+            SourceEvent::Nvml { snapshot } => {
+                crate::analysis::nvml_samples::feed(&mut self.metrics, snapshot, te.at_ms);
+                self.nvml = Some(snapshot.clone());
+            }
             SourceEvent::SourceHealth {
                 source,
                 state,

@@ -265,3 +265,13 @@ pub fn row_for(
     row.tags = tags;
     row
 }
+
+/// The row of an inventory node that has no Kubernetes object (this machine, read through
+/// NVML), tagged `local`.
+pub fn local_row(n: &NodeAccel, inv: usize, breaches: &[Breach]) -> NodeRow {
+    let info = crate::analysis::inventory_local::node_info(n);
+    let mut row = row_for(&info, Some(inv), Some(n), breaches);
+    push_tag(&mut row.tags, "local".into(), Severity::Info);
+    row.worst = row.worst.max(Some(Severity::Info));
+    row
+}

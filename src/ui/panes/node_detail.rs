@@ -114,6 +114,20 @@ fn facts(n: &NodeAccel, row: &NodeRow, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// For this machine read through NVML: where the figures come from, instead of Kubernetes.
+fn local_line(state: &AppState, n: &NodeAccel, theme: &Theme) -> Option<Line<'static>> {
+    let (_, s) = crate::analysis::inventory_local::local_snapshot(&state.world)
+        .filter(|(h, _)| *h == n.name)?;
+    Some(Line::from(Span::styled(
+        format!(
+            "local: this machine through NVML · driver {} · CUDA {} · not a Kubernetes node, \
+             no allocation",
+            s.driver_version, s.cuda_version
+        ),
+        theme.info,
+    )))
+}
+
 fn health(state: &AppState, n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for f in &n.flags {
@@ -348,6 +362,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, row:
         return;
     };
     let mut lines = facts(n, row, theme);
+    lines.extend(local_line(state, n, theme));
     lines.push(Line::raw(""));
     lines.extend(health(state, n, theme));
     lines.push(Line::raw(""));

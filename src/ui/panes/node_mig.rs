@@ -80,6 +80,9 @@ pub fn lines(layout: &MigLayout, width: usize, theme: &Theme) -> Vec<Line<'stati
         Span::styled(
             if layout.inferred {
                 " (inferred)"
+            } else if layout.note.is_some() {
+                // observed from another source than dcgm-exporter; the note names it
+                " (observed)"
             } else {
                 " (from dcgm-exporter GPU_I_ID series)"
             },

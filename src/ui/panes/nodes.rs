@@ -171,7 +171,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(head), top);
     if rows.is_empty() {
         let text = if v.rows.is_empty() {
-            "no nodes seen yet".to_string()
+            // with NVML the only source (`--local`), say why it gave nothing
+            crate::analysis::inventory_local::nvml_unavailable(&state.world)
+                .map_or_else(|| "no nodes seen yet".to_string(), str::to_string)
         } else {
             format!("no match for /{}", state.ui.filter(pane))
         };

@@ -84,10 +84,16 @@ pub fn header_lines(state: &AppState, theme: &Theme, compact: bool) -> Vec<Line<
         v.summary.iter().map(|s| summary_line(s, theme)).collect()
     };
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no accelerator resources on any node",
-            theme.dim,
-        )));
+        let text = match crate::analysis::inventory_local::local_snapshot(&state.world) {
+            Some((host, s)) => format!(
+                "{host}: {} GPU(s) read through NVML (driver {}) · not a Kubernetes node, \
+                 nothing allocated through a device plugin",
+                s.devices.iter().filter(|d| d.parent_uuid.is_none()).count(),
+                s.driver_version
+            ),
+            None => "no accelerator resources on any node".to_string(),
+        };
+        lines.push(Line::from(Span::styled(text, theme.dim)));
     }
     const PENDING_SHOWN: usize = 3;
     for p in v.pending.iter().take(PENDING_SHOWN) {
