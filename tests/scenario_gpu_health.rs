@@ -186,3 +186,15 @@ fn gpu_that_fell_off_the_bus_is_not_averaged_or_alerted() {
         "{breaches:?}"
     );
 }
+
+#[test]
+fn header_counts_physical_devices_and_what_the_inventory_flags() {
+    let s = r#gen::generate("gpu-health").expect("known");
+    // 3 H100 + 2 A100 (MIG slices are not extra devices) + 2 Ascend nodes, 8 devices each
+    let before = replay_until(&s, 10_000);
+    assert_eq!(before.accel.device_counts, Some((56, 56)));
+    // then: GPU 5 of gpu-h100-02 falls off the bus (withheld and XID 79: one device, not two),
+    // gpu-h100-03 loses its device plugin (all 8 withheld), one Ascend chip goes unhealthy
+    let end = replay_until(&s, s.duration_ms());
+    assert_eq!(end.accel.device_counts, Some((56 - 1 - 8 - 1, 56)));
+}

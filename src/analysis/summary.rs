@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::analysis::accel_health::{HealthFlag, Severity};
+use crate::analysis::inventory::{Inventory, ResourceClass};
 use crate::domain::ObjKey;
 
 use crate::state::world::World;
@@ -16,7 +18,8 @@ pub const JOB_KINDS: &[&str] = &["PyTorchJob", "MPIJob", "TFJob", "JAXJob", "Tra
 pub struct Summary {
     pub nodes_ready: usize,
     pub nodes_total: usize,
-    /// Accelerator devices allocatable on Ready nodes.
+    /// Accelerator devices allocatable on Ready nodes (`accel_counts` refines it from the
+    /// inventory once the Nodes view has been computed).
     pub accel_healthy: u64,
     /// Accelerator devices in capacity on every node.
     pub accel_total: u64,
@@ -35,6 +38,65 @@ fn has_failed_condition(obj: &Value) -> bool {
             c.get("type").and_then(Value::as_str) == Some("Failed")
                 && c.get("status").and_then(Value::as_str) == Some("True")
         })
+}
+
+/// The physical device a device-level health flag is about (`gpu3` for `gpu3/mig13 (1g.5gb)`),
+/// when the flag is critical: such a device cannot be counted healthy.
+fn broken_device(f: &HealthFlag) -> Option<&str> {
+    use HealthFlag::*;
+    let d = match f {
+        Xid { device, .. } | EccDbe { device, .. } | RowRemapFailure { device } => device,
+        NpuChipUnhealthy { chip, .. } | NpuLinkDown { chip } => chip,
+        _ => return None,
+    };
+    (f.severity() == Severity::Critical).then(|| d.split('/').next().unwrap_or(d))
+}
+
+/// The header's accelerator count from the inventory: (healthy, total) physical devices (GPUs
+/// and NPUs) over the accelerator nodes. A device is healthy when its node is Ready, the device
+/// plugin does not withhold it (capacity above allocatable) and no critical device-level flag
+/// names it (an XID such as 79 or 48, ECC DBE, a row-remap failure, an NPU chip unhealthy or
+/// its link down). Withheld and flagged devices are usually the same ones, so the larger of the
+/// two counts is taken off, never their sum.
+pub fn accel_counts(inv: &Inventory) -> (u64, u64) {
+    let (mut healthy, mut total) = (0.0, 0.0);
+    for n in &inv.nodes {
+        let whole: f64 = n
+            .resources
+            .iter()
+            .filter(|l| matches!(l.class, ResourceClass::Gpu | ResourceClass::Npu))
+            .map(|l| l.capacity)
+            .sum();
+        let devices = n.physical_devices.unwrap_or(whole).max(0.0);
+        total += devices;
+        if !n.ready {
+            continue;
+        }
+        let replicas = f64::from(n.gfd.shared_replicas().unwrap_or(1).max(1));
+        let withheld: f64 = n
+            .resources
+            .iter()
+            .map(|l| match l.class {
+                ResourceClass::Gpu | ResourceClass::Npu => l.unhealthy,
+                ResourceClass::GpuShared => l.unhealthy / replicas,
+                _ => 0.0,
+            })
+            .sum();
+        let mut broken: Vec<&str> = n.flags.iter().filter_map(broken_device).collect();
+        broken.sort_unstable();
+        broken.dedup();
+        let npu_cm: usize = n
+            .flags
+            .iter()
+            .map(|f| match f {
+                HealthFlag::NpuUnhealthy { chips } => chips.len(),
+                _ => 0,
+            })
+            .sum();
+        let off = withheld.max(broken.len().max(npu_cm) as f64);
+        healthy += (devices - off).max(0.0);
+    }
+    (healthy.round() as u64, total.round() as u64)
 }
 
 /// Count what the header shows.

@@ -143,6 +143,9 @@ pub struct AccelView {
     pub sorted_by: SortSpec,
     /// Event time of the refresh.
     pub at_ms: crate::event::Millis,
+    /// (healthy, total) physical accelerator devices for the header (`summary::accel_counts`);
+    /// `None` before the first refresh.
+    pub device_counts: Option<(u64, u64)>,
     /// What the last inventory was built from, so a refresh rebuilds only what changed.
     pub cache: crate::analysis::inventory_cache::InventoryCache,
 }
@@ -300,6 +303,7 @@ pub fn refresh(state: &mut AppState) {
     let before = std::mem::take(&mut view.mig);
     view.mig = mig_layouts(&inv, world, |i| view.cache.settled(i), before);
     view.summary = summarize(&inv);
+    view.device_counts = Some(crate::analysis::summary::accel_counts(&inv));
     view.inventory = inv;
     view.rows = rows;
     view.plain_nodes = plain;

@@ -147,6 +147,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if rest.height > 0 {
         let mut s = summarize(&state.world);
         s.endpoints_breaching = state.serving.breaching();
+        // the inventory's health flags, once the Nodes view has them
+        if let Some((healthy, total)) = state.accel.device_counts {
+            (s.accel_healthy, s.accel_total) = (healthy, total);
+        }
         let mut line = counts_line(theme, &s);
         line.spans.extend(crate::ui::health::spans(state, theme));
         frame.render_widget(Paragraph::new(line), rest);
