@@ -14,6 +14,8 @@ use crate::analysis::inventory::{
 };
 use crate::analysis::join_plan::JoinPlan;
 use crate::analysis::telemetry_join;
+use std::collections::HashMap;
+
 use crate::domain::{NodeInfo, PodInfo};
 use crate::state::world::World;
 
@@ -54,22 +56,55 @@ pub struct InventoryCache {
     plan: JoinPlan,
 }
 
-/// The pods bound to a node: from the index, or (for a node the index never saw, as in a world
-/// assembled by hand) from the pods themselves.
-fn pods_of<'a>(world: &'a World, node: &str, rev: u64) -> Vec<&'a PodInfo> {
-    if rev != 0 {
-        return world
+/// A node of the last inventory carried over, or one to rebuild (with what it was before).
+enum Slot<'a> {
+    Kept(NodeAccel, NodeStamp),
+    Rebuild(&'a NodeInfo, u64, Option<(NodeAccel, NodeStamp)>),
+}
+
+/// The pods of the nodes being rebuilt. A few nodes look theirs up through the index; when
+/// many changed at once (a burst of pod updates), one pass over every pod is cheaper than
+/// thousands of keyed lookups. A node the index never saw (a world assembled by hand) is
+/// always found by the pass.
+struct PodsOf<'a> {
+    grouped: Option<HashMap<&'a str, Vec<&'a PodInfo>>>,
+}
+
+impl<'a> PodsOf<'a> {
+    fn new(world: &'a World, rebuilding: &[&'a NodeInfo]) -> Self {
+        let per_node = world.pods.len() / world.nodes.len().max(1);
+        let many = rebuilding.len() * per_node.max(1) * 8 > world.pods.len();
+        let unseen = rebuilding
+            .iter()
+            .any(|n| world.index.nodes.rev(&n.name) == 0);
+        if !(many || unseen) {
+            return PodsOf { grouped: None };
+        }
+        let mut grouped: HashMap<&str, Vec<&PodInfo>> = rebuilding
+            .iter()
+            .map(|n| (n.name.as_str(), Vec::new()))
+            .collect();
+        for p in world.pods.values() {
+            if let Some(v) = p.node.as_deref().and_then(|n| grouped.get_mut(n)) {
+                v.push(p);
+            }
+        }
+        PodsOf {
+            grouped: Some(grouped),
+        }
+    }
+
+    fn take(&mut self, world: &'a World, node: &str) -> Vec<&'a PodInfo> {
+        if let Some(g) = &mut self.grouped {
+            return g.remove(node).unwrap_or_default();
+        }
+        world
             .index
             .nodes
             .pods_on(node)
             .filter_map(|k| world.pods.get(k))
-            .collect();
+            .collect()
     }
-    world
-        .pods
-        .values()
-        .filter(|p| p.node.as_deref() == Some(node))
-        .collect()
 }
 
 impl PartialEq for InventoryCache {
@@ -99,24 +134,41 @@ impl InventoryCache {
         let mut stamps: Vec<NodeStamp> = Vec::with_capacity(old.len());
         let mut stats = RefreshStats::default();
         let mut kept: Vec<bool> = Vec::with_capacity(nodes.capacity());
+        // first which nodes carry over and which must be rebuilt, then their pods in one go
+        let mut slots: Vec<Slot> = Vec::with_capacity(old.len());
         for info in world.nodes.values() {
             while old.next_if(|(n, _)| n.name < info.name).is_some() {}
             let rev = world.index.nodes.rev(&info.name);
             match old.next_if(|(n, _)| n.name == info.name) {
-                Some((mut n, s)) if s.rev == rev && rev != 0 => {
+                Some((n, s)) if s.rev == rev && rev != 0 => slots.push(Slot::Kept(n, s)),
+                before if is_accel_node(info, cfg) => slots.push(Slot::Rebuild(info, rev, before)),
+                _ => {}
+            }
+        }
+        let rebuilding: Vec<&NodeInfo> = slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Rebuild(info, _, _) => Some(*info),
+                Slot::Kept(..) => None,
+            })
+            .collect();
+        let mut pods = PodsOf::new(world, &rebuilding);
+        for slot in slots {
+            match slot {
+                Slot::Kept(mut n, s) => {
                     stats.kept_nodes += 1;
                     kept.push(true);
                     n.flags.clone_from(&s.static_flags);
                     nodes.push(n);
                     stamps.push(s);
                 }
-                before => {
-                    if let Some((n, s)) = self.rebuild(info, rev, before, world, cfg) {
-                        stats.rebuilt_nodes += 1;
-                        kept.push(false);
-                        nodes.push(n);
-                        stamps.push(s);
-                    }
+                Slot::Rebuild(info, rev, before) => {
+                    let on = pods.take(world, &info.name);
+                    let (n, s) = rebuild(info, rev, before, &on, world, cfg);
+                    stats.rebuilt_nodes += 1;
+                    kept.push(false);
+                    nodes.push(n);
+                    stamps.push(s);
                 }
             }
         }
@@ -171,33 +223,30 @@ impl InventoryCache {
     pub fn settled(&self, i: usize) -> bool {
         self.settled.get(i).copied().unwrap_or(false)
     }
+}
 
-    /// A changed (or new) node's static part; its devices carry over from `before` so the join
-    /// can update them in place when their plan did not change.
-    fn rebuild(
-        &self,
-        info: &NodeInfo,
-        rev: u64,
-        before: Option<(NodeAccel, NodeStamp)>,
-        world: &World,
-        cfg: &InventoryConfig,
-    ) -> Option<(NodeAccel, NodeStamp)> {
-        if !is_accel_node(info, cfg) {
-            return None;
+/// A changed (or new) accelerator node's static part; its devices carry over from `before` so
+/// the join can update them in place when their plan did not change.
+fn rebuild(
+    info: &NodeInfo,
+    rev: u64,
+    before: Option<(NodeAccel, NodeStamp)>,
+    pods: &[&PodInfo],
+    world: &World,
+    cfg: &InventoryConfig,
+) -> (NodeAccel, NodeStamp) {
+    let mut n = node_accel(info, pods, world, cfg);
+    let plan_gen = match before {
+        Some((b, s)) => {
+            n.telemetry = b.telemetry;
+            s.plan_gen
         }
-        let mut n = node_accel(info, &pods_of(world, &info.name, rev), world, cfg);
-        let plan_gen = match before {
-            Some((b, s)) => {
-                n.telemetry = b.telemetry;
-                s.plan_gen
-            }
-            None => 0,
-        };
-        let stamp = NodeStamp {
-            rev,
-            static_flags: n.flags.clone(),
-            plan_gen,
-        };
-        Some((n, stamp))
-    }
+        None => 0,
+    };
+    let stamp = NodeStamp {
+        rev,
+        static_flags: n.flags.clone(),
+        plan_gen,
+    };
+    (n, stamp)
 }
