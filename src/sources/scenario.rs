@@ -154,6 +154,33 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
+/// A scenario's header and duration without reading its events: the header line and the
+/// time of the last line only (for listings; `parse` is what checks every line).
+pub fn peek(text: &str, file: &str) -> Result<(Header, Millis), ScenarioError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((i, first)) = lines.next() else {
+        return Err(error(file, 1, "empty file: expected a header line".into()));
+    };
+    let (header, _) = header_line(first, i + 1, file)?;
+    let last = text.lines().rev().find(|l| !l.trim().is_empty());
+    let duration = match last {
+        Some(last) if !std::ptr::eq(last, first) => {
+            // the line number is only needed to report an error
+            let at = || text.trim_end().lines().count();
+            let v: serde_json::Value =
+                serde_json::from_str(last).map_err(|e| error(file, at(), format!("{e}")))?;
+            v.get("t_ms")
+                .and_then(serde_json::Value::as_i64)
+                .ok_or_else(|| error(file, at(), "event line has no t_ms".into()))?
+        }
+        _ => 0,
+    };
+    Ok((header, duration))
+}
+
 /// Where one event line lies in a scenario file: its time, byte offset and length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
