@@ -200,15 +200,31 @@ fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>)
 /// Apply one series' newest point to its device (`e.first`: the first series of its label set,
 /// which fills the device's identity). False when the series is of another vendor than the
 /// device.
-fn absorb(d: &mut DeviceTelemetry, store: &MetricStore, e: &Entry, last: (Millis, f64)) -> bool {
+///
+/// `settled`: the device kept its identity and holder from the last refresh and one label set
+/// feeds it, so its labels cannot say anything new; only the time the holder was read moves.
+fn absorb(
+    d: &mut DeviceTelemetry,
+    store: &MetricStore,
+    e: &Entry,
+    last: (Millis, f64),
+    settled: bool,
+) -> bool {
     if d.vendor != e.field.vendor() {
         return false;
     }
-    let Some(key) = store.key(e.id) else {
-        return false;
+    let labels = if settled {
+        None
+    } else {
+        let Some(key) = store.key(e.id) else {
+            return false;
+        };
+        Some(&key.labels)
     };
-    if e.first {
-        fill_identity(d, &key.labels);
+    if e.first
+        && let Some(l) = labels
+    {
+        fill_identity(d, l);
     }
     let field = e.field;
     let newer = d.latest.get(&field).is_none_or(|(t, _)| last.0 >= *t);
@@ -218,16 +234,21 @@ fn absorb(d: &mut DeviceTelemetry, store: &MetricStore, e: &Entry, last: (Millis
             d.older.push((field, prev));
         }
         // the newest series tells who holds the device now
-        update_pod(d, &key.labels, last.0);
+        match labels {
+            Some(l) => update_pod(d, l, last.0),
+            None => d.pod_seen_ms = Some(d.pod_seen_ms.map_or(last.0, |t| t.max(last.0))),
+        }
     } else {
         d.older.push((field, e.id));
     }
     true
 }
 
-/// Fill one device from its plan. A device kept from the last refresh (`d` already carries its
-/// identity) has only its values reset and re-read. Returns the series that did not apply.
-fn fill(d: &mut DeviceTelemetry, plan: &DevicePlan, store: &MetricStore) -> usize {
+/// Fill one device from its plan. A device kept from the last refresh (`kept`: `d` already
+/// carries its identity and holder) has only its values reset and re-read. Returns the series
+/// that did not apply.
+fn fill(d: &mut DeviceTelemetry, plan: &DevicePlan, store: &MetricStore, kept: bool) -> usize {
+    let settled = kept && plan.single_set();
     d.latest.clear();
     d.series.clear();
     d.older.clear();
@@ -238,7 +259,7 @@ fn fill(d: &mut DeviceTelemetry, plan: &DevicePlan, store: &MetricStore) -> usiz
         let Some(last) = store.last(e.id) else {
             continue;
         };
-        unjoined += usize::from(!absorb(d, store, e, last));
+        unjoined += usize::from(!absorb(d, store, e, last, settled));
     }
     unjoined
 }
@@ -258,10 +279,12 @@ pub fn apply(plan: &JoinPlan, world: &World, nodes: &mut [NodeAccel], keep: &[bo
             continue;
         }
         let old = std::mem::replace(&mut n.telemetry, Telemetry::Missing(String::new()));
+        let mut kept = false;
         let mut devices = match old {
             Telemetry::Present(t)
                 if keep.get(i).copied().unwrap_or(false) && t.devices.len() == devs.len() =>
             {
+                kept = true;
                 t.devices
             }
             _ => devs
@@ -272,7 +295,7 @@ pub fn apply(plan: &JoinPlan, world: &World, nodes: &mut [NodeAccel], keep: &[bo
         let mut flags = Vec::new();
         let mut last_ms = Millis::MIN;
         for (d, p) in devices.iter_mut().zip(devs) {
-            unjoined += fill(d, p, store);
+            unjoined += fill(d, p, store, kept);
             util_notes(d);
             device_flags(d, world, &mut flags);
             last_ms = d
