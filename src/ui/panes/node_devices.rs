@@ -10,11 +10,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::action::Action;
 use crate::analysis::accel_health::npu_error_hex;
 use crate::analysis::accel_labels::AscendCm;
 use crate::analysis::inventory::NodeAccel;
 use crate::analysis::telemetry::{DeviceTelemetry, Field, Telemetry, Vendor};
 use crate::analysis::xid::{PodAttribution, attribute};
+use crate::keymap::Keymap;
 use crate::state::AppState;
 use crate::state::accel::{detail, device_mem_pct, device_stale};
 use crate::state::metrics::MetricStore;
@@ -181,8 +183,9 @@ fn device_lines(
     out
 }
 
-/// The line under the list describing the selected device, and what `y` copies.
+/// The line under the list describing the selected device, and what the copy key (`y`) copies.
 fn selected_line(
+    copy_key: Option<&str>,
     name: &str,
     d: &DeviceTelemetry,
     at: usize,
@@ -201,7 +204,10 @@ fn selected_line(
     Line::from(vec![
         Span::styled(format!("› {} ", d.label()), theme.title),
         Span::styled(format!("{}/{count}", at + 1), theme.dim),
-        Span::styled(format!("  y copies {copies}  "), theme.key),
+        Span::styled(
+            copy_key.map_or("  ".into(), |k| format!("  {k} copies {copies}  ")),
+            theme.key,
+        ),
         Span::styled(parts.join(" · "), theme.dim),
     ])
 }
@@ -266,9 +272,17 @@ impl Section {
             .map(|d| device_lines(state, n, d, t.last_ms, theme))
             .collect();
         let cursor = detail::cursor(state, name, t.devices.len());
+        let copy_key = state
+            .keymap
+            .binding(Action::Copy)
+            .filter(|b| !b.keys.is_empty())
+            .map(Keymap::keys_label);
         let selected = cursor
             .and_then(|i| Some((i, t.devices.get(i)?)))
-            .map(|(i, d)| selected_line(name, d, i, t.devices.len(), theme));
+            .map(|(i, d)| {
+                let key = copy_key.as_deref();
+                selected_line(key, name, d, i, t.devices.len(), theme)
+            });
         let mut footer = Vec::new();
         let mut notes: Vec<&String> = Vec::new();
         for note in t.devices.iter().flat_map(|d| &d.notes) {
