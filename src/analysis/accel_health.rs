@@ -108,6 +108,18 @@ pub enum HealthFlag {
     NpuLinkDown {
         chip: String,
     },
+    /// npu-exporter `npu_chip_info_error_code` non-zero: the chip reports an active error code
+    /// (`unhealthy`: its `health_status` is not 1 either).
+    NpuErrorCode {
+        chip: String,
+        code: u64,
+        unhealthy: bool,
+    },
+}
+
+/// An NPU error code as `npu-smi` and npu-exporter logs print it: `0x80E18402`.
+pub fn npu_error_hex(code: u64) -> String {
+    format!("0x{code:08X}")
 }
 
 impl HealthFlag {
@@ -122,6 +134,9 @@ impl HealthFlag {
                 crate::analysis::xid::lookup(*xid).map_or(Severity::Warning, |i| i.severity)
             }
             RowRemapFailure { .. } | NpuChipUnhealthy { .. } => Severity::Critical,
+            NpuErrorCode {
+                unhealthy: true, ..
+            } => Severity::Critical,
             PluginNotRunning { .. } | DevicesUnhealthy { .. } => Severity::Critical,
             Cordoned | ExporterMissing { .. } | NpuSeparated { .. } => Severity::Info,
             _ => Severity::Warning,
@@ -154,6 +169,7 @@ impl HealthFlag {
             RowRemapFailure { .. } => "gpu.row_remap_failure",
             NpuChipUnhealthy { .. } => "npu.chip_unhealthy",
             NpuLinkDown { .. } => "npu.link_down",
+            NpuErrorCode { .. } => "npu.error_code",
         }
     }
 }
@@ -221,6 +237,11 @@ impl fmt::Display for HealthFlag {
                 write!(f, "NPU {chip}: health_status {status} (1 = healthy)")
             }
             NpuLinkDown { chip } => write!(f, "NPU {chip}: link DOWN"),
+            NpuErrorCode { chip, code, .. } => write!(
+                f,
+                "NPU {chip}: error code {} (npu_chip_info_error_code)",
+                npu_error_hex(*code)
+            ),
         }
     }
 }
@@ -328,5 +349,24 @@ mod tests {
         assert_eq!(x.severity(), Severity::Critical);
         assert!(x.to_string().contains("fallen off the bus"), "{x}");
         assert_eq!(HealthFlag::Cordoned.severity(), Severity::Info);
+    }
+
+    #[test]
+    fn npu_error_code_is_hex_and_critical_only_with_an_unhealthy_chip() {
+        let mut f = HealthFlag::NpuErrorCode {
+            chip: "npu5".into(),
+            code: 0x80E1_8402,
+            unhealthy: false,
+        };
+        assert_eq!(f.severity(), Severity::Warning);
+        assert_eq!(
+            f.to_string(),
+            "NPU npu5: error code 0x80E18402 (npu_chip_info_error_code)"
+        );
+        assert_eq!(npu_error_hex(0x2A), "0x0000002A");
+        if let HealthFlag::NpuErrorCode { unhealthy, .. } = &mut f {
+            *unhealthy = true;
+        }
+        assert_eq!(f.severity(), Severity::Critical);
     }
 }

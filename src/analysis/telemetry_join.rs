@@ -195,6 +195,13 @@ fn device_flags(d: &DeviceTelemetry, world: &World, flags: &mut Vec<HealthFlag>)
     if d.value(Field::NpuLinkStatus) == Some(0.0) {
         flags.push(HealthFlag::NpuLinkDown { chip: device() });
     }
+    if let Some(code) = d.value(Field::NpuErrorCode).filter(|v| *v > 0.0) {
+        flags.push(HealthFlag::NpuErrorCode {
+            chip: device(),
+            code: code as u64,
+            unhealthy: d.value(Field::NpuHealth).is_some_and(|h| h != 1.0),
+        });
+    }
 }
 
 /// Apply one series' newest point to its device (`e.first`: the first series of its label set,

@@ -19,6 +19,7 @@ use crate::domain::{AccelKind, PodInfo};
 use crate::effect::Effect;
 use crate::state::world::World;
 
+pub mod detail;
 pub mod rows;
 
 pub use rows::{NodeRow, Tag, row_for, short_product};
@@ -314,6 +315,9 @@ pub fn refresh(state: &mut AppState) {
 
 /// Handle an action while this pane has focus; `None` leaves it to the generic handling.
 pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    if let Some(effects) = detail::on_action(state, action) {
+        return Some(effects);
+    }
     match action {
         Action::Sort | Action::SortReverse => {
             let spec = state.ui.sort.entry(Pane::Nodes).or_default();

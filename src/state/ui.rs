@@ -111,6 +111,9 @@ pub struct UiState {
     pub sort: BTreeMap<Pane, SortSpec>,
     pub width: u16,
     pub height: u16,
+    /// The cursor inside a pane's drill-down: the drilled row's name and the index of the
+    /// selected item in it (a cursor left from another row reads as 0).
+    pub detail_cursor: BTreeMap<Pane, (String, usize)>,
 }
 
 impl UiState {
@@ -120,6 +123,14 @@ impl UiState {
 
     pub fn drilled(&self, pane: Pane) -> bool {
         self.drilled.contains(&pane)
+    }
+
+    /// The drill-down cursor of `pane` when its drilled row is `of` (else 0), unclamped.
+    pub fn detail_cursor(&self, pane: Pane, of: &str) -> usize {
+        match self.detail_cursor.get(&pane) {
+            Some((row, i)) if row == of => *i,
+            _ => 0,
+        }
     }
 
     pub fn sort(&self, pane: Pane) -> SortSpec {

@@ -112,6 +112,7 @@ fn tag_text(f: &HealthFlag) -> String {
         RowRemapFailure { .. } => "row-remap failed".into(),
         NpuChipUnhealthy { .. } => "NPU chip unhealthy".into(),
         NpuLinkDown { .. } => "NPU link down".into(),
+        NpuErrorCode { .. } => "NPU error code".into(),
     }
 }
 

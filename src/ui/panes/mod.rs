@@ -7,6 +7,7 @@ pub mod events;
 pub mod log;
 pub mod logview;
 pub mod node_detail;
+pub mod node_devices;
 pub mod node_mig;
 pub mod nodes;
 pub mod nodes_summary;

@@ -1,8 +1,8 @@
 //! The Nodes pane's drill-down into one node (Enter; Esc goes back): its accelerator facts,
 //! agent pods, resources, every health flag and threshold breach, the XIDs it reported decoded
-//! (meaning, severity, action) and linked to the pod on that GPU, then one row per device with
-//! sparklines of utilisation, memory, temperature and power from the bounded metric history,
-//! the MIG layout of each physical GPU, and NPU chips with their health and HBM.
+//! (meaning, severity, action) and linked to the pod on that GPU, the MIG layout of each
+//! physical GPU, then the device list (`node_devices`: one row per device or NPU chip with
+//! sparklines, a cursor moved by ↑/↓ while the drill-down is open, scrolled to stay in view).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,20 +11,18 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::analysis::accel_labels::AscendCm;
 use crate::analysis::inventory::{DaemonState, NodeAccel};
-use crate::analysis::telemetry::{DeviceTelemetry, Field, Telemetry, Vendor};
-use crate::analysis::xid::{PodAttribution, attribute};
 use crate::state::AppState;
-use crate::state::accel::{NodeRow, device_mem_pct, device_stale};
-use crate::state::metrics::MetricStore;
+use crate::state::accel::NodeRow;
 use crate::state::ui::Pane;
 use crate::theme::Theme;
-use crate::ui::widgets::spark::spark;
 use crate::ui::widgets::table;
 
+use super::node_devices;
 use super::nodes::{qty, sev_style};
 
-/// Points shown per sparkline.
-const SPARK: usize = 10;
+/// Lines the device list keeps (half the pane when that is less) when the node's facts would
+/// fill the pane.
+const MIN_LIST: u16 = 10;
 
 fn daemon(label: &str, d: &DaemonState, theme: &Theme) -> Vec<Span<'static>> {
     let (text, style) = match d {
@@ -170,152 +168,6 @@ fn health(state: &AppState, n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> 
     out
 }
 
-/// `s` in `w` cells, keeping its end (pod names differ in their suffix): `…ce-7d9f8-x2kqp`.
-fn tail_fit(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
-        return s.to_string();
-    }
-    let tail: String = s.chars().skip(n + 1 - w).collect();
-    format!("…{tail}")
-}
-
-fn hist(d: &DeviceTelemetry, store: &MetricStore, f: Field, scale: f64) -> Vec<f64> {
-    d.scaled_history(store, f, scale)
-        .into_iter()
-        .map(|p| p.1)
-        .collect()
-}
-
-fn cell(values: &[f64], lo: f64, hi: f64, latest: String) -> String {
-    format!(
-        "{:<w$} {latest:>6.6}",
-        spark(values, SPARK, lo, hi),
-        w = SPARK
-    )
-}
-
-/// Memory history in percent, with the same source as `device_mem_pct`.
-fn mem_hist(d: &DeviceTelemetry, store: &MetricStore, gfd_mib: Option<u64>) -> Vec<f64> {
-    let total = match (d.value(Field::FbUsed), d.value(Field::FbFree)) {
-        (Some(u), Some(f)) => Some(u + f),
-        (Some(_), None) => gfd_mib.map(|m| m as f64),
-        _ => None,
-    };
-    if let Some(t) = total.filter(|t| *t > 0.0) {
-        return hist(d, store, Field::FbUsed, 100.0 / t);
-    }
-    let hbm = d.value(Field::NpuHbmTotal).filter(|t| *t > 0.0);
-    hbm.map_or_else(Vec::new, |t| hist(d, store, Field::NpuHbmUsed, 100.0 / t))
-}
-
-fn chip_health(n: &NodeAccel, d: &DeviceTelemetry) -> Option<(bool, String)> {
-    if d.vendor != Vendor::Ascend {
-        return None;
-    }
-    let suffix = format!("-{}", d.key.index);
-    let listed = match n.ascend.as_ref().map(|a| &a.device_info) {
-        Some(AscendCm::Found(info)) => info.unhealthy.iter().any(|c| c.ends_with(&suffix)),
-        _ => false,
-    };
-    let status = d.value(Field::NpuHealth);
-    let bad = listed || status.is_some_and(|s| s != 1.0);
-    Some((bad, if bad { "UNHEALTHY" } else { "ok" }.to_string()))
-}
-
-fn devices(state: &AppState, n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> {
-    let t = match &n.telemetry {
-        Telemetry::Missing(why) => return vec![Line::from(Span::styled(why.clone(), theme.warn))],
-        Telemetry::Present(t) => t,
-    };
-    let store = &state.world.metrics;
-    let mut out = vec![Line::from(Span::styled(
-        format!(
-            "{:<20} {:<22} {:<17} {:<17} {:<17} {:<17}",
-            "DEVICE", "POD", "UTIL %", "MEM %", "TEMP °C", "POWER W"
-        ),
-        theme.table_header,
-    ))];
-    let mut notes: Vec<String> = Vec::new();
-    for d in &t.devices {
-        let labelled = d
-            .pod
-            .as_ref()
-            .map(|(ns, p, c)| (ns.as_str(), p.as_str(), c.as_str()));
-        let pod = match attribute(labelled, &n.pods) {
-            PodAttribution::Labelled { pod, .. } => pod,
-            PodAttribution::OnlyPodOnNode { pod, .. } => format!("{pod} (only)"),
-            PodAttribution::Unknown(_) => "-".to_string(),
-        };
-        let util = d
-            .util_history(store)
-            .into_iter()
-            .map(|p| p.1)
-            .collect::<Vec<_>>();
-        let util_now = d.util_pct().map_or("-".into(), |(v, _)| format!("{v:.0}"));
-        let mem = mem_hist(d, store, n.gfd.memory_mib);
-        let mem_now = match (d.value(Field::NpuHbmUsed), d.value(Field::NpuHbmTotal)) {
-            (Some(u), Some(t)) => format!("{:.0}/{:.0}G", u / 1024.0, t / 1024.0),
-            _ => device_mem_pct(d, n.gfd.memory_mib).map_or("-".into(), |v| format!("{v:.0}")),
-        };
-        let (tf, pf) = match d.vendor {
-            Vendor::Nvidia => (Field::GpuTemp, Field::Power),
-            Vendor::Ascend => (Field::NpuTemp, Field::NpuPower),
-        };
-        let temp = hist(d, store, tf, 1.0);
-        let power = hist(d, store, pf, 1.0);
-        let pmax = power.iter().copied().fold(1.0, f64::max);
-        let now = |f: Field| d.value(f).map_or("-".into(), |v| format!("{v:.0}"));
-        if let Some(last) = device_stale(d, t.last_ms) {
-            out.push(Line::from(vec![
-                Span::styled(format!("{:<20.20} ", d.label()), theme.crit),
-                Span::raw(format!("{pod:<22.22} ")),
-                Span::styled(
-                    format!(
-                        "stopped reporting {}s before the node's last scrape",
-                        (t.last_ms - last) / 1000
-                    ),
-                    theme.crit,
-                ),
-            ]));
-            continue;
-        }
-        let mut label = d.label();
-        if let Some((_, h)) = chip_health(n, d) {
-            label = format!("{label} {h}");
-        }
-        let bad = chip_health(n, d).is_some_and(|(b, _)| b)
-            || n.flags
-                .iter()
-                .any(|f| f.to_string().starts_with(&format!("{}:", d.label())));
-        out.push(Line::from(vec![
-            Span::styled(
-                format!("{label:<20.20} "),
-                if bad { theme.crit } else { theme.base },
-            ),
-            Span::raw(format!("{:<22} ", tail_fit(&pod, 22))),
-            Span::styled(cell(&util, 0.0, 100.0, util_now), theme.sparkline),
-            Span::raw(" "),
-            Span::styled(cell(&mem, 0.0, 100.0, mem_now), theme.sparkline),
-            Span::raw(" "),
-            Span::styled(cell(&temp, 20.0, 100.0, now(tf)), theme.sparkline),
-            Span::raw(" "),
-            Span::styled(cell(&power, 0.0, pmax, now(pf)), theme.sparkline),
-        ]));
-        for note in &d.notes {
-            if !notes.contains(note) {
-                notes.push(note.clone());
-            }
-        }
-    }
-    out.extend(
-        notes
-            .into_iter()
-            .map(|n| Line::from(Span::styled(format!("note: {n}"), theme.dim))),
-    );
-    out
-}
-
 fn ascend_lines(n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> {
     let Some(a) = &n.ascend else {
         return Vec::new();
@@ -346,7 +198,9 @@ fn ascend_lines(n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> {
     vec![Line::from(Span::styled(text, theme.dim))]
 }
 
-/// Draw the drill-down of `row` into `area`.
+/// Draw the drill-down of `row` into `area`: the node's facts, flags and MIG layout on top, the
+/// device list under them. When both do not fit the list keeps at least `MIN_LIST` lines and
+/// scrolls to the device cursor.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, row: &NodeRow) {
     let block = table::pane_block(state, theme, Pane::Nodes, None).title_top(Line::from(
         Span::styled(format!(" › {}  Esc back ", row.name), theme.dim),
@@ -365,12 +219,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, row:
     lines.extend(local_line(state, n, theme));
     lines.push(Line::raw(""));
     lines.extend(health(state, n, theme));
-    lines.push(Line::raw(""));
     if let Some(layout) = state.accel.mig.get(&n.name) {
-        lines.extend(super::node_mig::lines(layout, inner.width as usize, theme));
         lines.push(Line::raw(""));
+        lines.extend(super::node_mig::lines(layout, inner.width as usize, theme));
     }
-    lines.extend(devices(state, n, theme));
-    lines.extend(ascend_lines(n, theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let mut list = node_devices::Section::build(state, &row.name, n, theme);
+    list.footer.extend(ascend_lines(n, theme));
+    let need = u16::try_from(list.height(inner.width)).unwrap_or(u16::MAX);
+    // the head may use what the list leaves (at least MIN_LIST lines, and a blank between)
+    let keep = need.min(MIN_LIST).min((inner.height / 2).max(3));
+    let head_max = inner.height.saturating_sub(keep + 1);
+    let head = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let head_area = Rect {
+        height: head_max,
+        ..inner
+    };
+    let used = node_devices::rows_used(&head, head_area.width, head_area.height);
+    frame.render_widget(head, head_area);
+    // a blank line between the head and the list, when there is a head
+    let skip = if used == 0 {
+        0
+    } else {
+        (used + 1).min(inner.height)
+    };
+    let list_area = Rect {
+        y: inner.y + skip,
+        height: inner.height - skip,
+        ..inner
+    };
+    list.draw(frame, list_area, node_devices::focused(state), theme);
 }
