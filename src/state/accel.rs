@@ -8,17 +8,13 @@ use std::collections::BTreeMap;
 use super::AppState;
 use super::ui::{Pane, SortSpec};
 use crate::action::Action;
-use crate::analysis::inventory::{self, Inventory, InventoryConfig, NodeAccel, ResourceClass};
-use crate::analysis::inventory_local;
-use crate::analysis::mig_layout::{self, MigLayout};
-use crate::analysis::telemetry::{
-    DeviceTelemetry, Field, Telemetry, UtilSource, XidEvent, xid_events,
-};
-use crate::analysis::thresholds::{Breach, Thresholds, evaluate};
-use crate::domain::{AccelKind, PodInfo};
+use crate::analysis::inventory::{Inventory, InventoryConfig, NodeAccel, ResourceClass};
+use crate::analysis::mig_layout::MigLayout;
+use crate::analysis::telemetry::{Field, UtilSource, XidEvent, xid_events};
+use crate::analysis::thresholds::{Breach, Thresholds};
 use crate::effect::Effect;
-use crate::state::world::World;
 
+mod derive;
 pub mod detail;
 pub mod rows;
 
@@ -89,40 +85,6 @@ pub struct PendingPod {
     pub free: f64,
 }
 
-fn pending_pods(world: &World, inv: &Inventory, cfg: &InventoryConfig) -> Vec<PendingPod> {
-    // per resource: (nodes offering it, free units), summed once
-    let mut offer: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
-    for l in inv.nodes.iter().flat_map(|n| &n.resources) {
-        if l.capacity > 0.0 {
-            let e = offer.entry(l.resource.as_str()).or_default();
-            e.0 += 1;
-            e.1 += l.free;
-        }
-    }
-    let mut out = Vec::new();
-    let unbound = world.index.unbound.iter().filter_map(|k| world.pods.get(k));
-    for p in unbound {
-        if p.node.is_some() || p.phase != "Pending" {
-            continue;
-        }
-        for (res, q) in &p.accel_requests {
-            if *q <= 0.0 || !cfg.matcher.matches(res) {
-                continue;
-            }
-            let (offered_by, free) = offer.get(res.as_str()).copied().unwrap_or_default();
-            out.push(PendingPod {
-                namespace: p.namespace.clone(),
-                name: p.name.clone(),
-                resource: res.clone(),
-                quantity: *q,
-                offered_by,
-                free,
-            });
-        }
-    }
-    out
-}
-
 /// The Nodes pane's view.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccelView {
@@ -179,67 +141,6 @@ fn summarize(inv: &Inventory) -> Vec<ClassSummary> {
         .collect()
 }
 
-fn node_breaches(n: &NodeAccel, world: &World, th: &Thresholds, now: i64) -> Vec<Breach> {
-    let Telemetry::Present(t) = &n.telemetry else {
-        return Vec::new();
-    };
-    t.devices
-        .iter()
-        .filter(|d| device_stale(d, t.last_ms).is_none())
-        .filter_map(|d| {
-            let allocated = n.is_allocated(d);
-            may_breach(d, th, allocated).then(|| evaluate(d, &world.metrics, th, now, allocated))
-        })
-        .flatten()
-        .collect()
-}
-
-/// Whether a device's latest readings are beyond any limit: a rule can only be breached when its
-/// latest sample is, so the history is read only for those devices.
-fn may_breach(d: &DeviceTelemetry, th: &Thresholds, allocated: bool) -> bool {
-    let util = d.util_pct().map(|(v, _)| v);
-    d.value(Field::GpuTemp).is_some_and(|v| v > th.gpu_temp_c)
-        || util.is_some_and(|v| v > th.gpu_util_pct || (allocated && v < th.idle_util_pct))
-        || d.fb_used_pct().is_some_and(|v| v > th.fb_used_pct)
-        || d.npu_mem_pct().is_some_and(|v| v > th.npu_mem_pct)
-}
-
-/// MIG layouts of the MIG nodes; a settled node (see `InventoryCache::settled`) keeps the one
-/// it had, with the utilisation re-read.
-fn mig_layouts(
-    inv: &Inventory,
-    world: &World,
-    settled: impl Fn(usize) -> bool,
-    mut before: BTreeMap<String, MigLayout>,
-) -> BTreeMap<String, MigLayout> {
-    inv.nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.kind == AccelKind::NvidiaMig)
-        .map(|(i, n)| {
-            let name = &n.name;
-            if settled(i)
-                && let Some(mut l) = before.remove(name)
-            {
-                mig_layout::refresh_util(&mut l, n);
-                return (name.clone(), l);
-            }
-            let on: Vec<&PodInfo> = world
-                .index
-                .nodes
-                .pods_on(name)
-                .filter_map(|k| world.pods.get(k))
-                .filter(|p| !inventory::is_terminated(p))
-                .collect();
-            let mut l = mig_layout::layout(n, &on);
-            if !l.inferred && inventory_local::is_local(world, name) {
-                l.note = Some(inventory_local::MIG_NOTE.to_string());
-            }
-            (name.to_string(), l)
-        })
-        .collect()
-}
-
 fn sort_rows(rows: &mut [NodeRow], spec: SortSpec) {
     let col = spec.column % SORT_COLUMNS.len();
     let num = |v: Option<f64>| v.unwrap_or(f64::NEG_INFINITY);
@@ -273,7 +174,7 @@ pub fn refresh(state: &mut AppState) {
     let inv = view.cache.refresh(prev, world, &view.settings.inventory);
     let mut breaches = BTreeMap::new();
     for n in &inv.nodes {
-        let b = node_breaches(n, world, &view.settings.thresholds, now);
+        let b = derive::node_breaches(n, world, &view.settings.thresholds, now);
         if !b.is_empty() {
             breaches.insert(n.name.clone(), b);
         }
@@ -300,9 +201,9 @@ pub fn refresh(state: &mut AppState) {
     let spec = state.ui.sort(Pane::Nodes);
     sort_rows(&mut rows, spec);
     view.xids = xid_events(&inv);
-    view.pending = pending_pods(world, &inv, &view.settings.inventory);
+    view.pending = derive::pending_pods(world, &inv, &view.settings.inventory);
     let before = std::mem::take(&mut view.mig);
-    view.mig = mig_layouts(&inv, world, |i| view.cache.settled(i), before);
+    view.mig = derive::mig_layouts(&inv, world, |i| view.cache.settled(i), before);
     view.summary = summarize(&inv);
     view.device_counts = Some(crate::analysis::summary::accel_counts(&inv));
     view.inventory = inv;
