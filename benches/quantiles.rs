@@ -94,7 +94,7 @@ fn app(m: MetricStore, now: i64) -> AppState {
             labels: BTreeMap::from([("app".to_string(), name.clone())]),
             ..PodInfo::default()
         };
-        st.world.pods.insert(("ai".to_string(), name), pod);
+        st.world.pods.insert(("ai".to_string(), name), pod.into());
     }
     st.world.metrics = m;
     st.world.last_event_ms = now;

@@ -189,7 +189,7 @@ fn pod_selector_names_the_endpoint_pods() {
     ] {
         let p = json!({"kind": "Pod", "metadata": {"name": name, "namespace": "ai", "labels": {"app": app}},
           "spec": {"containers": []}, "status": {"phase": "Running"}});
-        pods.insert(("ai".to_string(), name.to_string()), pod_info(&p));
+        pods.insert(("ai".to_string(), name.to_string()), pod_info(&p).into());
     }
     let sel = pod_selector(&eps[0], &pods).expect("pods found");
     let l = |pod: &str| {

@@ -155,7 +155,7 @@ async fn live_source_through_sandbox_equals_direct_replay() {
             .iter()
             .map(|(k, p)| {
                 let raw: Value = serde_json::from_str(&p.raw).expect("raw pod is JSON");
-                let mut p = p.clone();
+                let mut p = (**p).clone();
                 p.raw = String::new();
                 (k.clone(), (p, strip(&raw)))
             })

@@ -369,7 +369,10 @@ pub fn discover(objects: &BTreeMap<ObjKey, Value>) -> Vec<Endpoint> {
 
 /// A metric selector for the endpoint's pods: `namespace` plus the `pod` names whose labels
 /// include the endpoint's pod labels. `None` when no pod is known.
-pub fn pod_selector(ep: &Endpoint, pods: &BTreeMap<(String, String), PodInfo>) -> Option<Selector> {
+pub fn pod_selector(
+    ep: &Endpoint,
+    pods: &BTreeMap<(String, String), std::sync::Arc<PodInfo>>,
+) -> Option<Selector> {
     if ep.pod_labels.is_empty() {
         return None;
     }

@@ -3,6 +3,7 @@
 //! serving workloads, each pod's last log line, and per-node change stamps.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -48,7 +49,7 @@ pub struct WorldIndex {
 
 impl WorldIndex {
     /// A pod changed from `old` to `new` (either may be absent: created or deleted).
-    pub fn on_pod(&mut self, old: Option<&PodInfo>, new: Option<&PodInfo>) {
+    pub fn on_pod(&mut self, old: Option<&PodInfo>, new: Option<&Arc<PodInfo>>) {
         if let Some(p) = old {
             match &p.node {
                 Some(node) => self.nodes.pod_off(node, &p.namespace, &p.name),
@@ -80,7 +81,7 @@ impl WorldIndex {
         }
         let Some(p) = new else { return };
         match &p.node {
-            Some(node) => self.nodes.pod_on(node, &p.namespace, &p.name),
+            Some(node) => self.nodes.pod_on(node, p),
             None => {
                 self.unbound.insert((p.namespace.clone(), p.name.clone()));
             }
@@ -182,11 +183,11 @@ mod tests {
     #[test]
     fn pod_moves_update_every_index() {
         let mut ix = WorldIndex::default();
-        let a = pod("w0", "n1", "Running");
+        let a = Arc::new(pod("w0", "n1", "Running"));
         ix.on_pod(None, Some(&a));
         assert_eq!(ix.nodes.pod_count("n1"), 1);
         assert!(ix.attention.is_empty());
-        let b = pod("w0", "n2", "CrashLoopBackOff");
+        let b = Arc::new(pod("w0", "n2", "CrashLoopBackOff"));
         ix.on_pod(Some(&a), Some(&b));
         assert_eq!(ix.nodes.pod_count("n1"), 0);
         assert_eq!(ix.nodes.pod_count("n2"), 1);

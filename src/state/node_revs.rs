@@ -1,4 +1,4 @@
-//! Per-node change stamps and the pods bound to each node, kept at ingest so that views derived
+//! Per-node change stamps and the pods bound to each node (shared with the world's pods), kept at ingest so that views derived
 //! per node (the accelerator inventory) can rebuild only the nodes that changed and find a
 //! node's pods without regrouping every pod in the cluster.
 //!
@@ -8,8 +8,11 @@
 //! cloned world's node for the one it saw. They are bookkeeping, not content, so two
 //! `NodeRevs` always compare equal.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::domain::PodInfo;
 
 /// The ConfigMap name prefix of Ascend's per-node device info (`mindx-dl-deviceinfo-<node>`).
 pub const DEVICEINFO_PREFIX: &str = "mindx-dl-deviceinfo-";
@@ -23,8 +26,8 @@ fn next_rev() -> u64 {
 #[derive(Debug, Clone, Default)]
 struct NodeEntry {
     rev: u64,
-    /// (namespace, name) of the pods bound to the node.
-    pods: BTreeSet<(String, String)>,
+    /// The pods bound to the node by (namespace, name), shared with the world's pods.
+    pods: BTreeMap<(String, String), Arc<PodInfo>>,
 }
 
 /// Stamps and pod sets by node name.
@@ -50,7 +53,7 @@ impl NodeRevs {
                     node.to_string(),
                     NodeEntry {
                         rev,
-                        pods: BTreeSet::new(),
+                        pods: BTreeMap::new(),
                     },
                 );
             }
@@ -66,10 +69,11 @@ impl NodeRevs {
     }
 
     /// A pod is bound to `node`.
-    pub fn pod_on(&mut self, node: &str, namespace: &str, name: &str) {
+    pub fn pod_on(&mut self, node: &str, pod: &Arc<PodInfo>) {
         self.touch(node);
         if let Some(e) = self.nodes.get_mut(node) {
-            e.pods.insert((namespace.to_string(), name.to_string()));
+            e.pods
+                .insert((pod.namespace.clone(), pod.name.clone()), Arc::clone(pod));
         }
     }
 
@@ -78,9 +82,12 @@ impl NodeRevs {
         self.nodes.get(node).map_or(0, |e| e.rev)
     }
 
-    /// The pods bound to `node`, by (namespace, name).
-    pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &(String, String)> {
-        self.nodes.get(node).into_iter().flat_map(|e| e.pods.iter())
+    /// The pods bound to `node`, in (namespace, name) order.
+    pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &PodInfo> {
+        self.nodes
+            .get(node)
+            .into_iter()
+            .flat_map(|e| e.pods.values().map(Arc::as_ref))
     }
 
     /// How many pods are bound to `node`.
@@ -99,7 +106,12 @@ mod tests {
         assert_eq!(a.rev("n1"), 0);
         a.touch("n1");
         let r1 = a.rev("n1");
-        a.pod_on("n1", "ml", "w0");
+        let w0 = Arc::new(PodInfo {
+            namespace: "ml".into(),
+            name: "w0".into(),
+            ..PodInfo::default()
+        });
+        a.pod_on("n1", &w0);
         let r2 = a.rev("n1");
         assert!(r2 > r1);
         assert_eq!(a.pod_count("n1"), 1);
@@ -110,8 +122,8 @@ mod tests {
         assert_ne!(a.rev("n1"), b.rev("n1"));
         assert_eq!(b.pod_count("n1"), 0);
         assert_eq!(
-            a.pods_on("n1").cloned().collect::<Vec<_>>(),
-            vec![("ml".to_string(), "w0".to_string())]
+            a.pods_on("n1").map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            vec!["w0"]
         );
     }
 }

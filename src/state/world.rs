@@ -3,6 +3,7 @@
 //! source health. Changed only by `World::apply`.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -28,8 +29,8 @@ pub struct SourceHealthEntry {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct World {
     pub nodes: BTreeMap<String, NodeInfo>,
-    /// Keyed by (namespace, name).
-    pub pods: BTreeMap<(String, String), PodInfo>,
+    /// Keyed by (namespace, name); shared with the index's pods-by-node.
+    pub pods: BTreeMap<(String, String), Arc<PodInfo>>,
     /// Newest last; bounded by `MAX_EVENTS`.
     pub events: VecDeque<KEvent>,
     /// Every other kind (jobs, deployments, CRDs, ConfigMaps, NetworkPolicies ...), raw.
@@ -69,7 +70,7 @@ impl World {
                     }
                     "Pod" => {
                         let old = self.pods.remove(&(ns, name.clone()));
-                        self.index.on_pod(old.as_ref(), None);
+                        self.index.on_pod(old.as_deref(), None);
                     }
                     "Event" => self
                         .events
@@ -134,9 +135,9 @@ impl World {
                 self.nodes.insert(key.name, node_info(object));
             }
             "Pod" => {
-                let new = pod_info(object);
+                let new = Arc::new(pod_info(object));
                 let old = self.pods.get(&(key.namespace.clone(), key.name.clone()));
-                self.index.on_pod(old, Some(&new));
+                self.index.on_pod(old.map(Arc::as_ref), Some(&new));
                 self.pods.insert((key.namespace, key.name), new);
             }
             "Event" => {

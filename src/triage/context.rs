@@ -89,7 +89,10 @@ impl<'w> Ctx<'w> {
     pub fn bound_pod(&self, b: &Bindings) -> Option<&'w PodInfo> {
         let ns = b.get("ns")?;
         let pod = b.get("pod")?;
-        self.world.pods.get(&(ns.clone(), pod.clone()))
+        self.world
+            .pods
+            .get(&(ns.clone(), pod.clone()))
+            .map(AsRef::as_ref)
     }
 
     /// The pods a probe looks at: the bound pod, or every pod in `scope`.
@@ -99,18 +102,18 @@ impl<'w> Ctx<'w> {
         }
         let w = self.world;
         match scope {
-            Scope::Any => w.pods.values().collect(),
+            Scope::Any => w.pods.values().map(AsRef::as_ref).collect(),
             Scope::Failing => w
                 .index
                 .attention
                 .iter()
-                .filter_map(|k| w.pods.get(k))
+                .filter_map(|k| w.pods.get(k).map(AsRef::as_ref))
                 .collect(),
             Scope::Pending => w
                 .index
                 .attention
                 .iter()
-                .filter_map(|k| w.pods.get(k))
+                .filter_map(|k| w.pods.get(k).map(AsRef::as_ref))
                 .filter(|p| p.phase == "Pending")
                 .collect(),
             Scope::Training => w
@@ -118,9 +121,9 @@ impl<'w> Ctx<'w> {
                 .jobs
                 .iter()
                 .flat_map(|((ns, _), j)| {
-                    j.pods
-                        .iter()
-                        .filter_map(move |(_, _, name)| w.pods.get(&(ns.clone(), name.clone())))
+                    j.pods.iter().filter_map(move |(_, _, name)| {
+                        w.pods.get(&(ns.clone(), name.clone())).map(AsRef::as_ref)
+                    })
                 })
                 .collect(),
             Scope::Serving => self.serving_pods().to_vec(),
@@ -140,7 +143,8 @@ impl<'w> Ctx<'w> {
             }
             w.pods
                 .values()
-                .filter(|p| {
+                .map(AsRef::as_ref)
+                .filter(|p: &&PodInfo| {
                     let Some(names) = by_ns.get(p.namespace.as_str()) else {
                         return false;
                     };

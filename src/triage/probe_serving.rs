@@ -262,7 +262,8 @@ pub fn rollout(ctx: &Ctx<'_>, b: &Bindings, within_s: u64) -> Outcome {
             .world
             .pods
             .values()
-            .filter(|p| p.namespace == k.namespace)
+            .map(AsRef::as_ref)
+            .filter(|p: &&PodInfo| p.namespace == k.namespace)
             .filter(|p| {
                 sel.iter()
                     .all(|(lk, lv)| p.labels.get(lk).map(String::as_str) == lv.as_str())

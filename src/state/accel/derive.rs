@@ -107,7 +107,6 @@ pub(super) fn mig_layouts(
                 .index
                 .nodes
                 .pods_on(name)
-                .filter_map(|k| world.pods.get(k))
                 .filter(|p| !inventory::is_terminated(p))
                 .collect();
             let mut l = mig_layout::layout(n, &on);
