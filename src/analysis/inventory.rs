@@ -333,7 +333,10 @@ pub fn summarize(nodes: &[NodeAccel]) -> BTreeMap<ResourceClass, Totals> {
     out
 }
 
-/// The inventory of every accelerator node, with telemetry joined and telemetry-derived flags.
+/// The inventory of every accelerator node, with telemetry joined and telemetry-derived flags,
+/// built from nothing: pods grouped by a pass over every pod. The cockpit refreshes through
+/// `inventory_cache::InventoryCache`, which must always give the same result (its tests compare
+/// the two); this is the reference, and the choice for worlds assembled by hand.
 pub fn build(world: &World, cfg: &InventoryConfig) -> Inventory {
     let mut by_node: HashMap<&str, Vec<&PodInfo>> = HashMap::with_capacity(world.nodes.len());
     for p in world.pods.values() {
