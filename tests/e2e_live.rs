@@ -6,72 +6,28 @@
 //! Skipped, with a message, when tmux is not installed (except under CI, where it must be).
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod tmux_support;
+use tmux_support::{Tmux, WAIT, tmux_available};
 
 use aicockpit::sources::embedded;
 use aicockpit::sources::sandbox::{self, SandboxOpts};
 
-const WAIT: Duration = Duration::from_secs(20);
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    async fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < WAIT,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+/// Poll the screen until `pred` holds, yielding to the runtime that serves the sandbox.
+async fn wait_for(tmux: &Tmux, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = tmux.capture();
+        if pred(&screen) {
+            return screen;
         }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
-
-fn tmux_available() -> bool {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
         assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is required under CI (.ci/run installs it)"
+            start.elapsed() < WAIT,
+            "timed out waiting for {what}; screen:\n{screen}"
         );
-        eprintln!("SKIPPED: tmux not found");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    ok
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,7 +77,8 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
 
     let ready = format!("nodes {nodes}/{nodes} ready");
     // Nodes, pods and the training job arrive from separate watches, in any order.
-    tmux.wait_for(
+    wait_for(
+        &tmux,
         "the live header, the synced nodes and the training job",
         |s| {
             s.contains("LIVE · READ-ONLY")
@@ -134,7 +91,7 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
 
     // `:ns ml-serving` narrows the pods; the training job (in another namespace) goes away.
     tmux.keys(&[":", "ns ml-serving", "Enter"]);
-    tmux.wait_for("the namespace switch", |s| {
+    wait_for(&tmux, "the namespace switch", |s| {
         s.contains("watching namespace ml-serving") && !s.contains("llm-pretrain-worker")
     })
     .await;
@@ -144,7 +101,7 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
             .take(2)
             .any(|l| l.contains("⚠") && !l.contains("connecting"))
     };
-    tmux.wait_for("every source healthy again", |s| {
+    wait_for(&tmux, "every source healthy again", |s| {
         s.lines()
             .nth(1)
             .is_some_and(|l| l.contains("nodes") && !l.contains("⚠"))
@@ -153,10 +110,8 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
 
     // The API server goes away: the header says so instead of the app dying.
     handle.shutdown().await.expect("shutdown");
-    tmux.wait_for("the outage in the header", header_warning)
-        .await;
+    wait_for(&tmux, "the outage in the header", header_warning).await;
 
     tmux.keys(&["q"]);
-    tmux.wait_for("a clean exit", |s| s.contains("AFTER-0"))
-        .await;
+    wait_for(&tmux, "a clean exit", |s| s.contains("AFTER-0")).await;
 }

@@ -7,61 +7,23 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod tmux_support;
+use tmux_support::{POLL, Tmux, WAIT, tmux_available};
+
 use aicockpit::keymap::Keymap;
 
-const WAIT: Duration = Duration::from_secs(15);
-const POLL: Duration = Duration::from_millis(40);
-
-/// A private tmux server (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
+/// Waits beyond the shared ones: on styled screens.
+trait StyledWaits {
+    fn wait_styled_change(&self, what: &str, before: &str, row_of: &str) -> String;
+    fn settle(&self) -> String;
 }
 
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-
-    /// The visible screen as text; with `styled`, including the escape sequences for colours
-    /// and attributes.
-    fn capture(&self, styled: bool) -> String {
-        let mut args = vec!["capture-pane", "-p", "-t", "t"];
-        if styled {
-            args.push("-e");
-        }
-        String::from_utf8_lossy(&self.cmd(&args).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    /// Poll the screen until `pred` holds; the last screen either way.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture(false);
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > WAIT {
-                panic!("timed out waiting for {what}; screen:\n{screen}");
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
+impl StyledWaits for Tmux {
     /// Poll the styled screen until it differs from `before`.
     fn wait_styled_change(&self, what: &str, before: &str, row_of: &str) -> String {
         let start = Instant::now();
         loop {
-            let now = self.capture(true);
+            let now = self.capture_styled(true);
             if line_with(&now, row_of) != line_with(before, row_of) {
                 return now;
             }
@@ -75,21 +37,15 @@ impl Tmux {
     /// Poll until two captures in a row are the same (the screen settled).
     fn settle(&self) -> String {
         let start = Instant::now();
-        let mut last = self.capture(true);
+        let mut last = self.capture_styled(true);
         loop {
             std::thread::sleep(Duration::from_millis(150));
-            let now = self.capture(true);
+            let now = self.capture_styled(true);
             if now == last || start.elapsed() > WAIT {
                 return now;
             }
             last = now;
         }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
     }
 }
 
@@ -116,13 +72,6 @@ fn strip_escapes(s: &str) -> String {
         }
     }
     out
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// Start `aicockpit --demo` in a fresh 120×40 tmux session, wrapped so the shell prints
@@ -204,7 +153,7 @@ fn demo_starts_switches_panes_and_restores_the_terminal() {
         .expect("a binding not in the footer")
         .desc
         .clone();
-    assert!(!tmux.capture(false).contains(&help_only));
+    assert!(!tmux.capture().contains(&help_only));
     tmux.keys(&["?"]);
     tmux.wait_for("the help overlay", |s| s.contains(&help_only));
     tmux.keys(&["Escape"]);
@@ -212,11 +161,13 @@ fn demo_starts_switches_panes_and_restores_the_terminal() {
     assert!(closed.contains("DEMO · READ-ONLY"));
     // For the README: the incident at its end (`]` jumps there), when asked for.
     if let Some(path) = std::env::var_os("AICOCKPIT_E2E_CAPTURE") {
-        let before = tmux.capture(true);
+        let before = tmux.capture_styled(true);
         tmux.keys(&["]"]);
-        tmux.wait_for("the end of the replay", |_| tmux.capture(true) != before);
+        tmux.wait_for("the end of the replay", |_| {
+            tmux.capture_styled(true) != before
+        });
         tmux.settle();
-        std::fs::write(path, tmux.capture(false)).expect("write capture");
+        std::fs::write(path, tmux.capture()).expect("write capture");
     }
 
     // `q` quits: the shell prints after it, and the pre-run text is back.
