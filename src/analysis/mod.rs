@@ -13,6 +13,7 @@ pub mod attention_rank;
 pub mod counter;
 pub mod endpoints;
 pub mod endpoints_kserve;
+pub mod field_map;
 pub mod hist_index;
 pub mod hist_view;
 pub mod histogram;
