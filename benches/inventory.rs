@@ -1,5 +1,6 @@
 //! Accelerator inventory + telemetry join over the synthetic 2,000-node / 16,000-GPU /
-//! 40,000-pod scenario (H100, MIG and Ascend nodes, device-plugin and exporter pods), replayed
+//! 40,000-pod scenario (H100, MIG and Ascend nodes; 46,000 pods with the device-plugin,
+//! exporter and kube-proxy pods of every node), replayed
 //! through `World::apply` as a live source would feed it, with ten DCGM fields per device.
 //!
 //! - `cold`: a refresh with nothing cached (the first one, or after the world was replaced);
