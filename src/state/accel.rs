@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::AppState;
+use super::filter::Needle;
 use super::ui::{Pane, SortSpec};
 use crate::action::Action;
 use crate::analysis::inventory::{Inventory, InventoryConfig, NodeAccel, ResourceClass};
@@ -212,6 +213,29 @@ pub fn refresh(state: &mut AppState) {
     view.breaches = breaches;
     view.sorted_by = spec;
     view.at_ms = now;
+}
+
+/// The rows passing the pane's filter, in the view's sort order.
+pub fn visible_rows(state: &AppState) -> Vec<&NodeRow> {
+    match Needle::new(state.ui.filter(Pane::Nodes)) {
+        None => state.accel.rows.iter().collect(),
+        Some(n) => state
+            .accel
+            .rows
+            .iter()
+            .filter(|r| r.fields().any(|f| n.matches(f)))
+            .collect(),
+    }
+}
+
+/// The row the selection points at (clamped), if any.
+pub fn selected_row(state: &AppState) -> Option<&NodeRow> {
+    let rows = visible_rows(state);
+    let sel = state
+        .ui
+        .selected(Pane::Nodes)
+        .min(rows.len().checked_sub(1)?);
+    rows.get(sel).copied()
 }
 
 /// Handle an action while this pane has focus; `None` leaves it to the generic handling.

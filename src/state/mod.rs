@@ -2,6 +2,7 @@
 //! state. Synchronous and free of I/O; time arrives only through `Msg::Tick` and event stamps.
 
 pub mod accel;
+pub mod filter;
 pub mod index;
 pub mod live_cmd;
 pub mod logs;

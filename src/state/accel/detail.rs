@@ -30,7 +30,7 @@ pub fn drilled(state: &AppState) -> Option<(&str, Option<&NodeAccel>)> {
     if !state.ui.drilled(Pane::Nodes) {
         return None;
     }
-    let row = crate::ui::panes::nodes::selected_row(state)?;
+    let row = super::selected_row(state)?;
     Some((row.name.as_str(), state.accel.node(row)))
 }
 

@@ -26,28 +26,7 @@ const HEADERS: &[&str] = &[
 const DROPPABLE: &[usize] = &[6, 1, 4, 5];
 const BAR: usize = 6;
 
-/// The rows passing the pane's filter, in the view's sort order.
-pub fn visible_rows(state: &AppState) -> Vec<&NodeRow> {
-    match Needle::new(state.ui.filter(Pane::Nodes)) {
-        None => state.accel.rows.iter().collect(),
-        Some(n) => state
-            .accel
-            .rows
-            .iter()
-            .filter(|r| r.fields().any(|f| n.matches(f)))
-            .collect(),
-    }
-}
-
-/// The row the selection points at (clamped), if any.
-pub fn selected_row(state: &AppState) -> Option<&NodeRow> {
-    let rows = visible_rows(state);
-    let sel = state
-        .ui
-        .selected(Pane::Nodes)
-        .min(rows.len().checked_sub(1)?);
-    rows.get(sel).copied()
-}
+pub use crate::state::accel::{selected_row, visible_rows};
 
 /// Style for a severity (`None`: fine).
 pub fn sev_style(theme: &Theme, s: Option<Severity>) -> Style {
