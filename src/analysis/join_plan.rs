@@ -87,11 +87,6 @@ fn field_ranks(store: &MetricStore) -> Vec<Option<(u64, Field)>> {
 }
 
 impl JoinPlan {
-    /// The generation the plan is at (bumped by every change).
-    pub fn generation(&self) -> u64 {
-        self.gen_counter
-    }
-
     fn same_hosts(&self, world: &World, nodes: &[NodeAccel]) -> bool {
         self.hosts.len() == nodes.len()
             && self.hosts.iter().zip(nodes).all(|((name, host), n)| {
