@@ -60,20 +60,7 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
         bin = env!("CARGO_BIN_EXE_aicockpit"),
         kc = kc.display(),
     );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "140",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
+    tmux.start(140, 40, &script);
 
     let ready = format!("nodes {nodes}/{nodes} ready");
     // Nodes, pods and the training job arrive from separate watches, in any order.

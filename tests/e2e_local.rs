@@ -25,20 +25,7 @@ fn local_mode_shows_the_gpus_or_why_not_and_quits_cleanly() {
         home = home.path().display(),
         bin = env!("CARGO_BIN_EXE_aicockpit"),
     );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "140",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
+    tmux.start(140, 40, &script);
     let host = nvml::hostname();
     let header = |s: &str| s.lines().next().is_some_and(|l| l.contains("local mode ·"));
     let screen = match nvml::probe() {

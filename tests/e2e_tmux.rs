@@ -97,20 +97,7 @@ fn start_demo(test: &str) -> Option<(Tmux, tempfile::TempDir)> {
         home = home.path().display(),
         bin = env!("CARGO_BIN_EXE_aicockpit"),
     );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
+    tmux.start(120, 40, &script);
     Some((tmux, home))
 }
 

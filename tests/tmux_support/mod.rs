@@ -31,6 +31,25 @@ impl Tmux {
             .expect("run tmux")
     }
 
+    /// Start session `t`, `width`×`height`, running `script` under `sh -c`.
+    pub fn start(&self, width: u16, height: u16, script: &str) {
+        let (w, h) = (width.to_string(), height.to_string());
+        let started = self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            script,
+        ]);
+        assert!(started.status.success(), "tmux new-session failed");
+    }
+
     /// The visible screen as text; with `styled`, including the escape sequences for colours
     /// and attributes.
     pub fn capture_styled(&self, styled: bool) -> String {
