@@ -247,13 +247,19 @@ impl DeviceTelemetry {
 
     /// Utilisation history in percent, oldest first (same source as `util_pct`).
     pub fn util_history(&self, store: &MetricStore) -> Vec<(Millis, f64)> {
-        let (field, scale) = match self.util_pct() {
-            Some((_, UtilSource::GpuUtil)) => (Field::GpuUtil, 1.0),
-            Some((_, UtilSource::GrEngineActive)) => (Field::GrEngineActive, 100.0),
-            Some((_, UtilSource::NpuUtil)) => (Field::NpuUtil, 1.0),
-            None => return Vec::new(),
-        };
-        self.scaled_history(store, field, scale)
+        match self.util_field() {
+            Some((field, scale)) => self.scaled_history(store, field, scale),
+            None => Vec::new(),
+        }
+    }
+
+    /// The field `util_pct` reads and the scale that makes it percent.
+    pub fn util_field(&self) -> Option<(Field, f64)> {
+        Some(match self.util_pct()?.1 {
+            UtilSource::GpuUtil => (Field::GpuUtil, 1.0),
+            UtilSource::GrEngineActive => (Field::GrEngineActive, 100.0),
+            UtilSource::NpuUtil => (Field::NpuUtil, 1.0),
+        })
     }
 
     /// A field's history times `scale`, oldest first: the current series merged with the

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::accel_health::Severity;
 use crate::analysis::hist_view::HistView;
-use crate::analysis::telemetry::{DeviceTelemetry, Field, UtilSource, Vendor};
+use crate::analysis::telemetry::{DeviceTelemetry, Field, Vendor};
 use crate::event::Millis;
 use crate::state::metrics::MetricStore;
 
@@ -176,13 +176,10 @@ fn ratio_history<'a>(
 
 /// Utilisation in percent, from the field `util_pct` reads.
 fn util_view<'a>(d: &DeviceTelemetry, store: &'a MetricStore) -> HistView<'a> {
-    let (field, scale) = match d.util_pct() {
-        Some((_, UtilSource::GpuUtil)) => (Field::GpuUtil, 1.0),
-        Some((_, UtilSource::GrEngineActive)) => (Field::GrEngineActive, 100.0),
-        Some((_, UtilSource::NpuUtil)) => (Field::NpuUtil, 1.0),
-        None => return HistView::Owned(Vec::new()),
-    };
-    HistView::of(d, store, field, scale)
+    match d.util_field() {
+        Some((field, scale)) => HistView::of(d, store, field, scale),
+        None => HistView::Owned(Vec::new()),
+    }
 }
 
 /// Evaluate every rule for one device at event time `now`. `allocated`: whether a pod holds the
