@@ -29,9 +29,10 @@ pub(super) fn pending_pods(
         }
     }
     let mut out = Vec::new();
+    // the index holds only pods bound to no node
     let unbound = world.index.unbound.iter().filter_map(|k| world.pods.get(k));
     for p in unbound {
-        if p.node.is_some() || p.phase != "Pending" {
+        if p.phase != "Pending" {
             continue;
         }
         for (res, q) in &p.accel_requests {
