@@ -14,12 +14,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aicockpit::analysis::inventory::{Inventory, InventoryConfig, build};
-use aicockpit::analysis::inventory_cache::InventoryCache;
-use aicockpit::event::{Millis, SourceEvent, TimedEvent};
-use aicockpit::r#gen::{SyntheticOpts, synthetic};
+use aicockpit::accel::derive::inventory::{Inventory, InventoryConfig, build};
+use aicockpit::accel::derive::inventory_cache::InventoryCache;
+use aicockpit::contract::event::{Millis, SourceEvent, TimedEvent};
+use aicockpit::shell::cmd::triage::state_at;
+use aicockpit::sources::generator::{SyntheticOpts, synthetic};
 use aicockpit::state::AppState;
-use aicockpit::triage::headless::state_at;
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 
 /// Fields added to every device beside the generator's four gauges.
@@ -158,7 +158,7 @@ fn bench(c: &mut Criterion) {
             for _ in 0..iters {
                 scrape(&mut st, &series, &mut round);
                 let t0 = Instant::now();
-                aicockpit::state::accel::refresh(black_box(&mut st));
+                aicockpit::accel::view::refresh(black_box(&mut st));
                 spent += t0.elapsed();
             }
             spent

@@ -7,15 +7,15 @@
 
 use std::time::Instant;
 
-use aicockpit::action::Action;
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::keymap::Keymap;
-use aicockpit::state::logs::LogStore;
-use aicockpit::state::logview::LogViewer;
-use aicockpit::state::training::Level;
+use aicockpit::contract::action::Action;
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::Theme;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{AppState, Mode, update};
-use aicockpit::theme::Theme;
+use aicockpit::training::view::Level;
+use aicockpit::training::view::log_viewer::LogViewer;
+use aicockpit::world::log_store::LogStore;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -103,7 +103,7 @@ fn main() {
         bound as f64 / 1048576.0,
         store.lines().len(),
         store.dropped,
-        (st.training.intel.len() * std::mem::size_of::<aicockpit::state::training_logs::LineMeta>())
+        (st.training.intel.len() * std::mem::size_of::<aicockpit::training::logs::LineMeta>())
             as f64
             / 1048576.0
     );

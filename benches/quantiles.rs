@@ -1,11 +1,11 @@
 //! Quantiles per refresh: 500 endpoints x 3 latency histograms (12 buckets each), 30 minutes of
 //! 15 s scrapes in the store; p50/p95/p99 of every histogram over the 30-minute window.
 //! Target: under 10 ms per refresh. `refresh_..._indexed` is the refresh path (bucket series
-//! grouped once per histogram by `analysis::hist_index`, reused while the store does not
+//! grouped once per histogram by `serving::derive::hist_index`, reused while the store does not
 //! grow); `refresh_..._selected` groups and parses labels on every refresh, for comparison.
 //! The generator gives every series `namespace="ai"` too, so the view can pick them by pod.
 //! Also one endpoint's sparkline (120 steps of 5 m windows), and the Serving view's whole
-//! refresh (`state::serving::refresh`) over the same store behind 500 vLLM Deployments: stats,
+//! refresh (`serving::view::refresh`) over the same store behind 500 vLLM Deployments: stats,
 //! 15-minute series and objectives of every endpoint, with the alert book already caught up.
 
 use std::collections::BTreeMap;
@@ -13,13 +13,13 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use aicockpit::analysis::hist_index::{HistIndex, Scratch, group_quantiles};
-use aicockpit::analysis::histogram::{Selector, Window, group_by_label, quantiles_of};
-use aicockpit::analysis::sparkline::{prepare, quantile_steps};
 use aicockpit::domain::{ObjKey, PodInfo};
-use aicockpit::keymap::Keymap;
-use aicockpit::state::metrics::MetricStore;
+use aicockpit::serving::derive::hist_index::{HistIndex, Scratch, group_quantiles};
+use aicockpit::serving::derive::histogram::{Selector, Window, group_by_label, quantiles_of};
+use aicockpit::serving::derive::sparkline::{prepare, quantile_steps};
+use aicockpit::settings::keymap::Keymap;
 use aicockpit::state::{AppState, Mode};
+use aicockpit::world::metrics::MetricStore;
 
 const ENDPOINTS: usize = 500;
 const NAMES: [&str; 3] = [
@@ -148,7 +148,7 @@ fn bench(c: &mut Criterion) {
     // The view's refresh at a tick: indexes built and the alert book caught up by the first
     // refresh, as on a running cockpit; the clock stands still, so the book has nothing new.
     let mut st = app(m, now);
-    aicockpit::state::serving::refresh(&mut st);
+    aicockpit::serving::view::refresh(&mut st);
     let measured = st.serving.endpoints.iter().filter(|e| {
         let p99 = e.stats.as_ref().ok().and_then(|s| s.p99.value());
         p99.is_some() && e.series.iter().any(|p| p.p99.is_some())
@@ -162,7 +162,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("refresh_500_endpoints_30m", |b| {
         b.iter(|| {
-            aicockpit::state::serving::refresh(black_box(&mut st));
+            aicockpit::serving::view::refresh(black_box(&mut st));
             black_box(st.serving.endpoints.len())
         })
     });

@@ -1,11 +1,11 @@
 //! Frame render time at the synthetic scale (2,000 nodes, 40,000 pods, 5,000 events, 100,000
 //! log lines): the full cockpit, a filtered Nodes pane and the zoomed Training pane, 120×40.
 
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::Theme;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState, Mode};
-use aicockpit::theme::Theme;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -2,14 +2,14 @@
 //! through the reducer, one full-frame render of each (120×40), and the first frame of `--demo`
 //! (load the embedded default, prime, draw).
 
-use aicockpit::event::{Msg, TimedEvent};
-use aicockpit::r#gen::{SyntheticOpts, synthetic};
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::event::{Msg, TimedEvent};
+use aicockpit::contract::scenario::Scenario;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::Theme;
 use aicockpit::sources::embedded;
+use aicockpit::sources::generator::{SyntheticOpts, synthetic};
 use aicockpit::sources::replay::Replayer;
-use aicockpit::sources::scenario::Scenario;
 use aicockpit::state::{AppState, Mode, update};
-use aicockpit::theme::Theme;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -7,11 +7,11 @@
 
 use std::time::{Duration, Instant};
 
-use aicockpit::event::{HealthState, Msg, SourceEvent};
-use aicockpit::keymap::Keymap;
-use aicockpit::live::{LiveSetup, LiveSources};
+use aicockpit::contract::event::{HealthState, Msg, SourceEvent};
+use aicockpit::contract::scenario::{Header, Line, Scenario};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::shell::live::{LiveSetup, LiveSources};
 use aicockpit::sources::sandbox::{self, SandboxOpts};
-use aicockpit::sources::scenario::{Header, Line, Scenario};
 use aicockpit::state::{AppState, Mode, update};
 use serde_json::json;
 

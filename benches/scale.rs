@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-use aicockpit::action::Action;
-use aicockpit::event::{Msg, TimedEvent};
-use aicockpit::r#gen::{SyntheticOpts, synthetic};
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::action::Action;
+use aicockpit::contract::event::{Msg, TimedEvent};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::Theme;
+use aicockpit::sources::generator::{SyntheticOpts, synthetic};
 use aicockpit::state::{AppState, Mode, update};
-use aicockpit::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

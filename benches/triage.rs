@@ -4,10 +4,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use aicockpit::r#gen::{SyntheticOpts, synthetic};
+use aicockpit::shell::cmd::triage::state_at;
+use aicockpit::sources::generator::{SyntheticOpts, synthetic};
 use aicockpit::triage::Playbooks;
-use aicockpit::triage::findings::whats_wrong;
-use aicockpit::triage::headless::state_at;
+use aicockpit::triage::engine::findings::whats_wrong;
 
 fn bench(c: &mut Criterion) {
     let s = synthetic(&SyntheticOpts::default());

@@ -1,29 +1,22 @@
 //! aicockpit: a terminal cockpit for the people on call for AI/ML Kubernetes clusters.
 //!
 //! Data flows one way: `sources` turn clusters, NVML and recorded scenarios into
-//! `event::SourceEvent`s; `state::update` folds them (and user input) into `state::AppState`,
-//! asking for I/O as `effect::Effect`s; `analysis` interprets raw data with pure functions; `ui`
-//! draws the state. See `DESIGN.md` in the shared folder for the principles.
+//! `contract::event::SourceEvent`s; `world` folds them into the ingest model; `state::update`
+//! (the one reducer) applies them and user input to `state::AppState`, asking for I/O as
+//! `contract::effect::Effect`s that `shell` carries out. Each feature (`accel`, `training`,
+//! `serving`, `triage`) owns its `derive/` (pure functions over the world), its view (refreshed
+//! on a tick) and its pane (drawn read-only); `ui` lays the panes out. `docs/architecture.md`
+//! has the tree and the dependency rules that `tests/architecture.rs` checks.
 
-pub mod action;
-pub mod analysis;
-pub mod app;
-pub mod cli;
-pub mod commands;
-pub mod config;
+pub mod accel;
+pub mod contract;
 pub mod domain;
-pub mod effect;
-pub mod event;
-pub mod r#gen;
-pub mod gpus;
-pub mod keymap;
-pub mod live;
-pub mod logging;
-pub mod record;
-pub mod scan;
+pub mod serving;
+pub mod settings;
+pub mod shell;
 pub mod sources;
 pub mod state;
-pub mod terminal;
-pub mod theme;
+pub mod training;
 pub mod triage;
 pub mod ui;
+pub mod world;

@@ -7,22 +7,19 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use aicockpit::app::{self, Setup};
-use aicockpit::cli::{Cli, Command};
-use aicockpit::commands;
-use aicockpit::config::{Config, Paths};
-use aicockpit::event::NoticeLevel;
-use aicockpit::keymap::Keymap;
-use aicockpit::live::LiveSetup;
-use aicockpit::logging;
+use aicockpit::contract::event::NoticeLevel;
+use aicockpit::settings::config::{Config, Paths};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme;
+use aicockpit::shell::app::{self, Setup};
+use aicockpit::shell::cli::{Cli, Command};
+use aicockpit::shell::cmd as commands;
+use aicockpit::shell::live::LiveSetup;
+use aicockpit::shell::logging;
 use aicockpit::sources::embedded;
 use aicockpit::sources::prometheus::{PromAuth, PromOpts};
 use aicockpit::sources::replay::Replayer;
 use aicockpit::state::Mode;
-use aicockpit::theme;
-
-mod record_cmd;
-mod sandbox_cmd;
 
 /// mimalloc hands freed memory back to the system far more readily than glibc's allocator after
 /// the transient bursts of parsing a recording: replaying the synthetic 2,000-node / 40,000-pod
@@ -58,15 +55,15 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
         Command::Generate(args) => commands::generate(args)? + "\n",
         Command::ScanLogs(args) => {
             let mut err = std::io::stderr().lock();
-            let code = aicockpit::scan::run(args, &mut out, &mut err);
+            let code = aicockpit::shell::cmd::scan_logs::run(args, &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
-        Command::Sandbox(args) => return sandbox_cmd::run(args),
-        Command::Record(args) => return record_cmd::run(args),
+        Command::Sandbox(args) => return aicockpit::shell::cmd::sandbox::run(args),
+        Command::Record(args) => return aicockpit::shell::cmd::record::run(args),
         Command::Triage(args) => {
             let mut err = std::io::stderr().lock();
             let dir = Paths::resolve().ok().map(|p| p.config_dir);
-            let code = aicockpit::triage::headless::run(args, dir.as_deref(), &mut out, &mut err);
+            let code = aicockpit::shell::cmd::triage::run(args, dir.as_deref(), &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
         Command::Gpus(args) => return Ok(gpus(args)),
@@ -76,8 +73,8 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn gpus(args: &aicockpit::cli::GpusArgs) -> ExitCode {
-    use aicockpit::gpus::once;
+fn gpus(args: &aicockpit::shell::cli::GpusArgs) -> ExitCode {
+    use aicockpit::shell::cmd::gpus::once;
     use aicockpit::sources::nvml;
     let mut out = std::io::stdout().lock();
     // NVML is initialised once and every reading reuses it.
@@ -174,7 +171,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
                 },
                 read_only: l.read_only,
             },
-            aicockpit::live::idle_replayer(),
+            aicockpit::shell::live::idle_replayer(),
         ),
         None => load_scenario(&cli)?,
     };
@@ -209,8 +206,8 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         notices,
         started,
         live,
-        accel: aicockpit::state::accel::AccelSettings {
-            thresholds: aicockpit::state::accel::thresholds_from(&config.thresholds),
+        accel: aicockpit::accel::view::AccelSettings {
+            thresholds: aicockpit::accel::view::thresholds_from(&config.thresholds),
             ..Default::default()
         },
         log_max_bytes: config.logs.max_bytes,

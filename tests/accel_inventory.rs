@@ -4,8 +4,8 @@
 
 mod common;
 
-use aicockpit::analysis::accel_health::{HealthFlag, Severity};
-use aicockpit::analysis::inventory::{
+use aicockpit::accel::derive::health::{HealthFlag, Severity};
+use aicockpit::accel::derive::inventory::{
     DaemonState, InventoryConfig, ResourceClass, ResourceMatcher, build,
 };
 use aicockpit::domain::AccelKind;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use aicockpit::analysis::inventory::{InventoryConfig, ResourceClass, Totals, build};
+use aicockpit::accel::derive::inventory::{InventoryConfig, ResourceClass, Totals, build};
 use common::{pod, world};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -4,12 +4,12 @@
 
 mod common;
 
-use aicockpit::analysis::accel_health::{HealthFlag, Severity};
-use aicockpit::analysis::inventory::{InventoryConfig, build};
-use aicockpit::analysis::telemetry::{Field, Telemetry, UtilSource, xid_events};
-use aicockpit::analysis::thresholds::{Rule, Thresholds, evaluate};
-use aicockpit::analysis::xid::PodAttribution;
-use aicockpit::event::Millis;
+use aicockpit::accel::derive::health::{HealthFlag, Severity};
+use aicockpit::accel::derive::inventory::{InventoryConfig, build};
+use aicockpit::accel::derive::telemetry::{Field, Telemetry, UtilSource, xid_events};
+use aicockpit::accel::derive::thresholds::{Rule, Thresholds, evaluate};
+use aicockpit::accel::derive::xid::PodAttribution;
+use aicockpit::contract::event::Millis;
 use common::{fixture, k8s, labels, parse_prom, pod, push_samples, upsert, world};
 
 const MIN: Millis = 60_000;
@@ -146,7 +146,7 @@ fn npu_exporter_series_join_by_host_label() {
 }
 
 fn gpu_series(
-    w: &mut aicockpit::state::world::World,
+    w: &mut aicockpit::world::World,
     name: &str,
     extra: &[(&str, &str)],
     pts: &[(Millis, f64)],

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::analysis::alert_eval::{AlertEval, AlertState, rule_value};
-use aicockpit::analysis::alerts::{Rule, RuleKind, Severity, load, parse_duration};
-use aicockpit::analysis::histogram::Selector;
-use aicockpit::analysis::serving::Server;
-use aicockpit::state::metrics::MetricStore;
+use aicockpit::serving::derive::alert_eval::{AlertEval, AlertState, rule_value};
+use aicockpit::serving::derive::histogram::Selector;
+use aicockpit::serving::derive::objectives::Server;
+use aicockpit::settings::alerts::{Rule, RuleKind, Severity, load, parse_duration};
+use aicockpit::world::metrics::MetricStore;
 
 const MIN: i64 = 60_000;
 

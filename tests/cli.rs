@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use aicockpit::commands::mmss;
-use aicockpit::sources::{embedded, nvml, scenario};
+use aicockpit::contract::scenario;
+use aicockpit::shell::cmd::mmss;
+use aicockpit::sources::{embedded, nvml};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aicockpit"));
@@ -200,12 +201,16 @@ fn generate_writes_a_readable_synthetic_scenario() {
         s.events
             .iter()
             .filter_map(|l| match &l.ev {
-                aicockpit::event::SourceEvent::Upsert { object } if object["kind"] == k => Some(
-                    object["metadata"]["name"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                ),
+                aicockpit::contract::event::SourceEvent::Upsert { object }
+                    if object["kind"] == k =>
+                {
+                    Some(
+                        object["metadata"]["name"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string(),
+                    )
+                }
                 _ => None,
             })
             .collect::<std::collections::BTreeSet<_>>()
@@ -218,7 +223,7 @@ fn generate_writes_a_readable_synthetic_scenario() {
         .events
         .iter()
         .filter(|l| {
-            matches!(&l.ev, aicockpit::event::SourceEvent::Upsert { object }
+            matches!(&l.ev, aicockpit::contract::event::SourceEvent::Upsert { object }
                 if object["kind"] == "Pod"
                     && object["metadata"]["ownerReferences"][0]["kind"] != "DaemonSet")
         })

@@ -6,10 +6,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use aicockpit::action::Action;
-use aicockpit::config::{Config, Paths, Severity};
-use aicockpit::keymap::Keymap;
-use aicockpit::theme::{self, ROLES, Theme};
+use aicockpit::contract::action::Action;
+use aicockpit::settings::config::{Config, Paths, Severity};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::{self, ROLES, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 

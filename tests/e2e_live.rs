@@ -40,7 +40,7 @@ async fn live_mode_connects_switches_namespace_and_shows_an_outage() {
         .events
         .iter()
         .filter(|l| {
-            matches!(&l.ev, aicockpit::event::SourceEvent::Upsert { object } if object["kind"] == "Node")
+            matches!(&l.ev, aicockpit::contract::event::SourceEvent::Upsert { object } if object["kind"] == "Node")
         })
         .count();
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");

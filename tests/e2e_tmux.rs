@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod tmux_support;
 use tmux_support::{POLL, Tmux, WAIT, tmux_available};
 
-use aicockpit::keymap::Keymap;
+use aicockpit::settings::keymap::Keymap;
 
 /// Waits beyond the shared ones: on styled screens.
 trait StyledWaits {

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::analysis::endpoints::{Rollout, discover, pod_selector};
-use aicockpit::analysis::objects::{obj_key, pod_info};
-use aicockpit::analysis::serving::Server;
 use aicockpit::domain::ObjKey;
+use aicockpit::serving::derive::endpoints::{Rollout, discover, pod_selector};
+use aicockpit::serving::derive::objectives::Server;
+use aicockpit::world::objects::{obj_key, pod_info};
 use serde_json::{Value, json};
 
 fn world(objs: Vec<Value>) -> BTreeMap<ObjKey, Value> {

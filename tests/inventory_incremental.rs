@@ -7,17 +7,17 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::analysis::inventory::{Inventory, InventoryConfig, build};
-use aicockpit::analysis::inventory_cache::InventoryCache;
-use aicockpit::analysis::telemetry::Telemetry;
+use aicockpit::accel::derive::inventory::{Inventory, InventoryConfig, build};
+use aicockpit::accel::derive::inventory_cache::InventoryCache;
+use aicockpit::accel::derive::telemetry::Telemetry;
+use aicockpit::accel::view::{self, AccelView};
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
+use aicockpit::contract::scenario::Scenario;
 use aicockpit::domain::AccelKind;
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::r#gen::{self, SyntheticOpts, synthetic};
-use aicockpit::keymap::Keymap;
-use aicockpit::sources::scenario::Scenario;
-use aicockpit::state::accel::{self, AccelView};
-use aicockpit::state::world::World;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::generator::{self, SyntheticOpts, synthetic};
 use aicockpit::state::{AppState, Mode, update};
+use aicockpit::world::World;
 use serde_json::json;
 
 struct Incremental {
@@ -72,8 +72,8 @@ fn replay_in_steps(s: &Scenario, steps: usize, what: &str) -> Incremental {
 
 #[test]
 fn every_builtin_scenario_replayed_in_steps_equals_a_fresh_build() {
-    for name in r#gen::builtin_names() {
-        let s = r#gen::generate(name).expect("built-in scenario");
+    for name in generator::builtin_names() {
+        let s = generator::generate(name).expect("built-in scenario");
         let inc = replay_in_steps(&s, 40, name);
         assert!(
             inc.cache.stats.kept_nodes + inc.cache.stats.rebuilt_nodes == inc.inv.nodes.len(),
@@ -98,7 +98,7 @@ fn a_synthetic_cluster_replayed_in_steps_equals_a_fresh_build() {
 
 /// The gpu-health story at its end, with a cache that has seen it.
 fn gpu_health() -> (Incremental, i64) {
-    let s = r#gen::generate("gpu-health").expect("gpu-health");
+    let s = generator::generate("gpu-health").expect("gpu-health");
     let inc = replay_in_steps(&s, 5, "gpu-health");
     let end = s.start_ms + s.duration_ms();
     (inc, end)
@@ -235,7 +235,7 @@ fn pod_node_configmap_and_world_changes_each_equal_a_fresh_build() {
 
     // another inventory config (only Huawei resources count) is not served stale
     inc.cfg.matcher =
-        aicockpit::analysis::inventory::ResourceMatcher::from_prefixes(["huawei.com/"]);
+        aicockpit::accel::derive::inventory::ResourceMatcher::from_prefixes(["huawei.com/"]);
     inc.check("config changed");
 
     // the world is replaced by a fresh replay: the old stamps and label sets are not reused
@@ -252,7 +252,7 @@ fn fresh_view(st: &AppState) -> AccelView {
         settings: st.accel.settings.clone(),
         ..AccelView::default()
     };
-    accel::refresh(&mut c);
+    view::refresh(&mut c);
     c.accel
 }
 
@@ -268,7 +268,7 @@ fn assert_same_view(a: &AccelView, b: &AccelView, what: &str) {
 
 #[test]
 fn the_nodes_view_refreshed_in_steps_equals_one_made_from_nothing() {
-    let s = r#gen::generate("gpu-health").expect("gpu-health");
+    let s = generator::generate("gpu-health").expect("gpu-health");
     let mut st = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
     let chunk = (s.events.len() / 10).max(1);
     for (i, part) in s.events.chunks(chunk).enumerate() {
@@ -349,7 +349,7 @@ fn the_nodes_view_refreshed_in_steps_equals_one_made_from_nothing() {
 
 #[test]
 fn the_local_machine_read_through_nvml_refreshes_like_a_fresh_build() {
-    let s = aicockpit::sources::scenario::parse(
+    let s = aicockpit::contract::scenario::parse(
         include_str!("fixtures/h100-local.jsonl"),
         "h100-local.jsonl",
     )

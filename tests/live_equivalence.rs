@@ -9,16 +9,16 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use aicockpit::analysis::attention_rank::{Key, Ranked};
-use aicockpit::analysis::inventory::{self, Inventory};
-use aicockpit::event::{HealthState, Msg, SourceEvent, TimedEvent};
-use aicockpit::keymap::Keymap;
-use aicockpit::live::{LiveSetup, LiveSources};
+use aicockpit::accel::derive::inventory::{self, Inventory};
+use aicockpit::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use aicockpit::contract::scenario::Scenario;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::shell::live::{LiveSetup, LiveSources};
 use aicockpit::sources::embedded;
 use aicockpit::sources::sandbox::{self, SandboxHandle, SandboxOpts};
-use aicockpit::sources::scenario::Scenario;
-use aicockpit::state::world::World;
 use aicockpit::state::{AppState, Mode, refresh_views, update};
+use aicockpit::triage::attention_rank::{Key, Ranked};
+use aicockpit::world::World;
 
 fn scenario() -> Scenario {
     embedded::load(embedded::DEFAULT_SCENARIO).expect("default scenario")

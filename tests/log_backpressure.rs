@@ -5,11 +5,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use aicockpit::event::{Msg, SourceEvent};
+use aicockpit::contract::event::{Msg, SourceEvent};
+use aicockpit::contract::scenario;
 use aicockpit::sources::kube;
 use aicockpit::sources::kube_logs::{self, LogOpts, LogTarget};
 use aicockpit::sources::sandbox::{self, SandboxOpts};
-use aicockpit::sources::scenario;
 use tokio::sync::mpsc;
 
 const LINES: usize = 200_000;

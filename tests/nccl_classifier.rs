@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use aicockpit::analysis::nccl::{Finding, Severity, Signatures, classify_text};
+use aicockpit::training::derive::nccl::{Finding, Severity, Signatures, classify_text};
 
 fn sigs() -> Signatures {
     Signatures::builtin().expect("built-in signatures load")

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use aicockpit::analysis::nccl::correlate::{first_failure, map_peers, peer_ip, watchdog};
-use aicockpit::analysis::nccl::{Finding, Signatures, classify_text};
+use aicockpit::training::derive::nccl::correlate::{first_failure, map_peers, peer_ip, watchdog};
+use aicockpit::training::derive::nccl::{Finding, Signatures, classify_text};
 
 fn rank_log(rank: u32, enqueued: u32, completed: u32, second: u32) -> String {
     format!(

@@ -1,9 +1,11 @@
 //! Property tests: arbitrary bytes and strings never panic the parser, the classifier or the
 //! line reader.
 
-use aicockpit::analysis::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
-use aicockpit::analysis::nccl::{Scanner, Signatures};
-use aicockpit::scan::for_each_line;
+use aicockpit::shell::cmd::scan_logs::for_each_line;
+use aicockpit::training::derive::nccl::line::{
+    parse_nccl, parse_retcode, strip_prefixes, timestamp,
+};
+use aicockpit::training::derive::nccl::{Scanner, Signatures};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -91,9 +93,9 @@ proptest! {
         bound in 300usize..4000,
     ) {
         use aicockpit::domain::LogLine;
-        use aicockpit::state::logs::LogStore;
-        use aicockpit::state::logview::LogViewer;
-        use aicockpit::state::training_logs::LogIntel;
+        use aicockpit::world::log_store::LogStore;
+        use aicockpit::training::view::log_viewer::LogViewer;
+        use aicockpit::training::logs::LogIntel;
         let mut store = LogStore::with_max_bytes(bound);
         let mut intel = LogIntel::default();
         let pods = [("ns".to_string(), "p0".to_string())];

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use aicockpit::analysis::nccl::{Severity, Signatures, classify_text};
+use aicockpit::training::derive::nccl::{Severity, Signatures, classify_text};
 
 const SIGNATURE_IDS: &[&str] = &[
     "nccl.watchdog_timeout",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aicockpit::event::{HealthState, Msg, SourceEvent};
+use aicockpit::contract::event::{HealthState, Msg, SourceEvent};
 use aicockpit::sources::nvml;
 
 #[tokio::test]

@@ -7,16 +7,16 @@
 #[path = "local_support/mod.rs"]
 mod local;
 
-use aicockpit::analysis::accel_health::HealthFlag;
-use aicockpit::analysis::inventory::{self, DaemonState, InventoryConfig};
-use aicockpit::analysis::inventory_local;
-use aicockpit::analysis::telemetry::{Field, Telemetry};
+use aicockpit::accel::derive::health::HealthFlag;
+use aicockpit::accel::derive::inventory::{self, DaemonState, InventoryConfig};
+use aicockpit::accel::derive::inventory_local;
+use aicockpit::accel::derive::telemetry::{Field, Telemetry};
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
 use aicockpit::domain::AccelKind;
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::keymap::Keymap;
+use aicockpit::settings::keymap::Keymap;
 use aicockpit::sources::nvml;
-use aicockpit::state::world::World;
 use aicockpit::state::{self, AppState, Mode};
+use aicockpit::world::World;
 use local::{HOST, MODEL, UUID};
 
 fn world_of(events: &[TimedEvent]) -> World {

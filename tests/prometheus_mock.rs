@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use aicockpit::event::{HealthState, SourceEvent};
+use aicockpit::contract::event::{HealthState, SourceEvent};
 use aicockpit::sources::prometheus::{PromAuth, PromClient};
 use axum::http::{HeaderMap, StatusCode};
 

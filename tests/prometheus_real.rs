@@ -12,12 +12,12 @@ use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aicockpit::analysis::histogram::{Selector, Window, histogram_quantiles};
-use aicockpit::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use aicockpit::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use aicockpit::contract::scenario::Scenario;
+use aicockpit::serving::derive::histogram::{Selector, Window, histogram_quantiles};
 use aicockpit::sources::embedded;
 use aicockpit::sources::prometheus::{self, PromAuth, PromClient, PromOpts};
-use aicockpit::sources::scenario::Scenario;
-use aicockpit::state::metrics::MetricStore;
+use aicockpit::world::metrics::MetricStore;
 
 const BUCKETS: &str = "vllm:e2e_request_latency_seconds_bucket";
 const TTFT: &str = "vllm:time_to_first_token_seconds_bucket";

@@ -7,11 +7,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use aicockpit::event::SourceEvent;
-use aicockpit::live::LiveSetup;
-use aicockpit::record::{self, RecordOpts};
+use aicockpit::contract::event::SourceEvent;
+use aicockpit::contract::scenario::{self, Line, Scenario};
+use aicockpit::shell::live::LiveSetup;
+use aicockpit::shell::record::{self, RecordOpts};
 use aicockpit::sources::sandbox::{self, SandboxOpts};
-use aicockpit::sources::scenario::{self, Line, Scenario};
 use serde_json::json;
 
 const SECRETS: &[&str] = &[

@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use aicockpit::event::{HealthState, Msg};
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::event::{HealthState, Msg};
+use aicockpit::contract::scenario::{self, Scenario};
+use aicockpit::settings::keymap::Keymap;
 use aicockpit::sources::kube::{self, KubeOpts};
 use aicockpit::sources::kube_logs::{self, LogOpts, LogTarget};
 use aicockpit::sources::replay::Replayer;
 use aicockpit::sources::sandbox::{self, Pace, SandboxOpts};
-use aicockpit::sources::scenario::{self, Scenario};
-use aicockpit::state::world::World;
 use aicockpit::state::{AppState, Mode, update};
+use aicockpit::world::World;
 use serde_json::Value;
 use tokio::sync::mpsc;
 

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use aicockpit::contract::scenario;
 use aicockpit::sources::sandbox::{self, Pace, SandboxHandle, SandboxOpts};
-use aicockpit::sources::scenario;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use aicockpit::contract::scenario;
 use aicockpit::sources::sandbox::{self, Pace, SandboxHandle, SandboxOpts};
-use aicockpit::sources::scenario;
 
 fn fixture() -> scenario::Scenario {
     let path = concat!(

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use aicockpit::scan::{ScanArgs, for_each_line, run};
+use aicockpit::shell::cmd::scan_logs::{ScanArgs, for_each_line, run};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -137,7 +137,7 @@ fn long_lines_are_capped_and_crlf_trimmed() {
     .expect("read");
     assert_eq!(total, data.len() as u64);
     assert_eq!(seen.len(), 3);
-    assert_eq!(seen[0].1, aicockpit::analysis::nccl::line::MAX_LINE);
+    assert_eq!(seen[0].1, aicockpit::training::derive::nccl::line::MAX_LINE);
     assert_eq!(seen[1].2, b"short");
     assert_eq!((seen[2].0, seen[2].2.as_slice()), (3, &b"last"[..]));
 }

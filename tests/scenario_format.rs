@@ -1,14 +1,14 @@
 //! The scenario format v1 reader (strict, first bad line names file:line), the replay clock, and
 //! deterministic replay of the default scenario through the reducer and the renderer.
 
-use aicockpit::effect::ReplayCmd;
-use aicockpit::event::{Msg, SourceEvent};
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::effect::ReplayCmd;
+use aicockpit::contract::event::{Msg, SourceEvent};
+use aicockpit::contract::scenario::{self, Scenario, ScenarioError};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::Theme;
 use aicockpit::sources::embedded;
 use aicockpit::sources::replay::{Replayer, SPEEDS};
-use aicockpit::sources::scenario::{self, Scenario, ScenarioError};
 use aicockpit::state::{AppState, Mode, update};
-use aicockpit::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

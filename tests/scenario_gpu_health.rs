@@ -3,12 +3,12 @@
 //! rank's pod, a crash-looping device plugin with allocatable 0, a failed MIG reconfiguration,
 //! an unhealthy Ascend chip, and pods pending for resources no node has free or offers.
 
-use aicockpit::analysis::inventory::ResourceClass;
-use aicockpit::analysis::xid::PodAttribution;
-use aicockpit::event::Msg;
-use aicockpit::r#gen;
-use aicockpit::keymap::Keymap;
-use aicockpit::sources::scenario::Scenario;
+use aicockpit::accel::derive::inventory::ResourceClass;
+use aicockpit::accel::derive::xid::PodAttribution;
+use aicockpit::contract::event::Msg;
+use aicockpit::contract::scenario::Scenario;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::generator;
 use aicockpit::state::{AppState, Mode, update};
 
 /// Replay up to `until_ms` of scenario time and refresh the views at that instant.
@@ -18,7 +18,7 @@ fn replay_until(s: &Scenario, until_ms: i64) -> AppState {
         .events
         .iter()
         .take_while(|l| l.t_ms <= until_ms)
-        .map(|l| aicockpit::event::TimedEvent {
+        .map(|l| aicockpit::contract::event::TimedEvent {
             at_ms: s.start_ms + l.t_ms,
             ev: l.ev.clone(),
         })
@@ -45,13 +45,13 @@ fn flag_ids(st: &AppState, node: &str) -> Vec<&'static str> {
 fn generator_gives_a_five_minute_scenario() {
     // The asset's byte-for-byte match with the generator is checked for every built-in
     // scenario in tests/scenario_story.rs.
-    let s = r#gen::generate("gpu-health").expect("known scenario");
+    let s = generator::generate("gpu-health").expect("known scenario");
     assert_eq!(s.duration_ms(), 300_000);
 }
 
 #[test]
 fn inventory_at_the_end() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     let st = replay_until(&s, s.duration_ms());
     let inv = &st.accel.inventory;
     assert_eq!(inv.nodes.len(), 7, "3 H100 + 2 A100 + 2 Ascend");
@@ -97,7 +97,7 @@ fn inventory_at_the_end() {
 
 #[test]
 fn xid_is_decoded_and_attributed_to_the_rank() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     let st = replay_until(&s, s.duration_ms());
     let x = st.accel.xids.first().expect("an XID");
     assert_eq!(
@@ -111,7 +111,7 @@ fn xid_is_decoded_and_attributed_to_the_rank() {
 
 #[test]
 fn nothing_is_wrong_before_the_story_starts() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     let st = replay_until(&s, 10_000);
     for n in &st.accel.inventory.nodes {
         let ids: Vec<_> = n.flags.iter().map(|f| f.id()).collect();
@@ -126,7 +126,7 @@ fn nothing_is_wrong_before_the_story_starts() {
 
 #[test]
 fn pending_pods_say_whether_any_node_offers_the_resource() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     let st = replay_until(&s, s.duration_ms());
     let p: Vec<_> = st
         .accel
@@ -146,7 +146,7 @@ fn pending_pods_say_whether_any_node_offers_the_resource() {
 
 #[test]
 fn mig_layouts_observed_and_inferred() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     let st = replay_until(&s, s.duration_ms());
     let seen = &st.accel.mig["gpu-a100-01"];
     assert!(!seen.inferred);
@@ -165,7 +165,7 @@ fn mig_layouts_observed_and_inferred() {
 
 #[test]
 fn gpu_that_fell_off_the_bus_is_not_averaged_or_alerted() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     let st = replay_until(&s, s.duration_ms());
     let row = st
         .accel
@@ -189,7 +189,7 @@ fn gpu_that_fell_off_the_bus_is_not_averaged_or_alerted() {
 
 #[test]
 fn header_counts_physical_devices_and_what_the_inventory_flags() {
-    let s = r#gen::generate("gpu-health").expect("known");
+    let s = generator::generate("gpu-health").expect("known");
     // 3 H100 + 2 A100 (MIG slices are not extra devices) + 2 Ascend nodes, 8 devices each
     let before = replay_until(&s, 10_000);
     assert_eq!(before.accel.device_counts, Some((56, 56)));

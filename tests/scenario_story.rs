@@ -1,10 +1,10 @@
 //! The embedded `rdma-netpol` scenario: reproducible from the generator byte for byte, and the
 //! story it tells holds when it is replayed through the reducer.
 
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::r#gen;
-use aicockpit::keymap::Keymap;
-use aicockpit::sources::scenario::{self, Scenario};
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
+use aicockpit::contract::scenario::{self, Scenario};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::generator;
 use aicockpit::state::{AppState, Mode, update};
 
 fn state() -> AppState {
@@ -43,17 +43,17 @@ fn job_pods(st: &AppState) -> Vec<(String, String, u32)> {
 
 #[test]
 fn generation_is_deterministic_and_about_ten_minutes() {
-    let a = r#gen::generate("rdma-netpol").expect("known");
-    let b = r#gen::generate("rdma-netpol").expect("known");
+    let a = generator::generate("rdma-netpol").expect("known");
+    let b = generator::generate("rdma-netpol").expect("known");
     assert_eq!(a, b);
     assert_eq!(a.duration_ms(), 600_000);
-    assert!(r#gen::generate("no-such").is_none());
-    assert_eq!(r#gen::builtin_names().first(), Some(&"rdma-netpol"));
+    assert!(generator::generate("no-such").is_none());
+    assert_eq!(generator::builtin_names().first(), Some(&"rdma-netpol"));
 }
 
 #[test]
 fn at_start_the_job_runs_and_the_cluster_is_mixed() {
-    let s = r#gen::generate("rdma-netpol").expect("known");
+    let s = generator::generate("rdma-netpol").expect("known");
     let st = replay_until(&s, 0);
     let pods = job_pods(&st);
     assert_eq!(pods.len(), 4, "{pods:?}");
@@ -87,7 +87,7 @@ fn at_start_the_job_runs_and_the_cluster_is_mixed() {
 
 #[test]
 fn by_the_end_the_ranks_crash_loop_and_serving_stays_healthy() {
-    let s = r#gen::generate("rdma-netpol").expect("known");
+    let s = generator::generate("rdma-netpol").expect("known");
     let st = replay_until(&s, s.duration_ms());
     let pods = job_pods(&st);
     assert_eq!(pods.len(), 4);
@@ -144,12 +144,12 @@ fn by_the_end_the_ranks_crash_loop_and_serving_stays_healthy() {
         "ranks 0, 1 and 3 time out; rank 2 is the laggard"
     );
     assert!(st.world.nvml.as_ref().is_some_and(|n| n.devices.len() == 8));
-    assert!(s.events.iter().any(|l| matches!(&l.ev, SourceEvent::SourceHealth { state, .. } if *state != aicockpit::event::HealthState::Ok)));
+    assert!(s.events.iter().any(|l| matches!(&l.ev, SourceEvent::SourceHealth { state, .. } if *state != aicockpit::contract::event::HealthState::Ok)));
 }
 
 #[test]
 fn gpu_utilisation_collapses_on_the_job_nodes_only() {
-    let s = r#gen::generate("rdma-netpol").expect("known");
+    let s = generator::generate("rdma-netpol").expect("known");
     let mean_util = |st: &AppState, job: bool| {
         let v: Vec<f64> = st
             .world
@@ -189,7 +189,7 @@ fn gpu_utilisation_collapses_on_the_job_nodes_only() {
 
 #[test]
 fn write_scenario_writes_the_canonical_text() {
-    let s = r#gen::synthetic(&r#gen::SyntheticOpts {
+    let s = generator::synthetic(&generator::SyntheticOpts {
         nodes: 10,
         pods: 50,
         gpus_per_node: 8,
@@ -198,7 +198,7 @@ fn write_scenario_writes_the_canonical_text() {
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("small.jsonl");
-    r#gen::write_scenario(&s, &path).expect("write");
+    generator::write_scenario(&s, &path).expect("write");
     let text = std::fs::read_to_string(&path).expect("read back");
     assert_eq!(text, scenario::to_text(&s));
     assert_eq!(scenario::parse(&text, "small.jsonl").expect("parses"), s);
@@ -206,8 +206,8 @@ fn write_scenario_writes_the_canonical_text() {
 
 #[test]
 fn every_builtin_scenario_asset_is_reproducible() {
-    for name in r#gen::builtin_names() {
-        let s = r#gen::generate(name).expect("known scenario");
+    for name in generator::builtin_names() {
+        let s = generator::generate(name).expect("known scenario");
         let text = scenario::to_text(&s);
         let path = format!(
             "{}/assets/scenarios/{name}.jsonl",

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::analysis::histogram::{
+use aicockpit::serving::derive::histogram::{
     Gap, Selector, Window, bucket_quantile, histogram_quantiles, increase, mean_ratio, rate,
 };
-use aicockpit::analysis::sparkline::{prepare, quantile_steps};
-use aicockpit::state::metrics::MetricStore;
+use aicockpit::serving::derive::sparkline::{prepare, quantile_steps};
+use aicockpit::world::metrics::MetricStore;
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs

@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::analysis::alert_eval::AlertState;
-use aicockpit::event::{Msg, TimedEvent};
-use aicockpit::r#gen;
-use aicockpit::r#gen::{bad_rollout, vllm_queue};
-use aicockpit::keymap::Keymap;
-use aicockpit::sources::scenario::Scenario;
-use aicockpit::state::metrics::MetricStore;
-use aicockpit::state::serving::EndpointView;
+use aicockpit::contract::event::{Msg, TimedEvent};
+use aicockpit::contract::scenario::Scenario;
+use aicockpit::serving::derive::alert_eval::AlertState;
+use aicockpit::serving::view::EndpointView;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::generator;
+use aicockpit::sources::generator::{bad_rollout, vllm_queue};
 use aicockpit::state::{AppState, Mode, update};
+use aicockpit::world::metrics::MetricStore;
 
 /// Replay `s` in `step_ms` ticks; call `each` after every tick with the scenario time.
 fn replay(s: &Scenario, step_ms: i64, mut each: impl FnMut(i64, &AppState)) -> AppState {
@@ -164,8 +164,8 @@ fn hand_quantile(q: f64, by_le: &BTreeMap<String, f64>) -> f64 {
 
 #[test]
 fn vllm_queue_p99_goes_pending_then_firing_while_the_hpa_is_pinned() {
-    let s = r#gen::generate(vllm_queue::VLLM_QUEUE).expect("known");
-    let rules = aicockpit::analysis::alerts::load(None).expect("rules");
+    let s = generator::generate(vllm_queue::VLLM_QUEUE).expect("known");
+    let rules = aicockpit::settings::alerts::load(None).expect("rules");
     let rule = rules
         .iter()
         .find(|r| r.name == "LlmE2eP99Objective")
@@ -220,8 +220,8 @@ fn objective_p99(e: &EndpointView) -> Option<f64> {
 
 #[test]
 fn bad_rollout_error_ratio_goes_pending_then_firing() {
-    let s = r#gen::generate(bad_rollout::BAD_ROLLOUT).expect("known");
-    let rules = aicockpit::analysis::alerts::load(None).expect("rules");
+    let s = generator::generate(bad_rollout::BAD_ROLLOUT).expect("known");
+    let rules = aicockpit::settings::alerts::load(None).expect("rules");
     for name in ["EndpointErrorObjective", "HighModelErrorRate"] {
         let rule = rules.iter().find(|r| r.name == name).expect("rule");
         let (tr, st) = Trace::record(&s, bad_rollout::APP, name, |e| {
@@ -273,7 +273,7 @@ fn bad_rollout_error_ratio_goes_pending_then_firing() {
 
 #[test]
 fn alert_times_do_not_depend_on_how_events_were_batched() {
-    let s = r#gen::generate(vllm_queue::VLLM_QUEUE).expect("known");
+    let s = generator::generate(vllm_queue::VLLM_QUEUE).expect("known");
     let stepped = replay(&s, 15_000, |_, _| {});
     let mut once = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
     let all: Vec<TimedEvent> = s
@@ -311,7 +311,7 @@ fn alert_times_do_not_depend_on_how_events_were_batched() {
 fn a_jump_to_the_end_delivered_in_chunks_ends_in_the_same_alert_states() {
     // The replay task hands out at most 2048 events a step; after `]` the clock is already at
     // the end while the data is still arriving. Alerts must not be judged before their data.
-    let s = r#gen::generate(vllm_queue::VLLM_QUEUE).expect("known");
+    let s = generator::generate(vllm_queue::VLLM_QUEUE).expect("known");
     let stepped = replay(&s, 15_000, |_, _| {});
     let mut jumped = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
     let end = s.start_ms + s.duration_ms();

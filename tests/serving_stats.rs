@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::analysis::histogram::{Selector, Window, histogram_quantiles};
-use aicockpit::analysis::promtext::{MetricType, parse};
-use aicockpit::analysis::serving::{
+use aicockpit::serving::derive::histogram::{Selector, Window, histogram_quantiles};
+use aicockpit::serving::derive::objectives::{
     Server, Stat, detect_server, endpoint_stats, latency_sparkline,
 };
-use aicockpit::state::metrics::MetricStore;
+use aicockpit::serving::derive::promtext::{MetricType, parse};
+use aicockpit::world::metrics::MetricStore;
 
 const VLLM: &str = include_str!("fixtures/prom/vllm_metrics_design_doc_sample_llama31_8b.prom");
 const TRITON_TTFR: &str =

@@ -2,8 +2,8 @@
 //! FineTuningJob phases, unknown CRDs ignored, NCCL state and env per rank, and the cross-rank
 //! correlation naming the laggard and the pod behind a peer address.
 
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
+use aicockpit::settings::keymap::Keymap;
 use aicockpit::state::{self, AppState, Mode};
 use serde_json::{Value, json};
 

@@ -2,9 +2,9 @@
 //! and the seeds/004 tree; broken playbooks are rejected with errors naming file and step; user
 //! playbooks from the config directory are merged.
 
-use aicockpit::triage::context::signatures;
-use aicockpit::triage::model::Risk;
-use aicockpit::triage::probe::ProbeSpec;
+use aicockpit::triage::engine::context::signatures;
+use aicockpit::triage::engine::model::Risk;
+use aicockpit::triage::probes::ProbeSpec;
 use aicockpit::triage::{Playbooks, join};
 
 fn errors(text: &str) -> String {

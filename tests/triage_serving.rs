@@ -3,11 +3,11 @@
 //! it, and nothing is concluded before the incident starts. Also: the XID finding of the
 //! gpu-health scenario names the GPU and the pod DCGM saw it on.
 
-use aicockpit::r#gen::{bad_rollout as br, gpu_health as gh, vllm_queue as vq};
+use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::embedded;
+use aicockpit::sources::generator::{bad_rollout as br, gpu_health as gh, vllm_queue as vq};
 use aicockpit::triage::Playbooks;
-use aicockpit::triage::findings::{Finding, whats_wrong};
-use aicockpit::triage::headless::state_at;
+use aicockpit::triage::engine::findings::{Finding, whats_wrong};
 
 fn findings(name: &str, until_ms: Option<i64>) -> Vec<Finding> {
     let s = embedded::load(name).expect("embedded scenario");
@@ -183,9 +183,13 @@ fn evidence_of_a_serving_finding_replays_to_it_without_false_daemon_findings() {
         let st = state_at(&s, None);
         let pbs = Playbooks::builtin().expect("built-in playbooks");
         let f = whats_wrong(pbs, &st.world, st.now_ms);
-        let text =
-            aicockpit::triage::report::evidence_scenario(&st.world, &f[..1], name, st.now_ms);
-        let back = aicockpit::sources::scenario::parse(&text, "evidence.jsonl").expect("parses");
+        let text = aicockpit::triage::engine::report::evidence_scenario(
+            &st.world,
+            &f[..1],
+            name,
+            st.now_ms,
+        );
+        let back = aicockpit::contract::scenario::parse(&text, "evidence.jsonl").expect("parses");
         let st2 = state_at(&back, None);
         let f2 = whats_wrong(pbs, &st2.world, st2.now_ms);
         assert_eq!(ids(&f2).first(), Some(&want), "{name}: {:?}", ids(&f2));

@@ -3,11 +3,11 @@
 
 mod ui_support;
 
-use aicockpit::action::Action;
-use aicockpit::effect::Effect;
-use aicockpit::event::Msg;
-use aicockpit::state::triage::TriageMode;
+use aicockpit::contract::action::Action;
+use aicockpit::contract::effect::Effect;
+use aicockpit::contract::event::Msg;
 use aicockpit::state::update;
+use aicockpit::triage::view::TriageMode;
 use ui_support::{render, state_from};
 
 const DEFAULT: &str = include_str!("../assets/scenarios/rdma-netpol.jsonl");

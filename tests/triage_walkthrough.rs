@@ -3,13 +3,14 @@
 //! clock runs out, its seven checks come in seeds/004 order, and finishing writes a report and an
 //! evidence file that parses as a scenario.
 
-use aicockpit::action::Action;
-use aicockpit::effect::Effect;
-use aicockpit::event::{Msg, TimedEvent};
-use aicockpit::keymap::Keymap;
-use aicockpit::sources::{embedded, scenario};
+use aicockpit::contract::action::Action;
+use aicockpit::contract::effect::Effect;
+use aicockpit::contract::event::{Msg, TimedEvent};
+use aicockpit::contract::scenario;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::embedded;
 use aicockpit::state::{AppState, Mode, update};
-use aicockpit::triage::walkthrough::{BUDGET_MS, STEPS};
+use aicockpit::triage::engine::walkthrough::{BUDGET_MS, STEPS};
 
 /// (scenario, onset in scenario ms, expected root cause).
 const CASES: &[(&str, i64, &str)] = &[
@@ -78,7 +79,7 @@ fn walkthrough_finds_the_root_cause_in_time_on_every_incident() {
         assert!(
             w.checks
                 .iter()
-                .any(|c| c.status != aicockpit::triage::walkthrough::Status::Pass),
+                .any(|c| c.status != aicockpit::triage::engine::walkthrough::Status::Pass),
             "{name}: every check passed during an incident"
         );
 
@@ -107,9 +108,9 @@ fn walkthrough_finds_the_root_cause_in_time_on_every_incident() {
         let back = scenario::parse(ev, p).expect("evidence parses");
         assert!(!back.events.is_empty(), "{name}: empty evidence");
         // Replaying the evidence alone reaches the same conclusion.
-        let st2 = aicockpit::triage::headless::state_at(&back, None);
+        let st2 = aicockpit::shell::cmd::triage::state_at(&back, None);
         let pbs = aicockpit::triage::Playbooks::builtin().expect("playbooks");
-        let f = aicockpit::triage::findings::whats_wrong(pbs, &st2.world, st2.now_ms);
+        let f = aicockpit::triage::engine::findings::whats_wrong(pbs, &st2.world, st2.now_ms);
         assert!(
             f.iter().any(|x| &x.conclusion == want),
             "{name}: evidence replay lost {want}: {:?}",

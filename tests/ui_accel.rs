@@ -5,9 +5,10 @@
 #[path = "ui_support/mod.rs"]
 mod common;
 
-use aicockpit::action::Action;
-use aicockpit::event::Msg;
-use aicockpit::sources::{embedded, scenario};
+use aicockpit::contract::action::Action;
+use aicockpit::contract::event::Msg;
+use aicockpit::contract::scenario;
+use aicockpit::sources::embedded;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState};
 use common::{render, state_from};

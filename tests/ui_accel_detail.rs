@@ -8,15 +8,16 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use aicockpit::action::Action;
-use aicockpit::analysis::accel_health::{HealthFlag, Severity};
-use aicockpit::analysis::telemetry::Telemetry;
-use aicockpit::effect::Effect;
-use aicockpit::event::{Msg, SourceEvent, TimedEvent};
-use aicockpit::sources::{embedded, scenario};
+use aicockpit::accel::derive::health::{HealthFlag, Severity};
+use aicockpit::accel::derive::telemetry::Telemetry;
+use aicockpit::contract::action::Action;
+use aicockpit::contract::effect::Effect;
+use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
+use aicockpit::contract::scenario;
+use aicockpit::settings::theme::Theme;
+use aicockpit::sources::embedded;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState};
-use aicockpit::theme::Theme;
 use common::{render, state_from};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -4,8 +4,9 @@
 #[path = "ui_support/mod.rs"]
 mod common;
 
-use aicockpit::action::Action;
-use aicockpit::sources::{embedded, scenario};
+use aicockpit::contract::action::Action;
+use aicockpit::contract::scenario;
+use aicockpit::sources::embedded;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState};
 use common::{render, state_from};
@@ -17,7 +18,7 @@ fn default_text() -> String {
 
 fn zoom(st: &mut AppState, pane: Pane) {
     st.ui.focus = pane;
-    state::update(st, aicockpit::event::Msg::Action(Action::Zoom));
+    state::update(st, aicockpit::contract::event::Msg::Action(Action::Zoom));
 }
 
 #[test]

@@ -7,10 +7,11 @@ mod common;
 #[path = "local_support/mod.rs"]
 mod local;
 
-use aicockpit::action::Action;
-use aicockpit::event::Msg;
-use aicockpit::keymap::Keymap;
-use aicockpit::sources::{nvml, scenario};
+use aicockpit::contract::action::Action;
+use aicockpit::contract::event::Msg;
+use aicockpit::contract::scenario;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::nvml;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState, Mode};
 use common::{render, state_from};

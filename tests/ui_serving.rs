@@ -4,17 +4,17 @@
 #[path = "ui_support/mod.rs"]
 mod common;
 
-use aicockpit::action::Action;
-use aicockpit::event::{Msg, TimedEvent};
-use aicockpit::r#gen;
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::action::Action;
+use aicockpit::contract::event::{Msg, TimedEvent};
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::sources::generator;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState, Mode};
 use common::render;
 
 /// Replay an embedded scenario up to `until_ms` in 15 s ticks, then focus and zoom Serving.
 fn serving_at(name: &str, until_ms: i64) -> AppState {
-    let s = r#gen::generate(name).expect("known scenario");
+    let s = generator::generate(name).expect("known scenario");
     let mut st = AppState::new(Mode::Demo, Keymap::embedded().expect("keymap"));
     let mut i = 0;
     let mut t = 0;

@@ -4,8 +4,8 @@
 #[path = "ui_support/mod.rs"]
 mod common;
 
-use aicockpit::action::Action;
-use aicockpit::event::{Msg, NoticeLevel};
+use aicockpit::contract::action::Action;
+use aicockpit::contract::event::{Msg, NoticeLevel};
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState};
 use common::{mini, render, state_from};
@@ -167,7 +167,7 @@ fn footer_hints_come_from_the_keymap() {
 
 #[test]
 fn training_scrolls_across_jobs() {
-    use aicockpit::event::{SourceEvent, TimedEvent};
+    use aicockpit::contract::event::{SourceEvent, TimedEvent};
     let mut st = state_from(mini(), None);
     let mut evs = Vec::new();
     for job in ["alpha", "bravo", "charlie"] {

@@ -5,13 +5,14 @@
 #[path = "ui_support/mod.rs"]
 mod common;
 
-use aicockpit::action::Action;
-use aicockpit::effect::Effect;
-use aicockpit::event::Msg;
-use aicockpit::sources::{embedded, scenario};
-use aicockpit::state::training::Level;
+use aicockpit::contract::action::Action;
+use aicockpit::contract::effect::Effect;
+use aicockpit::contract::event::Msg;
+use aicockpit::contract::scenario;
+use aicockpit::sources::embedded;
 use aicockpit::state::ui::Pane;
 use aicockpit::state::{self, AppState};
+use aicockpit::training::view::Level;
 use common::{render, state_from};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -146,7 +147,7 @@ fn search_matches_are_highlighted_in_the_viewer() {
     act(&mut st, Action::Filter);
     typed(&mut st, "watchdog caught");
     act(&mut st, Action::SearchNext);
-    let theme = aicockpit::theme::Theme::default_theme();
+    let theme = aicockpit::settings::theme::Theme::default_theme();
     let hl_bg = theme
         .highlight
         .bg

@@ -4,9 +4,9 @@
 
 use std::sync::OnceLock;
 
-use aicockpit::analysis::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
-use aicockpit::analysis::nccl::{Scanner, Signatures};
-use aicockpit::state::training_logs::{NcclState, classify_line};
+use aicockpit::training::derive::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
+use aicockpit::training::derive::nccl::{Scanner, Signatures};
+use aicockpit::training::logs::{NcclState, classify_line};
 use libfuzzer_sys::fuzz_target;
 
 fn sigs() -> Option<&'static Signatures> {

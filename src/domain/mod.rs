@@ -1,9 +1,14 @@
-//! Plain data every layer agrees on, derived from raw source events by `analysis/`. Depends on
-//! nothing else in the crate.
+//! Plain data every layer agrees on: object keys and records (nodes, pods, events, log lines),
+//! resource quantities, label selectors and workload ownership. Depends on nothing else in the
+//! crate.
+
+pub mod quantity;
+pub mod selector;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 
-use crate::event::Millis;
+use crate::contract::event::Millis;
 
 /// Identity of a Kubernetes object: kind, namespace (empty for cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

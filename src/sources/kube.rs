@@ -17,7 +17,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Config};
 use tokio::sync::mpsc;
 
-use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use crate::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
 use crate::sources::kube_track::{Tracker, classify};
 
 /// What the live source watches.

@@ -7,7 +7,7 @@ use kube::Client;
 use kube::api::{Api, LogParams};
 use tokio::sync::mpsc;
 
-use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use crate::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
 
 /// Longest line kept; the rest of a longer line is dropped and counted.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;

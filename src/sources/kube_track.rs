@@ -10,7 +10,7 @@ use kube::api::{ApiResource, DynamicObject, TypeMeta};
 use kube::runtime::watcher;
 use serde_json::Value;
 
-use crate::event::{HealthState, SourceEvent};
+use crate::contract::event::{HealthState, SourceEvent};
 use crate::sources::kube::{WatchSpec, health};
 
 /// An object as the API returned it, with apiVersion and kind filled in (list items lack them)

@@ -2,13 +2,13 @@
 //! read. Each turns what it reads into `SourceEvent`s for the reducer.
 
 pub mod embedded;
+pub mod generator;
 pub mod kube;
 pub mod kube_logs;
-mod kube_track;
+pub mod kube_track;
 pub mod kubeconfig;
 pub mod nvml;
 pub mod prometheus;
 pub mod redact;
 pub mod replay;
 pub mod sandbox;
-pub mod scenario;

@@ -9,7 +9,7 @@ use nvml_wrapper::enum_wrappers::device::{Clock, EccCounter, MemoryError, Temper
 use nvml_wrapper::{Device, Nvml};
 use tokio::sync::mpsc;
 
-use crate::event::{HealthState, Msg, NvmlDevice, NvmlSnapshot, SourceEvent, TimedEvent};
+use crate::contract::event::{HealthState, Msg, NvmlDevice, NvmlSnapshot, SourceEvent, TimedEvent};
 
 /// The health source name.
 pub const SOURCE: &str = "nvml";

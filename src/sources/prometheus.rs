@@ -17,7 +17,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::event::{HealthState, Msg, SourceEvent, TimedEvent};
+use crate::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
 
 /// The health source name.
 pub const SOURCE: &str = "prometheus";

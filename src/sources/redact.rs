@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::event::SourceEvent;
+use crate::contract::event::SourceEvent;
 
 /// What replaces a redacted value.
 pub const REDACTED: &str = "REDACTED";

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::effect::ReplayCmd;
-use crate::event::{Millis, Msg, ReplayInfo, ReplayStatus, TimedEvent};
+use crate::contract::effect::ReplayCmd;
+use crate::contract::event::{Millis, Msg, ReplayInfo, ReplayStatus, TimedEvent};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::event::{HealthState, SourceEvent};
-use crate::sources::scenario::{Header, Line, Scenario, ScenarioError, Span, index_file};
+use crate::contract::event::{HealthState, SourceEvent};
+use crate::contract::scenario::{Header, Line, Scenario, ScenarioError, Span, index_file};
 
 /// The replay speeds, slowest first.
 pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];

@@ -2,10 +2,10 @@
 //! or namespace scope. The reducer forgets the old cluster's world at once (so nothing of it is
 //! shown under the new name) and asks the runner, through `Effect::Live`, to restart the sources.
 
-use crate::effect::{Effect, LiveCmd};
-use crate::event::NoticeLevel;
-use crate::state::world::World;
+use crate::contract::effect::{Effect, LiveCmd};
+use crate::contract::event::NoticeLevel;
 use crate::state::{AppState, Mode};
+use crate::world::World;
 
 /// The namespace scope a `:ns` argument names: `all`, `-A`, `*` or nothing mean all namespaces.
 pub fn namespace_arg(arg: &str) -> Option<String> {
@@ -57,8 +57,8 @@ pub fn command(state: &mut AppState, word: &str, arg: &str) -> Option<Vec<Effect
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Msg, SourceEvent, TimedEvent};
-    use crate::keymap::Keymap;
+    use crate::contract::event::{Msg, SourceEvent, TimedEvent};
+    use crate::settings::keymap::Keymap;
     use crate::state::update;
 
     fn live() -> AppState {

@@ -1,33 +1,19 @@
 //! AppState and the reducer `update(&mut AppState, Msg) -> Vec<Effect>`: the one writer of
 //! state. Synchronous and free of I/O; time arrives only through `Msg::Tick` and event stamps.
 
-pub mod accel;
 pub mod filter;
-pub mod index;
 pub mod live_cmd;
-pub mod logs;
-pub mod logview;
-pub mod metrics;
-pub mod node_revs;
-pub mod serving;
-pub mod serving_alerts;
-pub mod serving_hist;
-pub mod training;
-pub mod training_logs;
-pub mod training_rows;
-pub mod triage;
 pub mod ui;
-pub mod world;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::Action;
-use crate::analysis::attention_rank::{Ranked, rank};
-use crate::effect::{Effect, ReplayCmd};
-use crate::event::{Millis, Msg, NoticeLevel, ReplayInfo, ReplayStatus};
-use crate::keymap::Keymap;
+use crate::contract::action::Action;
+use crate::contract::effect::{Effect, ReplayCmd};
+use crate::contract::event::{Millis, Msg, NoticeLevel, ReplayInfo, ReplayStatus};
+use crate::settings::keymap::Keymap;
+use crate::triage::attention_rank::{Ranked, rank};
+use crate::world::World;
 use ui::{InputMode, Pane, UiState};
-use world::World;
 
 /// How the cockpit is connected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -63,10 +49,10 @@ pub struct AppState {
     /// frame, not per source batch).
     pub attention: Vec<Ranked>,
     /// Derived per-pane views, refreshed on a tick after the world changed.
-    pub accel: accel::AccelView,
-    pub training: training::TrainingView,
-    pub serving: serving::ServingView,
-    pub triage: triage::TriageView,
+    pub accel: crate::accel::view::AccelView,
+    pub training: crate::training::view::TrainingView,
+    pub serving: crate::serving::view::ServingView,
+    pub triage: crate::triage::view::TriageView,
     /// The world changed since the views were last refreshed.
     pub views_stale: bool,
     /// The clock as last ticked (event time).
@@ -102,10 +88,10 @@ impl AppState {
 pub fn refresh_views(state: &mut AppState) {
     state.views_stale = false;
     state.attention = rank(&state.world);
-    accel::refresh(state);
-    training::refresh(state);
-    serving::refresh(state);
-    triage::refresh(state);
+    crate::accel::view::refresh(state);
+    crate::training::view::refresh(state);
+    crate::serving::view::refresh(state);
+    crate::triage::view::refresh(state);
 }
 
 /// The reducer: fold one message into the state and say what I/O should follow.
@@ -147,7 +133,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::ResetWorld => {
             let max = state.world.logs.max_bytes();
             state.world = World::default();
-            state.world.logs = logs::LogStore::with_max_bytes(max);
+            state.world.logs = crate::world::log_store::LogStore::with_max_bytes(max);
             state.attention.clear();
             state.views_stale = true;
             Vec::new()
@@ -241,7 +227,9 @@ fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
             ));
             return effects;
         }
-        other if state.ui.focus == Pane::Training && training::on_command(state, other, arg) => {}
+        other
+            if state.ui.focus == Pane::Training
+                && crate::training::view::on_command(state, other, arg) => {}
         other => match Pane::from_command(other) {
             Some(p) => state.ui.focus = p,
             None => state.ui.notify(
@@ -261,10 +249,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     let pane_effects = match ui.focus {
-        Pane::Nodes => accel::on_action(state, action),
-        Pane::Training => training::on_action(state, action),
-        Pane::Serving => serving::on_action(state, action),
-        Pane::Triage => triage::on_action(state, action),
+        Pane::Nodes => crate::accel::view::on_action(state, action),
+        Pane::Training => crate::training::view::on_action(state, action),
+        Pane::Serving => crate::serving::view::on_action(state, action),
+        Pane::Triage => crate::triage::view::on_action(state, action),
         Pane::Events | Pane::Log => None,
     };
     if let Some(effects) = pane_effects {
@@ -345,7 +333,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         // Triage from anywhere: focus the Triage pane and let it run.
         Action::WhatsWrong | Action::Walkthrough => {
             state.ui.focus = Pane::Triage;
-            return triage::on_action(state, action).unwrap_or_default();
+            return crate::triage::view::on_action(state, action).unwrap_or_default();
         }
     }
     Vec::new()

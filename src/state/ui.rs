@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::event::{Millis, NoticeLevel};
+use crate::contract::event::{Millis, NoticeLevel};
 
 /// The cockpit's panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

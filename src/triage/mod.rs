@@ -4,31 +4,19 @@
 //! 10-minute walkthrough and write incident reports. Pure: knows neither screen nor cluster
 //! client.
 
-pub mod context;
-pub mod findings;
-pub mod headless;
-pub mod model;
-pub mod outcome;
-pub mod probe;
-pub mod probe_daemons;
-pub mod probe_logs;
-pub mod probe_metrics;
-pub mod probe_netpol;
-pub mod probe_nodes;
-pub mod probe_pods;
-pub mod probe_serving;
-pub mod render;
-pub mod report;
-pub mod report_metrics;
-pub mod validate;
-pub mod walk;
-pub mod walkthrough;
+pub mod attention;
+pub mod attention_rank;
+pub mod engine;
+pub mod pane;
+pub mod probes;
+pub mod summary;
+pub mod view;
 
 use std::path::Path;
 use std::sync::OnceLock;
 
-use model::{Conclusion, Playbook, PlaybookFile};
-use validate::{PlaybookError, validate_all};
+use crate::triage::engine::model::{Conclusion, Playbook, PlaybookFile};
+use crate::triage::engine::validate::{PlaybookError, validate_all};
 
 /// (file name, text) of every built-in playbook file.
 const BUILTIN: &[(&str, &str)] = &[

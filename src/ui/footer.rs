@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::event::NoticeLevel;
+use crate::contract::event::NoticeLevel;
+use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::InputMode;
-use crate::theme::Theme;
 use crate::ui::widgets::text::utc;
 
 /// The newest notice, if any.

@@ -1,5 +1,5 @@
 //! The header: app name, scenario title or cluster context, the mode badge, the event clock with
-//! replay position, and the headline counts (see `analysis::summary`).
+//! replay position, and the headline counts (see `triage::summary`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,9 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::analysis::summary::{Summary, summarize};
+use crate::settings::theme::Theme;
 use crate::state::{AppState, Mode};
-use crate::theme::Theme;
+use crate::triage::summary::{Summary, summarize};
 use crate::ui::widgets::text::{clock_span, utc};
 
 /// The mode badge text and whether it marks a writing session.
@@ -160,8 +160,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::ReplayStatus;
-    use crate::keymap::Keymap;
+    use crate::contract::event::ReplayStatus;
+    use crate::settings::keymap::Keymap;
 
     #[test]
     fn badge_follows_mode() {

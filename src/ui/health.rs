@@ -4,9 +4,9 @@
 
 use ratatui::text::Span;
 
-use crate::event::HealthState;
+use crate::contract::event::HealthState;
+use crate::settings::theme::Theme;
 use crate::state::{AppState, Mode};
-use crate::theme::Theme;
 
 fn weight(s: HealthState) -> u8 {
     match s {
@@ -66,8 +66,8 @@ pub fn spans(state: &AppState, theme: &Theme) -> Vec<Span<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Msg, SourceEvent, TimedEvent};
-    use crate::keymap::Keymap;
+    use crate::contract::event::{Msg, SourceEvent, TimedEvent};
+    use crate::settings::keymap::Keymap;
     use crate::state::update;
 
     fn health(st: &mut AppState, source: &str, state: HealthState, message: &str) {

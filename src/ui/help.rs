@@ -6,10 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::action::Action;
-use crate::keymap::{Binding, Keymap};
+use crate::contract::action::Action;
+use crate::settings::keymap::{Binding, Keymap};
+use crate::settings::theme::Theme;
 use crate::state::AppState;
-use crate::theme::Theme;
 
 const GROUPS: [&str; 6] = ["General", "Panes", "Move", "Replay", "Views", "Triage"];
 

@@ -1,7 +1,9 @@
 //! Rendering: `draw(frame, &AppState, &Theme)` is a pure view of the state. The screen is a
 //! header (badge, clock, headline counts), the replay timeline, the pane grid (or the focused
 //! pane zoomed), a notice line and a footer of keymap hints; `?` lays the help overlay on top.
-//! Panes live in `panes/` (one file each), reusable pieces in `widgets/`.
+//! Feature panes live in their features (`accel/pane`, `training/pane`, `serving/pane`,
+//! `triage/pane`); `panes/` dispatches to them and holds the Events and program-log panes;
+//! reusable pieces are in `widgets/`.
 
 pub mod footer;
 pub mod header;
@@ -14,9 +16,9 @@ pub mod widgets;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::theme::Theme;
 
 /// Draw the whole cockpit.
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::event::{Millis, SourceEvent, TimedEvent};
-use aicockpit::state::world::World;
+use aicockpit::contract::event::{Millis, SourceEvent, TimedEvent};
+use aicockpit::world::World;
 use serde_json::{Value, json};
 
 pub fn fixture(rel: &str) -> String {

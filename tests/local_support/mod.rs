@@ -5,8 +5,8 @@
 //! `nvidia-smi mig -lgip` lists them on that GPU), children of the real GPU.
 #![allow(dead_code)]
 
-use aicockpit::event::{NvmlDevice, SourceEvent, TimedEvent};
-use aicockpit::sources::scenario::{self, Scenario};
+use aicockpit::contract::event::{NvmlDevice, SourceEvent, TimedEvent};
+use aicockpit::contract::scenario::{self, Scenario};
 
 pub const HOST: &str = "vm";
 pub const MODEL: &str = "NVIDIA H100 80GB HBM3";

@@ -2,12 +2,12 @@
 //! render it on a `TestBackend` as plain text.
 #![allow(dead_code)]
 
-use aicockpit::event::Msg;
-use aicockpit::keymap::Keymap;
+use aicockpit::contract::event::Msg;
+use aicockpit::contract::scenario;
+use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::theme::Theme;
 use aicockpit::sources::replay::Replayer;
-use aicockpit::sources::scenario;
 use aicockpit::state::{self, AppState, Mode};
-use aicockpit::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

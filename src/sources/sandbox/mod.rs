@@ -4,11 +4,11 @@
 //! watches resumed from a resourceVersion, pod logs (with follow) and kubectl's Table output are
 //! served; every write is refused.
 
-mod http;
+pub mod http;
 pub mod resources;
 pub mod select;
 pub mod store;
-mod stream;
+pub mod stream;
 pub mod table;
 
 use std::io;
@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::event::{Millis, SourceEvent, TimedEvent};
+use crate::contract::event::{Millis, SourceEvent, TimedEvent};
+use crate::contract::scenario::Scenario;
 use crate::sources::replay::Replayer;
-use crate::sources::scenario::Scenario;
 use http::Shared;
 use store::Store;
 

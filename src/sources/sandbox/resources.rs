@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::event::SourceEvent;
-use crate::sources::scenario::Scenario;
+use crate::contract::event::SourceEvent;
+use crate::contract::scenario::Scenario;
 
 /// One served resource type.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::resources::Resource;
-use crate::event::{Millis, SourceEvent};
+use crate::contract::event::{Millis, SourceEvent};
 
 /// What happened to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

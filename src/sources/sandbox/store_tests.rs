@@ -1,8 +1,8 @@
 //! Unit tests of the sandbox object store.
 
 use super::*;
+use crate::contract::scenario::{Header, Scenario};
 use crate::sources::sandbox::resources::catalogue;
-use crate::sources::scenario::{Header, Scenario};
 
 fn pod(ns: &str, name: &str) -> SourceEvent {
     SourceEvent::Upsert {

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::analysis::objects::{event_info, node_info, parse_time, pod_info};
-use crate::event::Millis;
+use crate::contract::event::Millis;
+use crate::world::objects::{event_info, node_info, parse_time, pod_info};
 
 /// Does this Accept header ask for a Table?
 pub fn wants_table(accept: &str) -> bool {

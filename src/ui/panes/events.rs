@@ -5,9 +5,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Cell;
 
 use crate::domain::KEvent;
+use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::theme::Theme;
 use crate::ui::widgets::table::{self, Columns, Visible};
 use crate::ui::widgets::text::{Needle, age, highlighted};
 

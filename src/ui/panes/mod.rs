@@ -1,28 +1,15 @@
 //! One file per pane. Each exposes `draw(frame, area, &AppState, &Theme)`, formats only its
 //! visible rows, and reads the pane's filter and selection from `state.ui`.
 
-pub mod endpoint_detail;
-pub mod endpoint_lists;
 pub mod events;
-pub mod log;
-pub mod logview;
-pub mod node_detail;
-pub mod node_devices;
-pub mod node_mig;
-pub mod nodes;
-pub mod nodes_summary;
-pub mod serving;
-pub mod training;
-pub mod training_ranks;
-pub mod triage;
-pub mod triage_detail;
+pub mod program_log;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::theme::Theme;
 
 /// Draw one pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, theme: &Theme) {
@@ -30,11 +17,11 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, theme: 
         return;
     }
     match pane {
-        Pane::Nodes => nodes::draw(frame, area, state, theme),
-        Pane::Training => training::draw(frame, area, state, theme),
-        Pane::Serving => serving::draw(frame, area, state, theme),
-        Pane::Triage => triage::draw(frame, area, state, theme),
+        Pane::Nodes => crate::accel::pane::draw(frame, area, state, theme),
+        Pane::Training => crate::training::pane::draw(frame, area, state, theme),
+        Pane::Serving => crate::serving::pane::draw(frame, area, state, theme),
+        Pane::Triage => crate::triage::pane::draw(frame, area, state, theme),
         Pane::Events => events::draw(frame, area, state, theme),
-        Pane::Log => log::draw(frame, area, state, theme),
+        Pane::Log => program_log::draw(frame, area, state, theme),
     }
 }

@@ -6,7 +6,7 @@
 use ratatui::style::Style;
 use ratatui::text::Span;
 
-use crate::theme::Theme;
+use crate::settings::theme::Theme;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

@@ -8,11 +8,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::action::Action;
-use crate::keymap::Keymap;
+use crate::contract::action::Action;
+use crate::settings::keymap::Keymap;
+use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::theme::Theme;
 
 /// Which rows of a list are visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,263 @@
+//! Derived view state for the Training pane: jobs, each job's rank grid (with NCCL state, key
+//! env and cross-rank correlation) and the log viewer. Recomputed by `refresh` on a tick after
+//! the world changed (never per frame); the log classification is incremental. Pane-specific
+//! actions arrive through `on_action` while the pane has focus, `:grep` through `on_command`.
+//!
+//! Levels: the jobs list; Enter opens the selected job's rank grid; there Enter opens the
+//! selected rank's log and `f` all ranks merged in arrival order; Esc goes back one level.
+
+pub mod log_viewer;
+pub mod rows;
+
+use crate::contract::action::Action;
+use crate::contract::effect::Effect;
+use crate::contract::event::NoticeLevel;
+use crate::state::AppState;
+use crate::state::ui::Pane;
+use crate::training::logs::LogIntel;
+use crate::training::view::log_viewer::{LogViewer, Pattern, search_regex};
+use crate::training::view::rows::{JobRow, SpecCache, build};
+
+/// Which level of the pane is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    #[default]
+    Jobs,
+    Ranks,
+    Logs,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainingView {
+    pub jobs: Vec<JobRow>,
+    pub level: Level,
+    /// The job whose ranks are shown: (namespace, name).
+    pub job: Option<(String, String)>,
+    job_sel: usize,
+    rank_sel: usize,
+    pub intel: LogIntel,
+    pub viewer: Option<LogViewer>,
+    cache: SpecCache,
+}
+
+impl TrainingView {
+    /// The job the rank grid shows.
+    pub fn open_job(&self) -> Option<&JobRow> {
+        let (ns, name) = self.job.as_ref()?;
+        self.jobs
+            .iter()
+            .find(|j| &j.namespace == ns && &j.name == name)
+    }
+}
+
+/// Recompute the view from `state.world`.
+pub fn refresh(state: &mut AppState) {
+    let v = &mut state.training;
+    v.intel.ingest(&state.world.logs);
+    // Forget the log state of pods that are gone once they pile up (pod churn).
+    if v.intel.pods.len() > state.world.pods.len() + 256 {
+        let pods = &state.world.pods;
+        v.intel.pods.retain(|k, _| pods.contains_key(k));
+    }
+    v.jobs = build(&state.world, &v.intel, &mut v.cache);
+    if let Some(viewer) = &mut v.viewer {
+        viewer.extend(&state.world.logs, &v.intel);
+    }
+    if v.level != Level::Jobs && v.open_job().is_none() && v.viewer.is_none() {
+        v.level = Level::Jobs;
+        v.job = None;
+    }
+}
+
+fn notify(state: &mut AppState, level: NoticeLevel, text: String) {
+    state.ui.notify(level, text, state.now_ms);
+}
+
+fn open_logs(state: &mut AppState, merged: bool) {
+    let v = &mut state.training;
+    let Some(job) = v.open_job() else { return };
+    let sel = state.ui.selected(Pane::Training);
+    let pods: Vec<(String, String)> = if merged {
+        job.ranks
+            .iter()
+            .map(|r| (job.namespace.clone(), r.pod.clone()))
+            .collect()
+    } else {
+        match job.ranks.get(sel.min(job.ranks.len().saturating_sub(1))) {
+            Some(r) => vec![(job.namespace.clone(), r.pod.clone())],
+            None => return,
+        }
+    };
+    let title = if merged {
+        format!("{} · all {} ranks", job.name, pods.len())
+    } else {
+        pods.first().map(|p| p.1.clone()).unwrap_or_default()
+    };
+    v.rank_sel = sel;
+    v.viewer = Some(LogViewer::new(title, &pods, &state.world.logs, &v.intel));
+    state.training.level = Level::Logs;
+}
+
+/// Handle an action while this pane has focus; `None` leaves it to the generic handling.
+pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    if state.ui.help {
+        return None;
+    }
+    match state.training.level {
+        Level::Jobs => match action {
+            Action::Select => {
+                let sel = state.ui.selected(Pane::Training);
+                let v = &mut state.training;
+                let job = v.jobs.get(sel.min(v.jobs.len().saturating_sub(1)))?;
+                v.job = Some((job.namespace.clone(), job.name.clone()));
+                v.job_sel = sel;
+                v.level = Level::Ranks;
+                state.ui.selected.insert(Pane::Training, 0);
+                state.ui.filters.remove(&Pane::Training);
+                Some(Vec::new())
+            }
+            _ => None,
+        },
+        Level::Ranks => match action {
+            Action::Select => {
+                open_logs(state, false);
+                Some(Vec::new())
+            }
+            Action::Follow => {
+                open_logs(state, true);
+                Some(Vec::new())
+            }
+            Action::Back if !state.ui.filter(Pane::Training).is_empty() => {
+                state.ui.filters.remove(&Pane::Training);
+                Some(Vec::new())
+            }
+            Action::Back => {
+                let v = &mut state.training;
+                v.level = Level::Jobs;
+                v.job = None;
+                state.ui.selected.insert(Pane::Training, v.job_sel);
+                Some(Vec::new())
+            }
+            _ => None,
+        },
+        Level::Logs => logs_action(state, action),
+    }
+}
+
+fn logs_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    let page = (state.ui.height as isize / 2).max(5);
+    let store = &state.world.logs;
+    let intel = &state.training.intel;
+    let needle = search_regex(state.ui.filter(Pane::Training));
+    let v = state.training.viewer.as_mut()?;
+    match action {
+        Action::Up => v.move_by(-1),
+        Action::Down => v.move_by(1),
+        Action::PageUp => v.move_by(-page),
+        Action::PageDown => v.move_by(page),
+        Action::Top => v.to_top(),
+        Action::Bottom => v.to_bottom(),
+        Action::Follow => {
+            v.follow = !v.follow;
+            if v.follow {
+                v.to_bottom();
+            }
+        }
+        Action::Wrap => v.wrap = !v.wrap,
+        Action::Timestamps => v.timestamps = !v.timestamps,
+        Action::SearchNext | Action::SearchPrev => {
+            let Some(re) = needle else {
+                notify(
+                    state,
+                    NoticeLevel::Info,
+                    "type / and a search text first".into(),
+                );
+                return Some(Vec::new());
+            };
+            if !v.search(store, &re, action == Action::SearchNext) {
+                let text = format!("no line matches {:?}", re.as_str());
+                notify(state, NoticeLevel::Info, text);
+            }
+        }
+        Action::JumpError => {
+            if !v.jump_first_error(intel) {
+                notify(state, NoticeLevel::Info, "no error or warning line".into());
+            }
+        }
+        Action::Save => {
+            let name: String = v
+                .title
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let path = format!("aicockpit-{name}-{}.log", state.now_ms / 1000);
+            return Some(vec![Effect::WriteFile {
+                path,
+                contents: v.text(store),
+            }]);
+        }
+        Action::Copy => {
+            let line = v.line(store, v.cursor)?.line.clone();
+            return Some(vec![Effect::CopyToClipboard(line)]);
+        }
+        Action::Back if !state.ui.filter(Pane::Training).is_empty() => {
+            state.ui.filters.remove(&Pane::Training);
+        }
+        Action::Back => {
+            state.training.viewer = None;
+            state.training.level = Level::Ranks;
+            state
+                .ui
+                .selected
+                .insert(Pane::Training, state.training.rank_sel);
+        }
+        Action::Select | Action::Sort | Action::SortReverse => {}
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// Pane commands: `:grep REGEX` keeps only matching lines in the log viewer, `:grep -v REGEX`
+/// hides matching lines, `:grep` alone clears both; `:fold` shows or hides `-> N` lines.
+/// Returns whether the command was this pane's.
+pub fn on_command(state: &mut AppState, word: &str, arg: &str) -> bool {
+    if !matches!(word, "grep" | "fold") {
+        return false;
+    }
+    let Some(v) = state.training.viewer.as_mut() else {
+        notify(
+            state,
+            NoticeLevel::Warn,
+            format!(":{word} works in the log viewer (Enter on a rank)"),
+        );
+        return true;
+    };
+    let arg = arg.trim();
+    if word == "fold" {
+        v.fold = !v.fold;
+    } else if arg.is_empty() {
+        v.include = None;
+        v.exclude = None;
+    } else {
+        let (exclude, pat) = match arg.strip_prefix("-v ") {
+            Some(p) => (true, p.trim()),
+            None => (false, arg),
+        };
+        match Pattern::new(pat) {
+            Ok(p) if exclude => v.exclude = Some(p),
+            Ok(p) => v.include = Some(p),
+            Err(e) => {
+                notify(state, NoticeLevel::Warn, e);
+                return true;
+            }
+        }
+    }
+    v.rebuild(&state.world.logs, &state.training.intel);
+    true
+}

@@ -1,0 +1,216 @@
+//! The header's headline counts: nodes ready, accelerators healthy, training jobs failing and
+//! endpoints breaching, computed from the world (and its ingest-time indexes) without scanning
+//! every pod.
+
+use serde_json::Value;
+
+use crate::accel::derive::health::{HealthFlag, Severity};
+use crate::accel::derive::inventory::{Inventory, ResourceClass};
+use crate::domain::ObjKey;
+
+use crate::world::World;
+
+/// Kinds of training-job objects whose `Failed` condition marks the job failed.
+pub const JOB_KINDS: &[&str] = &["PyTorchJob", "MPIJob", "TFJob", "JAXJob", "TrainJob"];
+
+/// Headline counts for the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub nodes_ready: usize,
+    pub nodes_total: usize,
+    /// Accelerator devices allocatable on Ready nodes (`accel_counts` refines it from the
+    /// inventory once the Nodes view has been computed).
+    pub accel_healthy: u64,
+    /// Accelerator devices in capacity on every node.
+    pub accel_total: u64,
+    pub jobs_failing: usize,
+    pub jobs_total: usize,
+    /// Endpoints past their latency objective; `None` until that can be computed.
+    pub endpoints_breaching: Option<usize>,
+}
+
+fn has_failed_condition(obj: &Value) -> bool {
+    obj.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            c.get("type").and_then(Value::as_str) == Some("Failed")
+                && c.get("status").and_then(Value::as_str) == Some("True")
+        })
+}
+
+/// The physical device a device-level health flag is about (`gpu3` for `gpu3/mig13 (1g.5gb)`),
+/// when the flag is critical: such a device cannot be counted healthy.
+fn broken_device(f: &HealthFlag) -> Option<&str> {
+    use HealthFlag::*;
+    let d = match f {
+        Xid { device, .. } | EccDbe { device, .. } | RowRemapFailure { device } => device,
+        NpuChipUnhealthy { chip, .. } | NpuLinkDown { chip } => chip,
+        _ => return None,
+    };
+    (f.severity() == Severity::Critical).then(|| d.split('/').next().unwrap_or(d))
+}
+
+/// The header's accelerator count from the inventory: (healthy, total) physical devices (GPUs
+/// and NPUs) over the accelerator nodes. A device is healthy when its node is Ready, the device
+/// plugin does not withhold it (capacity above allocatable) and no critical device-level flag
+/// names it (an XID such as 79 or 48, ECC DBE, a row-remap failure, an NPU chip unhealthy or
+/// its link down). Withheld and flagged devices are usually the same ones, so the larger of the
+/// two counts is taken off, never their sum.
+pub fn accel_counts(inv: &Inventory) -> (u64, u64) {
+    let (mut healthy, mut total) = (0.0, 0.0);
+    for n in &inv.nodes {
+        let whole: f64 = n
+            .resources
+            .iter()
+            .filter(|l| matches!(l.class, ResourceClass::Gpu | ResourceClass::Npu))
+            .map(|l| l.capacity)
+            .sum();
+        let devices = n.physical_devices.unwrap_or(whole).max(0.0);
+        total += devices;
+        if !n.ready {
+            continue;
+        }
+        let replicas = f64::from(n.gfd.shared_replicas().unwrap_or(1).max(1));
+        let withheld: f64 = n
+            .resources
+            .iter()
+            .map(|l| match l.class {
+                ResourceClass::Gpu | ResourceClass::Npu => l.unhealthy,
+                ResourceClass::GpuShared => l.unhealthy / replicas,
+                _ => 0.0,
+            })
+            .sum();
+        let mut broken: Vec<&str> = n.flags.iter().filter_map(broken_device).collect();
+        broken.sort_unstable();
+        broken.dedup();
+        let npu_cm: usize = n
+            .flags
+            .iter()
+            .map(|f| match f {
+                HealthFlag::NpuUnhealthy { chips } => chips.len(),
+                _ => 0,
+            })
+            .sum();
+        let off = withheld.max(broken.len().max(npu_cm) as f64);
+        healthy += (devices - off).max(0.0);
+    }
+    (healthy.round() as u64, total.round() as u64)
+}
+
+/// Count what the header shows.
+pub fn summarize(world: &World) -> Summary {
+    let mut s = Summary {
+        nodes_total: world.nodes.len(),
+        ..Summary::default()
+    };
+    let (mut healthy, mut total) = (0.0, 0.0);
+    for n in world.nodes.values() {
+        total += n.accel_capacity;
+        if n.ready {
+            s.nodes_ready += 1;
+            healthy += n.accel_allocatable;
+        }
+    }
+    s.accel_healthy = healthy.round().max(0.0) as u64;
+    s.accel_total = total.round().max(0.0) as u64;
+    s.jobs_total = world.index.jobs.len();
+    s.jobs_failing = world
+        .index
+        .jobs
+        .values()
+        .filter(|e| !e.failing.is_empty())
+        .count();
+    // Job objects: counted once, whether or not their pods have been seen.
+    for kind in JOB_KINDS {
+        let from = ObjKey::new(kind, "", "");
+        for (key, obj) in world
+            .objects
+            .range(from..)
+            .take_while(|(k, _)| k.kind == *kind)
+        {
+            let id = (key.namespace.clone(), key.name.clone());
+            match world.index.jobs.get(&id) {
+                None => {
+                    s.jobs_total += 1;
+                    s.jobs_failing += usize::from(has_failed_condition(obj));
+                }
+                Some(e) if e.failing.is_empty() && has_failed_condition(obj) => {
+                    s.jobs_failing += 1;
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::event::{SourceEvent, TimedEvent};
+    use serde_json::json;
+
+    fn apply(w: &mut World, object: Value) {
+        w.apply(&TimedEvent {
+            at_ms: 0,
+            ev: SourceEvent::Upsert { object },
+        });
+    }
+
+    fn node(name: &str, ready: bool, cap: u32, alloc: u32) -> Value {
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+            "status": {"capacity": {"nvidia.com/gpu": cap.to_string()},
+                "allocatable": {"nvidia.com/gpu": alloc.to_string()},
+                "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}})
+    }
+
+    fn rank_pod(name: &str, job: &str, waiting: Option<&str>) -> Value {
+        let state = match waiting {
+            Some(r) => json!({"waiting": {"reason": r}}),
+            None => json!({"running": {}}),
+        };
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "ml",
+                "labels": {"training.kubeflow.org/job-name": job}},
+            "spec": {"containers": [{"name": "c"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"state": state}]}})
+    }
+
+    #[test]
+    fn empty_world_counts_nothing_and_breaches_are_unknown() {
+        let s = summarize(&World::default());
+        assert_eq!(s.nodes_total, 0);
+        assert_eq!(s.endpoints_breaching, None);
+    }
+
+    #[test]
+    fn nodes_and_accelerators() {
+        let mut w = World::default();
+        apply(&mut w, node("a", true, 8, 7));
+        apply(&mut w, node("b", false, 8, 8));
+        apply(&mut w, node("c", true, 0, 0));
+        let s = summarize(&w);
+        assert_eq!((s.nodes_ready, s.nodes_total), (2, 3));
+        assert_eq!((s.accel_healthy, s.accel_total), (7, 16));
+    }
+
+    #[test]
+    fn jobs_fail_by_rank_pod_or_condition() {
+        let mut w = World::default();
+        apply(&mut w, rank_pod("a-0", "a", None));
+        apply(&mut w, rank_pod("a-1", "a", Some("CrashLoopBackOff")));
+        apply(&mut w, rank_pod("b-0", "b", None));
+        apply(
+            &mut w,
+            json!({"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob",
+                "metadata": {"name": "c", "namespace": "ml"},
+                "status": {"conditions": [{"type": "Failed", "status": "True"}]}}),
+        );
+        let s = summarize(&w);
+        assert_eq!((s.jobs_failing, s.jobs_total), (2, 3));
+        apply(&mut w, rank_pod("a-1", "a", None));
+        assert_eq!(summarize(&w).jobs_failing, 1);
+    }
+}
