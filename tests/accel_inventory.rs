@@ -4,11 +4,12 @@
 
 mod common;
 
-use aicockpit::accel::derive::health::{HealthFlag, Severity};
+use aicockpit::accel::derive::health::HealthFlag;
 use aicockpit::accel::derive::inventory::{
     DaemonState, InventoryConfig, ResourceClass, ResourceMatcher, build,
 };
 use aicockpit::domain::AccelKind;
+use aicockpit::domain::severity::Severity;
 use common::{k8s, pod, upsert, waiting, world};
 use serde_json::json;
 

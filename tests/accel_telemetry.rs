@@ -4,12 +4,13 @@
 
 mod common;
 
-use aicockpit::accel::derive::health::{HealthFlag, Severity};
+use aicockpit::accel::derive::health::HealthFlag;
 use aicockpit::accel::derive::inventory::{InventoryConfig, build};
 use aicockpit::accel::derive::telemetry::{Field, Telemetry, UtilSource, xid_events};
 use aicockpit::accel::derive::thresholds::{Rule, Thresholds, evaluate};
 use aicockpit::accel::derive::xid::PodAttribution;
 use aicockpit::contract::event::Millis;
+use aicockpit::domain::severity::Severity;
 use common::{fixture, k8s, labels, parse_prom, pod, push_samples, upsert, world};
 
 const MIN: Millis = 60_000;

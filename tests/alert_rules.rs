@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use aicockpit::domain::severity::Severity;
 use aicockpit::serving::derive::alert_eval::{AlertEval, AlertState, rule_value};
 use aicockpit::serving::derive::histogram::Selector;
 use aicockpit::serving::derive::objectives::Server;
-use aicockpit::settings::alerts::{Rule, RuleKind, Severity, load, parse_duration};
+use aicockpit::settings::alerts::{Rule, RuleKind, load, parse_duration};
 use aicockpit::world::metrics::MetricStore;
 
 const MIN: i64 = 60_000;

@@ -7,7 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use aicockpit::contract::action::Action;
-use aicockpit::settings::config::{Config, Paths, Severity};
+use aicockpit::domain::severity::Severity;
+use aicockpit::settings::config::{Config, Paths};
 use aicockpit::settings::keymap::Keymap;
 use aicockpit::settings::theme::{self, ROLES, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use aicockpit::training::derive::nccl::{Finding, Severity, Signatures, classify_text};
+use aicockpit::domain::severity::Severity;
+use aicockpit::training::derive::nccl::{Finding, Signatures, classify_text};
 
 fn sigs() -> Signatures {
     Signatures::builtin().expect("built-in signatures load")

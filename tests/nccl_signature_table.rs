@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use aicockpit::training::derive::nccl::{Severity, Signatures, classify_text};
+use aicockpit::domain::severity::Severity;
+use aicockpit::training::derive::nccl::{Signatures, classify_text};
 
 const SIGNATURE_IDS: &[&str] = &[
     "nccl.watchdog_timeout",

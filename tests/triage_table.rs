@@ -2,11 +2,11 @@
 //! wrong?": the expected conclusion is found, with evidence, and the healthy part of the default
 //! scenario has no critical finding.
 
+use aicockpit::domain::severity::Severity;
 use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::embedded;
 use aicockpit::triage::Playbooks;
 use aicockpit::triage::engine::findings::{Finding, whats_wrong};
-use aicockpit::triage::engine::model::Severity;
 
 fn findings(name: &str, until_ms: Option<i64>) -> Vec<Finding> {
     let s = embedded::load(name).expect("embedded scenario");

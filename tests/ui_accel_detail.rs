@@ -8,12 +8,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use aicockpit::accel::derive::health::{HealthFlag, Severity};
+use aicockpit::accel::derive::health::HealthFlag;
 use aicockpit::accel::derive::telemetry::Telemetry;
 use aicockpit::contract::action::Action;
 use aicockpit::contract::effect::Effect;
 use aicockpit::contract::event::{Msg, SourceEvent, TimedEvent};
 use aicockpit::contract::scenario;
+use aicockpit::domain::severity::Severity;
 use aicockpit::settings::theme::Theme;
 use aicockpit::sources::embedded;
 use aicockpit::state::ui::Pane;

@@ -4,6 +4,7 @@
 
 pub mod quantity;
 pub mod selector;
+pub mod severity;
 pub mod workloads;
 
 use std::collections::BTreeMap;

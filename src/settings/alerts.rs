@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::contract::event::Millis;
+use crate::domain::severity::Severity;
 use crate::serving::derive::objectives::Server;
 
 /// The embedded default rules.
@@ -45,13 +46,6 @@ impl Op {
             Op::Below => value < threshold,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
 }
 
 /// One validated rule.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::domain::severity::Severity;
 use crate::sources::replay::SPEEDS;
 
 /// The embedded default configuration (every key, commented).
@@ -170,14 +171,6 @@ impl Threshold {
 pub enum Direction {
     Above,
     Below,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
 }
 
 /// Parse "250ms", "90s", "2m", "1h" into milliseconds.

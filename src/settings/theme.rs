@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::domain::severity::Severity;
+
 /// The built-in themes, by name. The first is the default.
 pub const BUILTIN: &[&str] = &["default", "light", "high-contrast", "colorblind"];
 
@@ -103,6 +105,20 @@ theme_roles! {
 }
 
 impl Theme {
+    /// The style of a severity: the one place a severity becomes a colour.
+    pub fn severity(&self, s: Severity) -> Style {
+        match s {
+            Severity::Critical => self.crit,
+            Severity::Warning => self.warn,
+            Severity::Info => self.info,
+        }
+    }
+
+    /// The style of an optional severity: none is `ok`.
+    pub fn severity_or_ok(&self, s: Option<Severity>) -> Style {
+        s.map_or(self.ok, |s| self.severity(s))
+    }
+
     /// A theme with no colours at all (for `NO_COLOR`): roles differ only by modifiers.
     pub fn plain() -> Theme {
         let s = Style::default();

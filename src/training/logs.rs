@@ -7,8 +7,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::OnceLock;
 
+use crate::domain::severity::Severity;
 use crate::training::derive::nccl::line::{self, NcclLevel};
-use crate::training::derive::nccl::{Finding, Scanner, Severity, Signatures, pod_source};
+use crate::training::derive::nccl::{Finding, Scanner, Signatures, pod_source};
 use crate::world::log_store::LogStore;
 
 /// The built-in signature rules, compiled once.

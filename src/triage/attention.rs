@@ -5,27 +5,10 @@
 use std::collections::HashMap;
 
 use crate::contract::event::{HealthState, Millis};
+use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{NodeInfo, PodInfo};
 use crate::world::{SourceHealthEntry, World};
-
-/// How urgent an attention item is (orders the list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Info,
-    Warn,
-    Crit,
-}
-
-impl Severity {
-    pub fn glyph(self) -> &'static str {
-        match self {
-            Severity::Crit => "✖",
-            Severity::Warn => "▲",
-            Severity::Info => "●",
-        }
-    }
-}
 
 /// What an attention item is about (borrowed from the world; text is made only for shown rows).
 #[derive(Debug, Clone, PartialEq)]
@@ -115,14 +98,14 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
     for n in world.nodes.values() {
         if !n.ready {
             items.push(Item {
-                severity: Severity::Crit,
+                severity: Severity::Critical,
                 since_ms: None,
                 subject: Subject::NodeNotReady(n),
             });
         }
         if !n.problems.is_empty() {
             items.push(Item {
-                severity: Severity::Warn,
+                severity: Severity::Warning,
                 since_ms: None,
                 subject: Subject::NodeProblems(n),
             });
@@ -136,7 +119,11 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
             continue;
         };
         items.push(Item {
-            severity: if crit { Severity::Crit } else { Severity::Warn },
+            severity: if crit {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             since_ms: p.created_ms,
             subject: Subject::Pod(p),
         });
@@ -158,7 +145,7 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
     }
     for (key, (count, last, message)) in groups {
         items.push(Item {
-            severity: Severity::Warn,
+            severity: Severity::Warning,
             since_ms: last,
             subject: Subject::Warnings {
                 key,
@@ -170,8 +157,8 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
     for (source, h) in &world.health {
         let severity = match h.state {
             HealthState::Ok => continue,
-            HealthState::Degraded => Severity::Warn,
-            HealthState::Unavailable | HealthState::Forbidden => Severity::Crit,
+            HealthState::Degraded => Severity::Warning,
+            HealthState::Unavailable | HealthState::Forbidden => Severity::Critical,
         };
         items.push(Item {
             severity,
@@ -227,7 +214,7 @@ mod tests {
         put(&mut w, 5, ev);
         let items = attention(&w);
         assert_eq!(items.len(), 3);
-        assert_eq!(items[0].severity, Severity::Crit);
+        assert_eq!(items[0].severity, Severity::Critical);
         assert_eq!(items[0].place(), "source prometheus");
         assert_eq!(items[1].place(), "node/n1");
         assert_eq!(items[2].what(), "BackOff ×4: back-off 1");

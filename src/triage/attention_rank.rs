@@ -4,7 +4,8 @@
 //! items is then paid when data arrives, never per frame.
 
 use crate::contract::event::Millis;
-use crate::triage::attention::{Item, Severity, Subject, attention};
+use crate::domain::severity::Severity;
+use crate::triage::attention::{Item, Subject, attention};
 use crate::world::World;
 
 /// An attention item by identity (owned), with what the list needs to show it.

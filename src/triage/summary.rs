@@ -4,9 +4,10 @@
 
 use serde_json::Value;
 
-use crate::accel::derive::health::{HealthFlag, Severity};
+use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{Inventory, ResourceClass};
 use crate::domain::ObjKey;
+use crate::domain::severity::Severity;
 
 use crate::world::World;
 

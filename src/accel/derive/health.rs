@@ -8,24 +8,7 @@ use std::fmt;
 use crate::accel::derive::inventory::{NodeAccel, ResourceClass};
 use crate::accel::derive::labels::{AscendCm, MigReconfig, mig_reconfig};
 use crate::domain::AccelKind;
-
-/// How bad a flag is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-}
+use crate::domain::severity::Severity;
 
 /// One thing wrong with an accelerator node or one of its devices.
 #[derive(Debug, Clone, PartialEq)]

@@ -90,7 +90,7 @@ impl NodeAccel {
                     .all(|l| l.allocatable > 0.0 && l.requested >= l.allocatable))
     }
 
-    pub fn worst(&self) -> Option<crate::accel::derive::health::Severity> {
+    pub fn worst(&self) -> Option<crate::domain::severity::Severity> {
         self.flags.iter().map(HealthFlag::severity).max()
     }
 }
@@ -128,7 +128,7 @@ impl Inventory {
             e.0 += 1;
             e.1 += u32::from(
                 n.worst()
-                    .is_some_and(|s| s >= crate::accel::derive::health::Severity::Warning),
+                    .is_some_and(|s| s >= crate::domain::severity::Severity::Warning),
             );
         }
         out
@@ -313,7 +313,7 @@ pub fn summarize(nodes: &[NodeAccel]) -> BTreeMap<ResourceClass, Totals> {
     for n in nodes {
         let flagged = n
             .worst()
-            .is_some_and(|s| s >= crate::accel::derive::health::Severity::Warning);
+            .is_some_and(|s| s >= crate::domain::severity::Severity::Warning);
         let mut seen: Vec<ResourceClass> = Vec::new();
         for l in &n.resources {
             let t = out.entry(l.class).or_default();

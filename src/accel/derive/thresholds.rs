@@ -5,10 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accel::derive::health::Severity;
 use crate::accel::derive::hist_view::HistView;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Vendor};
 use crate::contract::event::Millis;
+use crate::domain::severity::Severity;
 use crate::world::metrics::MetricStore;
 
 /// Limits and how long they must hold. Durations in seconds; 0 means "the latest sample".

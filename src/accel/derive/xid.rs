@@ -3,7 +3,7 @@
 //! on that GPU: the DCGM `pod`/`namespace` labels when present, else the only accelerator pod on
 //! the node, else "unknown" with the reason.
 
-use crate::accel::derive::health::Severity;
+use crate::domain::severity::Severity;
 
 /// What one XID means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +156,7 @@ pub fn describe(xid: u32) -> String {
         Some(i) => format!(
             "XID {xid}: {} [{}] - {}",
             i.name,
-            i.severity.label(),
+            i.severity.as_str(),
             i.action
         ),
         None => format!(

@@ -18,7 +18,7 @@ use crate::state::ui::Pane;
 use crate::ui::widgets::table;
 
 use crate::accel::pane::devices;
-use crate::accel::pane::{qty, sev_style};
+use crate::accel::pane::qty;
 
 /// Lines the device list keeps (half the pane when that is less) when the node's facts would
 /// fill the pane.
@@ -131,15 +131,15 @@ fn health(state: &AppState, n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> 
     for f in &n.flags {
         let s = f.severity();
         out.push(Line::from(vec![
-            Span::styled(format!("● {:<8} ", s.label()), sev_style(theme, Some(s))),
+            Span::styled(format!("● {:<8} ", s.as_str()), theme.severity(s)),
             Span::raw(f.to_string()),
         ]));
     }
     for b in state.accel.breaches.get(&n.name).into_iter().flatten() {
         out.push(Line::from(vec![
             Span::styled(
-                format!("● {:<8} ", b.severity.label()),
-                sev_style(theme, Some(b.severity)),
+                format!("● {:<8} ", b.severity.as_str()),
+                theme.severity(b.severity),
             ),
             Span::raw(b.text.clone()),
         ]));
@@ -154,7 +154,7 @@ fn health(state: &AppState, n: &NodeAccel, theme: &Theme) -> Vec<Line<'static>> 
             |i| (i.name, Some(i.severity), i.action),
         );
         out.push(Line::from(vec![
-            Span::styled(format!("XID {} ", x.xid), sev_style(theme, sev)),
+            Span::styled(format!("XID {} ", x.xid), theme.severity_or_ok(sev)),
             Span::raw(format!("{}: {name} → pod {}", x.device, x.pod)),
         ]));
         out.push(Line::from(Span::styled(

@@ -15,8 +15,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use crate::accel::derive::health::Severity;
 use crate::accel::view::NodeRow;
+use crate::domain::severity::Severity;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
@@ -34,18 +34,9 @@ const BAR: usize = 6;
 pub use crate::accel::view::{selected_row, visible_rows};
 
 /// Style for a severity (`None`: fine).
-pub fn sev_style(theme: &Theme, s: Option<Severity>) -> Style {
-    match s {
-        Some(Severity::Critical) => theme.crit,
-        Some(Severity::Warning) => theme.warn,
-        Some(Severity::Info) => theme.info,
-        None => theme.ok,
-    }
-}
-
 fn name_style(theme: &Theme, s: Option<Severity>) -> Style {
     match s {
-        Some(Severity::Critical | Severity::Warning) => sev_style(theme, s),
+        Some(Severity::Critical | Severity::Warning) => theme.severity_or_ok(s),
         _ => theme.base,
     }
 }
@@ -102,10 +93,7 @@ fn health_line(r: &NodeRow, theme: &Theme) -> Line<'static> {
         if i > 0 {
             spans.push(Span::styled(", ", theme.dim));
         }
-        spans.push(Span::styled(
-            t.text.clone(),
-            sev_style(theme, Some(t.severity)),
-        ));
+        spans.push(Span::styled(t.text.clone(), theme.severity(t.severity)));
     }
     if let Some(note) = &r.note {
         if !spans.is_empty() {

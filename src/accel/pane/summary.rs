@@ -9,7 +9,7 @@ use crate::accel::view::ClassSummary;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 
-use crate::accel::pane::{qty, sev_style};
+use crate::accel::pane::qty;
 
 fn class_label(c: ResourceClass) -> &'static str {
     match c {
@@ -138,7 +138,7 @@ pub fn header_lines(state: &AppState, theme: &Theme, compact: bool) -> Vec<Line<
             n => format!(" (+{} more)", n - 1),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("XID {} ", x.xid), sev_style(theme, sev)),
+            Span::styled(format!("XID {} ", x.xid), theme.severity_or_ok(sev)),
             Span::raw(format!(
                 "{name} on {}/{} → {}{more}",
                 x.node, x.device, x.pod

@@ -3,10 +3,11 @@
 //! memory, hottest device, total power), short health tags with their severity, and the note
 //! that replaces a silent zero (no exporter scraped, MIG utilisation from GR_ENGINE_ACTIVE).
 
-use crate::accel::derive::health::{HealthFlag, Severity};
+use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{NodeAccel, ResourceClass};
 use crate::accel::derive::telemetry::{Field, Telemetry};
 use crate::accel::derive::thresholds::{Breach, Rule};
+use crate::domain::severity::Severity;
 use crate::domain::{AccelKind, NodeInfo};
 
 use super::{device_mem_pct, device_stale, device_util};

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::contract::event::Millis;
 use crate::domain::ObjKey;
+use crate::domain::severity::Severity;
 use crate::serving::derive::alert_eval::{AlertEval, AlertState, rule_value_with};
 use crate::serving::derive::histogram::{Gap, Selector, Window, histogram_quantiles};
 use crate::serving::derive::objectives::Server;
-use crate::settings::alerts::{self, Op, Rule, RuleKind, Severity};
+use crate::settings::alerts::{self, Op, Rule, RuleKind};
 use crate::world::metrics::MetricStore;
 
 /// How often rules are evaluated, in event time.

@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::domain::severity::Severity;
 use crate::training::derive::nccl::line::MAX_LINE;
-use crate::training::derive::nccl::{
-    Correlation, Finding, Scanner, Severity, Signatures, correlate,
-};
+use crate::training::derive::nccl::{Correlation, Finding, Scanner, Signatures, correlate};
 
 /// Inputs larger than this get progress lines on stderr.
 pub const PROGRESS_MIN_BYTES: u64 = 64 << 20;

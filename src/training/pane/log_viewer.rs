@@ -21,7 +21,6 @@ use crate::state::ui::Pane;
 use crate::training::derive::nccl::codes;
 use crate::training::derive::nccl::line::{self, parse_retcode};
 use crate::training::logs::{LineKind, LineMeta, LogIntel};
-use crate::training::pane::sev_style;
 use crate::training::view::log_viewer::{LogViewer, search_regex, stamp};
 use crate::ui::widgets::table::pane_block;
 use crate::world::log_store::LogStore;
@@ -187,7 +186,7 @@ fn entry_rows(
     {
         let mut s = vec![
             Span::styled(indent.to_string(), theme.dim),
-            Span::styled(format!("{} ", f.id), sev_style(theme, f.severity)),
+            Span::styled(format!("{} ", f.id), theme.severity(f.severity)),
             Span::styled(f.explanation.clone(), theme.base),
         ];
         if let Some(r) = f.fields.get("nccl_result") {

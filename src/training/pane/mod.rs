@@ -12,7 +12,6 @@ use ratatui::widgets::Cell;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::training::derive::nccl::Severity;
 use crate::training::logs::Transport;
 use crate::training::view::Level;
 use crate::training::view::rows::JobRow;
@@ -59,14 +58,6 @@ pub fn job_nccl(j: &JobRow) -> (String, Option<bool>) {
 }
 
 /// Theme style of a finding severity.
-pub fn sev_style(theme: &Theme, s: Severity) -> ratatui::style::Style {
-    match s {
-        Severity::Critical => theme.crit,
-        Severity::Warning => theme.warn,
-        Severity::Info => theme.info,
-    }
-}
-
 /// `running/total`, and the commonest status of the ranks that are not running.
 fn ranks_text(j: &JobRow) -> String {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
@@ -160,7 +151,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.base
             };
             let nc = table::severity_style(theme, job_nccl(j).1, theme.base);
-            let fs = j.worst().map_or(theme.dim, |f| sev_style(theme, f.1));
+            let fs = j.worst().map_or(theme.dim, |f| theme.severity(f.1));
             vec![
                 Cell::from(hl(name, theme.title)),
                 Cell::from(hl(ns, theme.base)),

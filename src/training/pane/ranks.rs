@@ -11,7 +11,6 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Wrap};
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::training::pane::sev_style;
 use crate::training::view::rows::{JobRow, RankRow};
 use crate::ui::widgets::table::{self, Columns, Visible};
 use crate::ui::widgets::text::{Needle, age, highlighted};
@@ -47,7 +46,7 @@ fn nccl_cell(r: &RankRow) -> (String, Option<bool>) {
         }
     }
     let sev = match &r.finding {
-        Some((_, s)) if *s == crate::training::derive::nccl::Severity::Critical => Some(true),
+        Some((_, s)) if *s == crate::domain::severity::Severity::Critical => Some(true),
         _ if n.fell_back || n.warns > 0 || r.finding.is_some() => Some(false),
         _ => None,
     };
@@ -224,7 +223,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.base
             };
             let nc = match &r.finding {
-                Some((_, s)) if nccl_cell(r).1 == Some(true) => sev_style(theme, *s),
+                Some((_, s)) if nccl_cell(r).1 == Some(true) => theme.severity(*s),
                 _ => table::severity_style(theme, nccl_cell(r).1, theme.base),
             };
             let en = table::severity_style(theme, env_cell(r).1, theme.ok);

@@ -9,8 +9,9 @@ use std::hash::{Hash, Hasher};
 
 use crate::contract::event::Millis;
 use crate::domain::ObjKey;
+use crate::domain::severity::Severity;
 use crate::training::derive::jobs::{EnvCheck, SpecFacts, batch_job_phase, job_object, spec_facts};
-use crate::training::derive::nccl::{Finding, Severity, correlate};
+use crate::training::derive::nccl::{Finding, correlate};
 use crate::training::logs::{LogIntel, NcclState};
 use crate::world::World;
 

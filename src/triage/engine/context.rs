@@ -10,10 +10,11 @@ use serde_json::Value;
 
 use super::model::Bindings;
 use crate::contract::event::Millis;
+use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{AccelKind, NodeInfo, PodInfo};
 use crate::training::derive::nccl::classify::Scanner;
-use crate::training::derive::nccl::signatures::{Severity, Signatures};
+use crate::training::derive::nccl::signatures::Signatures;
 use crate::triage::probes::{NodeScope, Scope};
 use crate::world::World;
 

@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::context::Ctx;
-use super::model::{Bindings, ConclusionKind, Playbook, Severity};
+use super::model::{Bindings, ConclusionKind, Playbook};
 use super::walk::{FilledFix, Walk, fill_fixes, walk};
 use crate::contract::event::Millis;
+use crate::domain::severity::Severity;
 use crate::triage::Playbooks;
 use crate::triage::probes::{Evidence, Verdict};
 use crate::world::World;

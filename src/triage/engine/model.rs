@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::severity::Severity;
 use crate::triage::probes::ProbeSpec;
 
 /// A playbook file: one or more playbooks.
@@ -55,25 +56,6 @@ pub struct Step {
 
 /// The reserved branch target meaning "nothing wrong on this path".
 pub const OK: &str = "ok";
-
-/// How bad a conclusion is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-}
 
 /// Whether a conclusion names a root cause or only a symptom seen on the way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

@@ -14,7 +14,7 @@ use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::triage::engine::findings::Finding;
-use crate::triage::engine::model::{Risk, Severity};
+use crate::triage::engine::model::Risk;
 use crate::triage::engine::walkthrough::Status;
 use crate::triage::probes::{Evidence, Verdict};
 use crate::ui::widgets::table::pane_block;
@@ -25,14 +25,6 @@ fn verdict_style(v: Verdict, theme: &Theme) -> Style {
         Verdict::Yes => theme.warn,
         Verdict::No => theme.ok,
         Verdict::Unknown => theme.dim,
-    }
-}
-
-fn sev_style(s: Severity, theme: &Theme) -> Style {
-    match s {
-        Severity::Critical => theme.crit,
-        Severity::Warning => theme.warn,
-        Severity::Info => theme.info,
     }
 }
 
@@ -62,7 +54,7 @@ pub fn conclusion_lines(
         Line::from(vec![
             Span::styled(
                 format!("{} ", f.severity.as_str().to_uppercase()),
-                sev_style(f.severity, theme),
+                theme.severity(f.severity),
             ),
             Span::styled(f.conclusion.clone(), theme.title),
             Span::styled(format!("  {}", f.subject), theme.dim),

@@ -12,9 +12,8 @@ use ratatui::widgets::Cell;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::triage::attention::{Item, Severity};
+use crate::triage::attention::Item;
 use crate::triage::attention_rank::Ranked;
-use crate::triage::engine::model;
 use crate::triage::view::TriageMode;
 use crate::ui::widgets::table::{self, Columns, Visible};
 use crate::ui::widgets::text::{Needle, age, highlighted, utc};
@@ -60,11 +59,7 @@ fn draw_findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     let rows = shown
         .iter()
         .map(|x| {
-            let sev = match x.severity {
-                model::Severity::Critical => (Severity::Crit, theme.crit),
-                model::Severity::Warning => (Severity::Warn, theme.warn),
-                model::Severity::Info => (Severity::Info, theme.info),
-            };
+            let sev = (x.severity, theme.severity(x.severity));
             vec![
                 Cell::from(sev.0.glyph()).style(sev.1),
                 Cell::from(x.conclusion.clone()).style(theme.title),
@@ -136,11 +131,7 @@ fn draw_attention(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme
         .iter()
         .zip(texts)
         .map(|(i, (what, place))| {
-            let sev = match i.severity {
-                Severity::Crit => theme.crit,
-                Severity::Warn => theme.warn,
-                Severity::Info => theme.info,
-            };
+            let sev = theme.severity(i.severity);
             let hl = |s: String| highlighted(s, needle.as_ref(), theme.base, theme.highlight);
             vec![
                 Cell::from(i.severity.glyph()).style(sev),

@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use super::codes;
 use super::line::{self, MAX_LINE, NcclLevel};
-use super::signatures::{Severity, Signatures};
+use super::signatures::Signatures;
+use crate::domain::severity::Severity;
 
 #[path = "classify_memo.rs"]
 mod memo;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::classify::Finding;
-use super::signatures::Severity;
+use crate::domain::severity::Severity;
 
 /// Where a finding sits, for reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

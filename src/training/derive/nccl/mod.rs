@@ -14,4 +14,4 @@ pub use crate::training::derive::nccl::classify::{
     Finding, Scanner, SourceScan, classify_text, pod_source,
 };
 pub use crate::training::derive::nccl::correlate::{Correlation, WatchdogReport, correlate};
-pub use crate::training::derive::nccl::signatures::{Severity, SignatureError, Signatures};
+pub use crate::training::derive::nccl::signatures::{SignatureError, Signatures};

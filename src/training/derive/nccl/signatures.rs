@@ -4,32 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::domain::severity::Severity;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::{Regex, RegexSet};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The built-in rules.
 pub const BUILTIN: &str = include_str!("../../../../assets/signatures.toml");
 const BUILTIN_ORIGIN: &str = "built-in assets/signatures.toml";
-
-/// How bad a finding is. Ordered: `Info < Warning < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-}
 
 /// A rule as written in TOML.
 #[derive(Debug, Clone, Deserialize)]
