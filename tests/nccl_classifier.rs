@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use aicockpit::domain::severity::Severity;
-use aicockpit::training::derive::nccl::{Finding, Signatures, classify_text};
+use aicockpit::training::derive::nccl::{SignatureHit, Signatures, classify_text};
 
 fn sigs() -> Signatures {
     Signatures::builtin().expect("built-in signatures load")
@@ -19,15 +19,15 @@ fn fixture(name: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn scan(name: &str) -> Vec<Finding> {
+fn scan(name: &str) -> Vec<SignatureHit> {
     classify_text(&sigs(), name, &fixture(name))
 }
 
-fn ids(f: &[Finding]) -> BTreeSet<&str> {
+fn ids(f: &[SignatureHit]) -> BTreeSet<&str> {
     f.iter().map(|f| f.id.as_str()).collect()
 }
 
-fn critical_ids(f: &[Finding]) -> BTreeSet<&str> {
+fn critical_ids(f: &[SignatureHit]) -> BTreeSet<&str> {
     f.iter()
         .filter(|f| f.severity == Severity::Critical)
         .map(|f| f.id.as_str())

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aicockpit::training::derive::nccl::correlate::{first_failure, map_peers, peer_ip, watchdog};
-use aicockpit::training::derive::nccl::{Finding, Signatures, classify_text};
+use aicockpit::training::derive::nccl::{SignatureHit, Signatures, classify_text};
 
 fn rank_log(rank: u32, enqueued: u32, completed: u32, second: u32) -> String {
     format!(
@@ -12,7 +12,7 @@ fn rank_log(rank: u32, enqueued: u32, completed: u32, second: u32) -> String {
     )
 }
 
-fn scan_ranks(logs: &[(u32, u32, u32, u32)]) -> Vec<Finding> {
+fn scan_ranks(logs: &[(u32, u32, u32, u32)]) -> Vec<SignatureHit> {
     let sigs = Signatures::builtin().expect("signatures");
     logs.iter()
         .flat_map(|&(r, e, c, s)| {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use crate::domain::severity::Severity;
 use crate::training::derive::nccl::line::{self, NcclLevel};
-use crate::training::derive::nccl::{Finding, Scanner, Signatures, pod_source};
+use crate::training::derive::nccl::{Scanner, SignatureHit, Signatures, pod_source};
 use crate::world::log_store::LogStore;
 
 /// The built-in signature rules, compiled once.
@@ -75,7 +75,7 @@ pub struct NcclState {
 pub struct PodIntel {
     scanner: Scanner<'static>,
     /// Findings so far (overridden ones dropped), in line order; `line_no - 1` is the seq.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<SignatureHit>,
     pub nccl: NcclState,
     pub lines: u64,
 }
@@ -88,12 +88,12 @@ impl PartialEq for PodIntel {
 
 impl PodIntel {
     /// The most severe finding (the first of them).
-    pub fn worst(&self) -> Option<&Finding> {
+    pub fn worst(&self) -> Option<&SignatureHit> {
         let max = self.findings.iter().map(|f| f.severity).max()?;
         self.findings.iter().find(|f| f.severity == max)
     }
 
-    pub fn critical(&self) -> Option<&Finding> {
+    pub fn critical(&self) -> Option<&SignatureHit> {
         self.findings
             .iter()
             .find(|f| f.severity == Severity::Critical)

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::domain::severity::Severity;
 use crate::training::derive::nccl::line::MAX_LINE;
-use crate::training::derive::nccl::{Correlation, Finding, Scanner, Signatures, correlate};
+use crate::training::derive::nccl::{Correlation, Scanner, SignatureHit, Signatures, correlate};
 
 /// Inputs larger than this get progress lines on stderr.
 pub const PROGRESS_MIN_BYTES: u64 = 64 << 20;
@@ -80,7 +80,7 @@ struct Report<'a> {
     schema_version: u32,
     files: Vec<FileReport>,
     summary: Summary,
-    findings: &'a [Finding],
+    findings: &'a [SignatureHit],
     correlation: &'a Correlation,
 }
 
@@ -224,7 +224,7 @@ pub fn run(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let _ = writeln!(err, "scan-logs: {name}: {e}");
             status = 2;
         }
-        let kept: Vec<Finding> = scan
+        let kept: Vec<SignatureHit> = scan
             .findings
             .into_iter()
             .filter(|f| severity_ok(args.min_severity, f.severity))

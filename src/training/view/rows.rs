@@ -11,7 +11,7 @@ use crate::contract::event::Millis;
 use crate::domain::ObjKey;
 use crate::domain::severity::Severity;
 use crate::training::derive::jobs::{EnvCheck, SpecFacts, batch_job_phase, job_object, spec_facts};
-use crate::training::derive::nccl::{Finding, correlate};
+use crate::training::derive::nccl::{SignatureHit, correlate};
 use crate::training::logs::{LogIntel, NcclState};
 use crate::world::World;
 
@@ -144,7 +144,11 @@ fn job_object_of(w: &World, ns: &str, name: &str) -> Option<(String, String, boo
     })
 }
 
-fn correlation(findings: &mut [Finding], world_size: Option<u32>, w: &World) -> JobCorrelation {
+fn correlation(
+    findings: &mut [SignatureHit],
+    world_size: Option<u32>,
+    w: &World,
+) -> JobCorrelation {
     findings.sort_by_key(|f| f.line_no);
     let mut ip_to_pod = HashMap::new();
     let wanted: Vec<String> = findings

@@ -1,5 +1,5 @@
 //! The classifier: runs the signature rules over a stream of log lines from one source and
-//! produces `Finding`s. Keeps the little per-source context that makes findings useful: which
+//! produces `SignatureHit`s. Keeps the little per-source context that makes findings useful: which
 //! NCCL process is which rank (from `Init START` lines), the NCCL version, the return-code chain
 //! (`file.cc:123 -> 5`) folded under the WARN it follows, and merging of the several lines one
 //! failure prints. Pure and streaming; bounded memory apart from the findings themselves.
@@ -24,9 +24,10 @@ pub const MAX_EXCERPT: usize = 400;
 /// Most findings kept per source; later ones are counted in `dropped`.
 pub const MAX_FINDINGS: usize = 100_000;
 
-/// One recognised failure (or notable fact) in a log.
+/// One line a signature rule recognised: a failure (or notable fact) in a log, with the fields
+/// the rule extracted. Triage turns hits into findings; this is not a triage `Finding`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct SignatureHit {
     pub id: String,
     pub severity: Severity,
     /// File path, `-` for stdin, or `namespace/pod/container`.
@@ -47,7 +48,7 @@ pub struct Finding {
 /// What one source produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceScan {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<SignatureHit>,
     pub lines: u64,
     pub bytes: u64,
     /// Findings not kept because of `MAX_FINDINGS`.
@@ -282,7 +283,7 @@ impl<'s> Scanner<'s> {
                 continue;
             }
             let idx = self.out.findings.len();
-            self.out.findings.push(Finding {
+            self.out.findings.push(SignatureHit {
                 id: rule.id.clone(),
                 severity: rule.severity,
                 source: self.source.clone(),
@@ -328,7 +329,7 @@ impl<'s> Scanner<'s> {
     }
 
     /// Findings so far (before `finish` drops overridden ones).
-    pub fn findings(&self) -> &[Finding] {
+    pub fn findings(&self) -> &[SignatureHit] {
         &self.out.findings
     }
 
@@ -364,7 +365,7 @@ impl<'s> Scanner<'s> {
 }
 
 /// Classify a piece of text (one or more lines) as one source.
-pub fn classify_text(sigs: &Signatures, source: &str, text: &str) -> Vec<Finding> {
+pub fn classify_text(sigs: &Signatures, source: &str, text: &str) -> Vec<SignatureHit> {
     let mut s = Scanner::new(sigs, source);
     for (i, l) in text.lines().enumerate() {
         s.feed_str(i as u64 + 1, l);

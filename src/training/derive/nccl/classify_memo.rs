@@ -3,7 +3,7 @@
 //! provided every rule would take the same path again (merged into the same finding within the
 //! rule's window, or counted as a repeat of the finding first seen with these fields).
 
-use super::{Finding, Scanner};
+use super::{Scanner, SignatureHit};
 
 /// What a memoised line did for one rule: the rule, the rank, the finding it was merged into or
 /// repeated, and the finding its exact fields were first seen in (for repeats).
@@ -21,7 +21,7 @@ pub(super) type MemoEntry = (Option<u32>, Vec<Repeat>);
 /// Most distinct lines memoised per source (the memo is cleared when full).
 const MEMO_MAX: usize = 4096;
 
-pub(super) fn bump_repeat(f: &mut Finding, line_no: u64) {
+pub(super) fn bump_repeat(f: &mut SignatureHit, line_no: u64) {
     let n = f.fields.get("repeats").and_then(|v| v.parse::<u64>().ok());
     f.fields
         .insert("repeats".into(), (n.unwrap_or(0) + 1).to_string());

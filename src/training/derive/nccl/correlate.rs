@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::classify::Finding;
+use super::classify::SignatureHit;
 use crate::domain::severity::Severity;
 
 /// Where a finding sits, for reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FindingRef {
+pub struct HitRef {
     pub id: String,
     pub source: String,
     pub line_no: u64,
@@ -19,9 +19,9 @@ pub struct FindingRef {
     pub timestamp: Option<String>,
 }
 
-impl From<&Finding> for FindingRef {
-    fn from(f: &Finding) -> Self {
-        FindingRef {
+impl From<&SignatureHit> for HitRef {
+    fn from(f: &SignatureHit) -> Self {
+        HitRef {
             id: f.id.clone(),
             source: f.source.clone(),
             line_no: f.line_no,
@@ -34,7 +34,7 @@ impl From<&Finding> for FindingRef {
 /// The earliest critical finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FirstFailure {
-    pub finding: FindingRef,
+    pub finding: HitRef,
     /// `timestamp` when every critical finding carried a wall-clock time, else `order`
     /// (the order in which the findings were given: file order, then line order).
     pub basis: &'static str,
@@ -42,8 +42,8 @@ pub struct FirstFailure {
 
 /// The earliest critical finding, by timestamp when all critical findings have one, else by
 /// input order.
-pub fn first_failure(findings: &[Finding]) -> Option<FirstFailure> {
-    let crit: Vec<&Finding> = findings
+pub fn first_failure(findings: &[SignatureHit]) -> Option<FirstFailure> {
+    let crit: Vec<&SignatureHit> = findings
         .iter()
         .filter(|f| f.severity == Severity::Critical)
         .collect();
@@ -51,12 +51,12 @@ pub fn first_failure(findings: &[Finding]) -> Option<FirstFailure> {
     if crit.iter().all(|f| f.ts_key.is_some()) {
         let f = crit.iter().min_by_key(|f| f.ts_key)?;
         return Some(FirstFailure {
-            finding: FindingRef::from(*f),
+            finding: HitRef::from(*f),
             basis: "timestamp",
         });
     }
     Some(FirstFailure {
-        finding: FindingRef::from(*first),
+        finding: HitRef::from(*first),
         basis: "order",
     })
 }
@@ -86,13 +86,13 @@ pub struct WatchdogReport {
     pub reason: String,
 }
 
-fn int(f: &Finding, k: &str) -> Option<i64> {
+fn int(f: &SignatureHit, k: &str) -> Option<i64> {
     f.fields.get(k).and_then(|v| v.parse().ok())
 }
 
 /// Compare the watchdog findings (`nccl.watchdog_timeout`) across ranks. `world_size`, when
 /// known, lets ranks that stayed silent be named.
-pub fn watchdog(findings: &[Finding], world_size: Option<u32>) -> Option<WatchdogReport> {
+pub fn watchdog(findings: &[SignatureHit], world_size: Option<u32>) -> Option<WatchdogReport> {
     let mut per: BTreeMap<u32, RankWork> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.id == "nccl.watchdog_timeout") {
         let Some(rank) = f.rank else { continue };
@@ -178,7 +178,7 @@ fn name_laggards(ranks: &[RankWork], silent: &[u32]) -> (Vec<u32>, String) {
 /// A finding whose peer address maps to a pod.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeerHit {
-    pub finding: FindingRef,
+    pub finding: HitRef,
     pub peer: String,
     pub pod: Option<String>,
 }
@@ -198,14 +198,14 @@ pub fn peer_ip(peer: &str) -> &str {
 
 /// Name the pods behind the peer addresses found in `findings` (`peer`, `dest_ip` fields),
 /// given an ip → pod map (for instance from the pods' `status.podIP`).
-pub fn map_peers(findings: &[Finding], ip_to_pod: &HashMap<String, String>) -> Vec<PeerHit> {
+pub fn map_peers(findings: &[SignatureHit], ip_to_pod: &HashMap<String, String>) -> Vec<PeerHit> {
     let mut out = Vec::new();
     for f in findings {
         for key in ["peer", "dest_ip"] {
             if let Some(p) = f.fields.get(key) {
                 let ip = peer_ip(p);
                 out.push(PeerHit {
-                    finding: FindingRef::from(f),
+                    finding: HitRef::from(f),
                     peer: ip.to_string(),
                     pod: ip_to_pod.get(ip).cloned(),
                 });
@@ -225,7 +225,7 @@ pub struct Correlation {
 
 /// Run all correlations.
 pub fn correlate(
-    findings: &[Finding],
+    findings: &[SignatureHit],
     world_size: Option<u32>,
     ip_to_pod: &HashMap<String, String>,
 ) -> Correlation {

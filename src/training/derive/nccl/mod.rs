@@ -1,7 +1,7 @@
 //! NCCL-aware log intelligence for training jobs: a line parser for NCCL / PyTorch / torchrun /
 //! HCCL logs (`line`), code decoders (`codes`), failure signatures loaded from data
 //! (`signatures`, built-in `assets/signatures.toml` plus user rules), the streaming classifier
-//! that turns lines into `Finding`s (`classify`) and cross-rank correlation (`correlate`).
+//! that turns lines into `SignatureHit`s (`classify`) and cross-rank correlation (`correlate`).
 //! Everything here is pure: bytes in, findings out.
 
 pub mod classify;
@@ -11,7 +11,7 @@ pub mod line;
 pub mod signatures;
 
 pub use crate::training::derive::nccl::classify::{
-    Finding, Scanner, SourceScan, classify_text, pod_source,
+    Scanner, SignatureHit, SourceScan, classify_text, pod_source,
 };
 pub use crate::training::derive::nccl::correlate::{Correlation, WatchdogReport, correlate};
 pub use crate::training::derive::nccl::signatures::{SignatureError, Signatures};
