@@ -6,6 +6,8 @@ use serde_json::Value;
 
 use crate::domain::PodInfo;
 
+use crate::domain::kinds::is_training_owner;
+
 /// The Kubeflow training-operator label naming a pod's job.
 pub const JOB_NAME_LABEL: &str = "training.kubeflow.org/job-name";
 /// The Kubeflow label naming a pod's replica type (Master, Worker, Launcher ...).
@@ -22,20 +24,6 @@ pub struct RankOf {
     /// Replica index, `u32::MAX` when unknown (sorts last).
     pub rank: u32,
 }
-
-/// Owner kinds that are distributed-training jobs (Kubeflow, Volcano, Ascend, JobSet ...).
-pub const TRAINING_OWNERS: &[&str] = &[
-    "PyTorchJob",
-    "MPIJob",
-    "TFJob",
-    "XGBoostJob",
-    "PaddleJob",
-    "JAXJob",
-    "TrainJob",
-    "AscendJob",
-    "JobSet",
-    "FineTuningJob",
-];
 
 /// The value of annotation `key` in a pod's raw JSON text, found without parsing the object
 /// (only `"key":"value"` forms, as the API serialises them).
@@ -69,7 +57,7 @@ pub fn training_rank(pod: &PodInfo) -> Option<RankOf> {
         (None, _) if label("volcano.sh/job-name").is_some() => {
             label("volcano.sh/job-name")?.to_string()
         }
-        (None, Some((kind, name))) if TRAINING_OWNERS.contains(&kind.as_str()) => name.clone(),
+        (None, Some((kind, name))) if is_training_owner(kind) => name.clone(),
         (None, Some((kind, name)))
             if kind == "Job" && (distributed || hccl_rank.is_some() || indexed_accel) =>
         {

@@ -20,6 +20,8 @@ use tokio::sync::mpsc;
 use crate::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
 use crate::sources::kube_track::{Tracker, classify};
 
+use crate::domain::kinds::JOB_KINDS;
+
 /// What the live source watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KubeOpts {
@@ -49,17 +51,14 @@ impl Default for KubeOpts {
     }
 }
 
-/// The CRDs worth watching, as (group, kind); an empty group matches any group.
-pub const CRD_KINDS: &[(&str, &str)] = &[
-    ("kubeflow.org", "PyTorchJob"),
-    ("kubeflow.org", "MPIJob"),
-    ("kubeflow.org", "TFJob"),
-    ("jobset.x-k8s.io", "JobSet"),
-    ("batch.volcano.sh", "Job"),
-    ("", "AscendJob"),
-    ("serving.kserve.io", "InferenceService"),
-    ("", "FineTuningJob"),
-];
+/// The CRDs worth watching, as (group, kind); an empty group matches any group: every
+/// training-job kind of `domain::kinds` and KServe's InferenceService.
+pub fn crd_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
+    JOB_KINDS
+        .iter()
+        .map(|j| (j.group, j.kind))
+        .chain([("serving.kserve.io", "InferenceService")])
+}
 
 /// Build a client from a kubeconfig file (or the usual inference: `$KUBECONFIG`,
 /// `~/.kube/config`, in-cluster) and an optional context name.
@@ -163,15 +162,15 @@ pub(crate) fn health(source: &str, state: HealthState, message: String) -> Sourc
     }
 }
 
-/// Could this API group hold one of `CRD_KINDS`? (Built-in groups have no dot or end in
+/// Could this API group hold one of `crd_kinds`? (Built-in groups have no dot or end in
 /// `k8s.io`; only custom groups are queried for the kinds that may live in any group.)
 fn candidate_group(name: &str) -> bool {
-    CRD_KINDS.iter().any(|(g, _)| {
-        *g == name || (g.is_empty() && name.contains('.') && !name.ends_with("k8s.io"))
+    crd_kinds().any(|(g, _)| {
+        g == name || (g.is_empty() && name.contains('.') && !name.ends_with("k8s.io"))
     })
 }
 
-/// Find the CRDs of `CRD_KINDS` the cluster serves. Groups are queried one by one, so a broken
+/// Find the CRDs of `crd_kinds` the cluster serves. Groups are queried one by one, so a broken
 /// aggregated API (a metrics server down, say) costs only its own group; those failures come
 /// back as notes.
 async fn discover_crds(
@@ -190,9 +189,7 @@ async fn discover_crds(
             }
         };
         for (ar, caps) in group.recommended_resources() {
-            let wanted = CRD_KINDS
-                .iter()
-                .any(|(g, k)| *k == ar.kind && (g.is_empty() || *g == ar.group));
+            let wanted = crd_kinds().any(|(g, k)| k == ar.kind && (g.is_empty() || g == ar.group));
             if wanted && caps.supports_operation(verbs::WATCH) {
                 let namespaced = caps.scope == Scope::Namespaced;
                 let mut s = spec(ar, namespaced, opts);

@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::domain::kinds::{JobStatus, job_kind};
+
 /// A training job object and its phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobObject {
@@ -24,16 +26,6 @@ pub const FINETUNING_PHASES: &[&str] = &[
     "Succeeded",
     "Failed",
     "Cancelled",
-];
-
-const KUBEFLOW: &[&str] = &[
-    "PyTorchJob",
-    "MPIJob",
-    "TFJob",
-    "XGBoostJob",
-    "PaddleJob",
-    "JAXJob",
-    "TrainJob",
 ];
 
 fn text<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
@@ -74,11 +66,9 @@ pub fn job_object(obj: &Value) -> Option<JobObject> {
     let kind = text(obj, "/kind")?;
     let api = text(obj, "/apiVersion").unwrap_or_default();
     let labels = |k: &str| text(obj, &format!("/metadata/labels/{}", k.replace('/', "~1")));
-    let phase = match kind {
-        k if KUBEFLOW.contains(&k) || k == "JobSet" || k == "AscendJob" => {
-            true_condition(obj).unwrap_or("Created").to_string()
-        }
-        "FineTuningJob" => {
+    let phase = match job_kind(kind, api).map(|j| j.status) {
+        Some(JobStatus::Conditions) => true_condition(obj).unwrap_or("Created").to_string(),
+        Some(JobStatus::Phase) => {
             let p = text(obj, "/status/phase").unwrap_or("Pending").to_string();
             let noncanonical = !FINETUNING_PHASES.contains(&p.as_str());
             return Some(JobObject {
@@ -87,16 +77,16 @@ pub fn job_object(obj: &Value) -> Option<JobObject> {
                 noncanonical,
             });
         }
-        "Job" if api.starts_with("batch.volcano.sh") => text(obj, "/status/state/phase")
+        Some(JobStatus::StatePhase) => text(obj, "/status/state/phase")
             .unwrap_or("Pending")
             .to_string(),
-        "Job"
-            if labels("training") == Some("distributed")
-                || labels("app") == Some("distributed-training") =>
+        None if kind == "Job"
+            && (labels("training") == Some("distributed")
+                || labels("app") == Some("distributed-training")) =>
         {
             batch_job_phase(obj)
         }
-        _ => return None,
+        None => return None,
     };
     let kind = if kind == "Job" && api.starts_with("batch.volcano.sh") {
         "VolcanoJob"

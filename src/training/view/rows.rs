@@ -9,26 +9,12 @@ use std::hash::{Hash, Hasher};
 
 use crate::contract::event::Millis;
 use crate::domain::ObjKey;
+use crate::domain::kinds;
 use crate::domain::severity::Severity;
 use crate::training::derive::jobs::{EnvCheck, SpecFacts, batch_job_phase, job_object, spec_facts};
 use crate::training::derive::nccl::{SignatureHit, correlate};
 use crate::training::logs::{LogIntel, NcclState};
 use crate::world::World;
-
-/// Kinds looked up for a job's object, in order.
-const JOB_KINDS: &[&str] = &[
-    "PyTorchJob",
-    "MPIJob",
-    "TFJob",
-    "XGBoostJob",
-    "PaddleJob",
-    "JAXJob",
-    "TrainJob",
-    "JobSet",
-    "AscendJob",
-    "FineTuningJob",
-    "Job",
-];
 
 /// One rank of a job.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,11 +120,11 @@ fn devices(requests: &BTreeMap<String, f64>, visible: Option<&str>) -> String {
 }
 
 fn job_object_of(w: &World, ns: &str, name: &str) -> Option<(String, String, bool)> {
-    JOB_KINDS.iter().find_map(|k| {
+    kinds::kind_names().find_map(|k| {
         let obj = w.objects.get(&ObjKey::new(k, ns, name))?;
         match job_object(obj) {
             Some(j) => Some((j.kind, j.phase, j.noncanonical)),
-            None if *k == "Job" => Some(("Job".into(), batch_job_phase(obj), false)),
+            None if k == "Job" => Some(("Job".into(), batch_job_phase(obj), false)),
             None => None,
         }
     })
@@ -275,7 +261,7 @@ pub fn build(w: &World, intel: &LogIntel, cache: &mut SpecCache) -> Vec<JobRow> 
         );
     }
     // Job objects without pods yet (a FineTuningJob still Preparing, a queued Volcano job).
-    for kind in JOB_KINDS {
+    for kind in kinds::kind_names() {
         let start = ObjKey::new(kind, "", "");
         for (k, obj) in w
             .objects
