@@ -7,12 +7,11 @@ use serde_json::Value;
 use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{Inventory, ResourceClass};
 use crate::domain::ObjKey;
+use crate::domain::kinds;
 use crate::domain::severity::Severity;
+use crate::training::derive::jobs::job_object;
 
 use crate::world::World;
-
-/// Kinds of training-job objects whose `Failed` condition marks the job failed.
-pub const JOB_KINDS: &[&str] = &["PyTorchJob", "MPIJob", "TFJob", "JAXJob", "TrainJob"];
 
 /// Headline counts for the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,15 +29,10 @@ pub struct Summary {
     pub endpoints_breaching: Option<usize>,
 }
 
-fn has_failed_condition(obj: &Value) -> bool {
-    obj.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|c| {
-            c.get("type").and_then(Value::as_str) == Some("Failed")
-                && c.get("status").and_then(Value::as_str) == Some("True")
-        })
+/// A job object's phase says it failed: the same phase the Training pane shows, for every
+/// training-job kind of `domain::kinds`.
+fn has_failed(obj: &Value) -> bool {
+    job_object(obj).is_some_and(|j| j.phase == "Failed")
 }
 
 /// The physical device a device-level health flag is about (`gpu3` for `gpu3/mig13 (1g.5gb)`),
@@ -124,20 +118,23 @@ pub fn summarize(world: &World) -> Summary {
         .filter(|e| !e.failing.is_empty())
         .count();
     // Job objects: counted once, whether or not their pods have been seen.
-    for kind in JOB_KINDS {
+    for kind in kinds::kind_names() {
         let from = ObjKey::new(kind, "", "");
         for (key, obj) in world
             .objects
             .range(from..)
-            .take_while(|(k, _)| k.kind == *kind)
+            .take_while(|(k, _)| k.kind == kind)
         {
+            if job_object(obj).is_none() {
+                continue;
+            }
             let id = (key.namespace.clone(), key.name.clone());
             match world.index.jobs.get(&id) {
                 None => {
                     s.jobs_total += 1;
-                    s.jobs_failing += usize::from(has_failed_condition(obj));
+                    s.jobs_failing += usize::from(has_failed(obj));
                 }
-                Some(e) if e.failing.is_empty() && has_failed_condition(obj) => {
+                Some(e) if e.failing.is_empty() && has_failed(obj) => {
                     s.jobs_failing += 1;
                 }
                 Some(_) => {}
@@ -213,5 +210,30 @@ mod tests {
         assert_eq!((s.jobs_failing, s.jobs_total), (2, 3));
         apply(&mut w, rank_pod("a-1", "a", None));
         assert_eq!(summarize(&w).jobs_failing, 1);
+    }
+
+    #[test]
+    fn every_training_kind_counts_failed_and_plain_batch_jobs_do_not() {
+        let mut w = World::default();
+        let failed = json!([{"type": "Failed", "status": "True"}]);
+        apply(
+            &mut w,
+            json!({"apiVersion": "jobset.x-k8s.io/v1alpha2", "kind": "JobSet",
+                "metadata": {"name": "js", "namespace": "ml"}, "status": {"conditions": failed}}),
+        );
+        apply(
+            &mut w,
+            json!({"apiVersion": "batch.volcano.sh/v1alpha1", "kind": "Job",
+                "metadata": {"name": "vc", "namespace": "ml"},
+                "status": {"state": {"phase": "Running"}}}),
+        );
+        apply(
+            &mut w,
+            json!({"apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": "backup", "namespace": "ops"},
+                "status": {"conditions": failed}}),
+        );
+        let s = summarize(&w);
+        assert_eq!((s.jobs_failing, s.jobs_total), (1, 2));
     }
 }
