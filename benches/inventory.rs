@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use aicockpit::accel::derive::inventory::{Inventory, InventoryConfig, build};
 use aicockpit::accel::derive::inventory_cache::InventoryCache;
-use aicockpit::contract::event::{Millis, SourceEvent, TimedEvent};
+use aicockpit::contract::event::{SourceEvent, TimedEvent};
+use aicockpit::domain::Millis;
 use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::generator::{SyntheticOpts, synthetic};
 use aicockpit::state::AppState;

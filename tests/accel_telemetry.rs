@@ -9,7 +9,7 @@ use aicockpit::accel::derive::inventory::{InventoryConfig, build};
 use aicockpit::accel::derive::telemetry::{Field, Telemetry, UtilSource, xid_events};
 use aicockpit::accel::derive::thresholds::{Rule, Thresholds, evaluate};
 use aicockpit::accel::derive::xid::PodAttribution;
-use aicockpit::contract::event::Millis;
+use aicockpit::domain::Millis;
 use aicockpit::domain::severity::Severity;
 use common::{fixture, k8s, labels, parse_prom, pod, push_samples, upsert, world};
 

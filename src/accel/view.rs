@@ -106,7 +106,7 @@ pub struct AccelView {
     pub mig: BTreeMap<String, MigLayout>,
     pub sorted_by: SortSpec,
     /// Event time of the refresh.
-    pub at_ms: crate::contract::event::Millis,
+    pub at_ms: crate::domain::Millis,
     /// (healthy, total) physical accelerator devices for the header (`summary::accel_counts`);
     /// `None` before the first refresh.
     pub device_counts: Option<(u64, u64)>,
@@ -261,14 +261,14 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
 }
 
 /// A device whose newest reading (XID aside) is this much older than its node's is stale.
-pub const STALE_MS: crate::contract::event::Millis = 60_000;
+pub const STALE_MS: crate::domain::Millis = 60_000;
 
 /// The time of a device's newest reading when it is stale (older than `STALE_MS` before
 /// `node_last_ms`): a GPU that fell off the bus stops reporting but its last values remain.
 pub fn device_stale(
     d: &crate::accel::derive::telemetry::DeviceTelemetry,
-    node_last_ms: crate::contract::event::Millis,
-) -> Option<crate::contract::event::Millis> {
+    node_last_ms: crate::domain::Millis,
+) -> Option<crate::domain::Millis> {
     let newest = d
         .latest
         .iter()

@@ -9,9 +9,7 @@ use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::action::Action;
-
-/// Milliseconds since the Unix epoch, in event time (never read from a wall clock inside state).
-pub type Millis = i64;
+use crate::domain::Millis;
 
 /// One raw observation from a source. Tagged by `kind` in JSON; this is the `ev` object of a
 /// scenario line (see `docs/scenario-format.md`).

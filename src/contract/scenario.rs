@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::event::{Millis, SourceEvent};
+use crate::contract::event::SourceEvent;
+use crate::domain::Millis;
 
 /// The only schema version this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -198,57 +199,80 @@ pub struct FileIndex {
     pub spans: Vec<Span>,
 }
 
-/// Check a scenario file and index its event lines; memory stays at one line plus the index.
-pub fn index_file(path: &std::path::Path) -> Result<FileIndex, ScenarioError> {
-    use std::io::BufRead;
-    let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| error(&file, 0, format!("cannot read: {e}")))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
-    let mut buf = Vec::new();
-    let mut offset = 0u64;
-    let mut line_no = 0usize;
-    let mut head: Option<(Header, Millis)> = None;
-    let mut spans = Vec::new();
-    let mut last_t = 0;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| error(&file, line_no + 1, format!("cannot read: {e}")))?;
-        if n == 0 {
-            break;
+/// Builds a `FileIndex` one line at a time with the same checks as `parse`; the caller reads
+/// the file (`sources::replay`), so memory stays at one line plus the index.
+#[derive(Debug)]
+pub struct Indexer {
+    file: String,
+    line_no: usize,
+    head: Option<(Header, Millis)>,
+    spans: Vec<Span>,
+    last_t: Millis,
+}
+
+impl Indexer {
+    /// An indexer for the file named `file` (in messages).
+    pub fn new(file: &str) -> Indexer {
+        Indexer {
+            file: file.to_string(),
+            line_no: 0,
+            head: None,
+            spans: Vec::new(),
+            last_t: 0,
         }
-        line_no += 1;
-        let at = offset;
-        offset += n as u64;
-        let text = std::str::from_utf8(&buf)
-            .map_err(|e| error(&file, line_no, format!("line is not UTF-8 text: {e}")))?;
+    }
+
+    /// The error for a file that cannot be opened (`cannot read: ...`, no line).
+    pub fn open_error(&self, e: &dyn fmt::Display) -> ScenarioError {
+        error(&self.file, 0, format!("cannot read: {e}"))
+    }
+
+    /// The error for a failure to read the next line (`cannot read: ...`).
+    pub fn read_error(&self, e: &dyn fmt::Display) -> ScenarioError {
+        error(&self.file, self.line_no + 1, format!("cannot read: {e}"))
+    }
+
+    /// Check one line as read (with its line ending), which starts at byte `offset`.
+    pub fn line(&mut self, bytes: &[u8], offset: u64) -> Result<(), ScenarioError> {
+        self.line_no += 1;
+        let (file, line_no) = (&self.file, self.line_no);
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| error(file, line_no, format!("line is not UTF-8 text: {e}")))?;
         let text = text.trim_end_matches(['\n', '\r']);
         if text.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        if head.is_none() {
-            head = Some(header_line(text, line_no, &file)?);
-            continue;
+        if self.head.is_none() {
+            self.head = Some(header_line(text, line_no, file)?);
+            return Ok(());
         }
-        let line = event_line(text, line_no, last_t, &file)?;
-        last_t = line.t_ms;
+        let line = event_line(text, line_no, self.last_t, file)?;
+        self.last_t = line.t_ms;
         let len = u32::try_from(text.len())
-            .map_err(|_| error(&file, line_no, "line longer than 4 GiB".into()))?;
-        spans.push(Span {
+            .map_err(|_| error(file, line_no, "line longer than 4 GiB".into()))?;
+        self.spans.push(Span {
             t_ms: line.t_ms,
-            offset: at,
+            offset,
             len,
         });
+        Ok(())
     }
-    let Some((header, start_ms)) = head else {
-        return Err(error(&file, 1, "empty file: expected a header line".into()));
-    };
-    Ok(FileIndex {
-        header,
-        start_ms,
-        spans,
-    })
+
+    /// The index of every line checked; an error when no header was seen.
+    pub fn finish(self) -> Result<FileIndex, ScenarioError> {
+        let Some((header, start_ms)) = self.head else {
+            return Err(error(
+                &self.file,
+                1,
+                "empty file: expected a header line".into(),
+            ));
+        };
+        Ok(FileIndex {
+            header,
+            start_ms,
+            spans: self.spans,
+        })
+    }
 }
 
 /// Serialise a scenario back to its file form (header line, then one line per event).

@@ -10,7 +10,8 @@ pub mod workloads;
 
 use std::collections::BTreeMap;
 
-use crate::contract::event::Millis;
+/// Milliseconds since the Unix epoch, in event time (never read from a wall clock inside state).
+pub type Millis = i64;
 
 /// Identity of a Kubernetes object: kind, namespace (empty for cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

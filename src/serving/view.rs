@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::endpoints::{Endpoint, discover};
 use crate::serving::derive::histogram::{Gap, Selector, Window, select};

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::serving::derive::objectives::Server;
 

@@ -7,12 +7,35 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::contract::effect::ReplayCmd;
-use crate::contract::event::{Millis, Msg, ReplayInfo, ReplayStatus, TimedEvent};
+use crate::contract::event::{Msg, ReplayInfo, ReplayStatus, TimedEvent};
+use crate::domain::Millis;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::contract::event::{HealthState, SourceEvent};
-use crate::contract::scenario::{Header, Line, Scenario, ScenarioError, Span, index_file};
+use crate::contract::scenario::{FileIndex, Header, Indexer, Line, Scenario, ScenarioError, Span};
+
+/// Check a scenario file and index its event lines, reading it once line by line.
+pub fn index_file(path: &std::path::Path) -> Result<FileIndex, ScenarioError> {
+    use std::io::BufRead;
+    let mut ix = Indexer::new(&path.display().to_string());
+    let f = std::fs::File::open(path).map_err(|e| ix.open_error(&e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+    let mut buf = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ix.read_error(&e))?;
+        if n == 0 {
+            break;
+        }
+        ix.line(&buf, offset)?;
+        offset += n as u64;
+    }
+    ix.finish()
+}
 
 /// The replay speeds, slowest first.
 pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];

@@ -9,9 +9,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::contract::action::Action;
 use crate::contract::effect::{Effect, ReplayCmd};
-use crate::contract::event::{Millis, Msg, NoticeLevel, ReplayInfo, ReplayStatus};
+use crate::contract::event::{Msg, NoticeLevel, ReplayInfo, ReplayStatus};
+use crate::domain::Millis;
 use crate::settings::keymap::Keymap;
 use crate::triage::attention_rank::{Ranked, rank};
+use crate::triage::summary::{Summary, summarize};
 use crate::world::World;
 use ui::{InputMode, Pane, UiState};
 
@@ -48,6 +50,8 @@ pub struct AppState {
     /// The Triage pane's attention list, ranked on a tick after the world changed (not per
     /// frame, not per source batch).
     pub attention: Vec<Ranked>,
+    /// The header's headline counts, refreshed with the views.
+    pub summary: Summary,
     /// Derived per-pane views, refreshed on a tick after the world changed.
     pub accel: crate::accel::view::AccelView,
     pub training: crate::training::view::TrainingView,
@@ -72,6 +76,7 @@ impl AppState {
             replay: None,
             replay_status: None,
             attention: Vec::new(),
+            summary: Summary::default(),
             accel: Default::default(),
             training: Default::default(),
             serving: Default::default(),
@@ -92,6 +97,13 @@ pub fn refresh_views(state: &mut AppState) {
     crate::training::view::refresh(state);
     crate::serving::view::refresh(state);
     crate::triage::view::refresh(state);
+    let mut s = summarize(&state.world);
+    s.endpoints_breaching = state.serving.breaching();
+    // the inventory's health flags, once the Nodes view has them
+    if let Some((healthy, total)) = state.accel.device_counts {
+        (s.accel_healthy, s.accel_total) = (healthy, total);
+    }
+    state.summary = s;
 }
 
 /// The reducer: fold one message into the state and say what I/O should follow.

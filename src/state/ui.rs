@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::contract::event::{Millis, NoticeLevel};
+use crate::contract::event::NoticeLevel;
+use crate::domain::Millis;
 
 /// The cockpit's panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::contract::event::{HealthState, Millis};
+use crate::contract::event::HealthState;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{NodeInfo, PodInfo};

@@ -3,7 +3,7 @@
 //! resolves one entry back into a borrowed `Item` for the rows on screen. Sorting thousands of
 //! items is then paid when data arrives, never per frame.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::triage::attention::{Item, Subject, attention};
 use crate::world::World;

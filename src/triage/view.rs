@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
-use crate::contract::event::{Millis, NoticeLevel};
+use crate::contract::event::NoticeLevel;
+use crate::domain::Millis;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::triage::Playbooks;

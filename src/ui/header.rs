@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::settings::theme::Theme;
 use crate::state::{AppState, Mode};
-use crate::triage::summary::{Summary, summarize};
+use crate::triage::summary::Summary;
 use crate::ui::widgets::text::{clock_span, utc};
 
 /// The mode badge text and whether it marks a writing session.
@@ -145,13 +145,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         r,
     );
     if rest.height > 0 {
-        let mut s = summarize(&state.world);
-        s.endpoints_breaching = state.serving.breaching();
-        // the inventory's health flags, once the Nodes view has them
-        if let Some((healthy, total)) = state.accel.device_counts {
-            (s.accel_healthy, s.accel_total) = (healthy, total);
-        }
-        let mut line = counts_line(theme, &s);
+        let mut line = counts_line(theme, &state.summary);
         line.spans.extend(crate::ui::health::spans(state, theme));
         frame.render_widget(Paragraph::new(line), rest);
     }

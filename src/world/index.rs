@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::workloads::{RankOf, ServerKind, pod_trouble, serving_kind, training_rank};
 use crate::domain::{LogLine, ObjKey, PodInfo};
 use crate::world::node_revs::{DEVICEINFO_PREFIX, NodeRevs};

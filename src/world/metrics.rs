@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 
 /// Identity of one series.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::contract::event::{HealthState, Millis, NvmlSnapshot, SourceEvent, TimedEvent};
+use crate::contract::event::{HealthState, NvmlSnapshot, SourceEvent, TimedEvent};
+use crate::domain::Millis;
 use crate::domain::{KEvent, LogLine, NodeInfo, ObjKey, PodInfo};
 use crate::world::index::WorldIndex;
 use crate::world::log_store::LogStore;

@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::contract::event::{Millis, NvmlDevice, NvmlSnapshot};
+use crate::contract::event::{NvmlDevice, NvmlSnapshot};
+use crate::domain::Millis;
 use crate::world::metrics::MetricStore;
 
 /// The label that marks series read through NVML on this machine.

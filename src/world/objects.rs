@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::quantity::parse_quantity;
 use crate::domain::{AccelKind, KEvent, NodeInfo, ObjKey, PodInfo};
 

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use aicockpit::contract::event::{Millis, SourceEvent, TimedEvent};
+use aicockpit::contract::event::{SourceEvent, TimedEvent};
+use aicockpit::domain::Millis;
 use aicockpit::world::World;
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field};
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::world::metrics::MetricStore;
 
 /// Points oldest first, each value times a scale.

@@ -3,7 +3,7 @@
 //! sparklines, and honest gaps: a node with no series says why (`Telemetry::Missing`), a MIG
 //! instance says why its utilisation comes from `DCGM_FI_PROF_GR_ENGINE_ACTIVE`.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::world::metrics::{MetricStore, Series};
 
 pub use crate::accel::derive::field_map::FieldMap;

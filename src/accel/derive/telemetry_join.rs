@@ -9,8 +9,8 @@ use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{DaemonState, NodeAccel};
 use crate::accel::derive::join_plan::{DevicePlan, Entry, JoinPlan};
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, NodeTelemetry, Telemetry, Vendor};
-use crate::contract::event::Millis;
 use crate::domain::AccelKind;
+use crate::domain::Millis;
 use crate::world::World;
 use crate::world::metrics::MetricStore;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accel::derive::hist_view::HistView;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Vendor};
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::world::metrics::MetricStore;
 

@@ -4,7 +4,7 @@
 use crate::accel::derive::inventory::Inventory;
 use crate::accel::derive::telemetry::Field;
 use crate::accel::derive::xid::{PodAttribution, XidInfo, attribute, lookup};
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 
 /// An XID a GPU reported, decoded and attributed.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Alert evaluation as a pure state machine over event time, and the value a rule measures for
 //! one endpoint. Missing data never fires: it pauses the rule with a reason and keeps its state.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::serving::derive::histogram::{
     Gap, Selector, Window, counter_delta, gauge_values, histogram_quantiles, mean_ratio, select,
     sum_rate,

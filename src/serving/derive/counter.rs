@@ -2,7 +2,7 @@
 //! `(start, end]`, resets add the value before them, and the raw increase is extrapolated
 //! towards the window edges (see `histogram` for how that cancels in quantiles).
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::world::metrics::Series;
 
 /// A time window `(start, end]` in event-time milliseconds.

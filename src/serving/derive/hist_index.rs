@@ -8,7 +8,7 @@
 //! into one group (`merge`); `group_steps` gives the sparkline's steps with the semantics of
 //! `sparkline::quantile_steps` (non-finite samples dropped before the window is taken).
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::serving::derive::counter::{CounterDelta, Window, extrapolate, first_after};
 use crate::serving::derive::histogram::{Gap, bucket_quantile, parse_le};
 use crate::serving::derive::sparkline::StepQuantiles;

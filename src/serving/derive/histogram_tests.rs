@@ -1,7 +1,7 @@
 //! Tests of `histogram`.
 
 use super::*;
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::serving::derive::counter::first_after;
 
 #[test]

@@ -3,7 +3,7 @@
 //! names the seed runbooks alert on), and `EndpointStats` computed from the metric store over a
 //! window at an event time. Every figure is a value or an explicit "unavailable: why".
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::serving::derive::histogram::{
     Gap, Selector, Window, gauge_values, histogram_quantiles, mean_ratio, select, sum_rate,
 };

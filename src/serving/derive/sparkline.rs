@@ -3,7 +3,7 @@
 //! running reset-corrected total), so every step costs two binary searches per series instead
 //! of a rescan of its points.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::serving::derive::histogram::{
     CounterDelta, Gap, Selector, Window, bucket_quantile, extrapolate, parse_le, select,
 };

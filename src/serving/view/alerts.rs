@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::ObjKey;
 use crate::domain::severity::Severity;
 use crate::serving::derive::alert_eval::{AlertEval, AlertState, rule_value_with};

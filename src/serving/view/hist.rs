@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::serving::derive::hist_index::{
     HistGroup, HistIndex, Scratch, group_quantiles, group_steps, key_of, merge,
 };

@@ -3,8 +3,8 @@
 //! unallocated — fragmentation, not a working set too large. It crashes, restarts, crashes again
 //! and ends in CrashLoopBackOff. PYTORCH_CUDA_ALLOC_CONF is not set.
 
-use crate::contract::event::Millis;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::NodeKind;
 use crate::sources::generator::job_pods::{started, term};

@@ -6,8 +6,9 @@
 //! `model_requests_total`, `model_errors_total`, labelled by `service`). The fix is to roll
 //! back: `kubectl rollout undo deployment/model-serving -n ai-models`.
 
-use crate::contract::event::{Millis, SourceEvent};
+use crate::contract::event::SourceEvent;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{self, NodeKind};
 use crate::sources::generator::k8s::{self, Container, Involved, NodeSpec, PodSpec, PodStatus, kv};

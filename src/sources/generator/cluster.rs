@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::k8s::{self, Container, NodeSpec, PodSpec, PodStatus, fnv, kv};
 use crate::sources::generator::k8s_apps;
 

@@ -14,8 +14,8 @@
 
 use serde_json::{Value, json};
 
-use crate::contract::event::Millis;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{self, NodeKind};
 use crate::sources::generator::gpu_health_telemetry as tele;
@@ -32,7 +32,7 @@ pub const END: Millis = 300_000;
 
 /// Moments of the story (scenario milliseconds).
 pub mod at {
-    use crate::contract::event::Millis;
+    use crate::domain::Millis;
     pub const PLUGIN_CRASH: Millis = 20_000;
     pub const ALLOC_ZERO: Millis = 45_000;
     pub const MIG_PENDING: Millis = 40_000;

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{
     A100_MODEL, H100_MODEL, NodeKind, ds_pod, gpu_uuid, pci_bus_id,

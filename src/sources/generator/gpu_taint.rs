@@ -2,8 +2,8 @@
 //! `nvidia.com/gpu=present:NoSchedule` and a new training Job has no toleration for it. Its pod
 //! stays Pending; FailedScheduling repeats every minute.
 
-use crate::contract::event::Millis;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::triage_base::{self as base, NS};
 use crate::world::objects::parse_time;

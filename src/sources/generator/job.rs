@@ -2,7 +2,7 @@
 //! master and three workers (one per H100 node, 8 GPUs each), its pods' life through the
 //! incident (see `job_story`) and the GPU samples of its nodes.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::cluster::NodeKind;
 use crate::sources::generator::k8s::{Container, NodeSpec, PodSpec, kv};
 use crate::sources::generator::story::at;

@@ -1,7 +1,7 @@
 //! The training pods' side of the `rdma-netpol` story: status changes (running, terminated,
 //! CrashLoopBackOff) and the kubelet Events that go with them.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::job::{IMAGE, Job, NS, Rank};
 use crate::sources::generator::k8s::{self, CState, Involved, PodStatus};

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::job::{CHECKPOINT, FIRST_STEP, Job, NAME, NS, SEQ};
 use crate::sources::generator::job_pods::{crash_loop, log, pod_events, set, started, term};

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 
 /// Epoch milliseconds as the API's RFC 3339 timestamp (second precision, `Z`).
 pub fn ts(ms: Millis) -> String {

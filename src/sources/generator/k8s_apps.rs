@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::k8s::{Container, PodSpec, map, ts, uid};
 
 /// A pod template from a spec's containers and labels.

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::contract::event::Millis;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::triage_base::{self as base, NS};
 use crate::world::objects::parse_time;

@@ -32,8 +32,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::contract::event::{Millis, SourceEvent};
+use crate::contract::event::SourceEvent;
 use crate::contract::scenario::{self, Header, Line, SCHEMA_VERSION, Scenario};
+use crate::domain::Millis;
 
 pub use crate::sources::generator::synthetic::{SyntheticOpts, synthetic};
 

@@ -2,7 +2,7 @@
 //! and PyTorch 2.11 write (see `data/h100/nccl/` and the NCCL/PyTorch sources): NCCL INFO
 //! init lines over IB or sockets, ProcessGroupNCCL error prefixes, the training loop's step line.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::cluster::pci_bus_id;
 use crate::sources::generator::job::Rank;
 use crate::sources::generator::k8s::fnv;

@@ -2,7 +2,7 @@
 //! Deployment's pods, their cumulative latency histograms and gauges (vLLM metric names), and
 //! the engine's periodic stats log line.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::NodeKind;
 use crate::sources::generator::k8s::{Container, NodeSpec, PodSpec, kv};

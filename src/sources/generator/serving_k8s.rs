@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::k8s::{Container, PodSpec, map, ts, uid};
 use crate::sources::generator::telemetry::le_label;

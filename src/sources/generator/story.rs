@@ -4,8 +4,9 @@
 //! stalls, the ProcessGroupNCCL watchdog takes the other ranks down and the pods end in
 //! CrashLoopBackOff. Serving, notebooks and the NPU job stay healthy throughout.
 
-use crate::contract::event::{HealthState, Millis, NvmlDevice, NvmlSnapshot, SourceEvent};
+use crate::contract::event::{HealthState, NvmlDevice, NvmlSnapshot, SourceEvent};
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{self, H100_MODEL, NodeKind, gpu_uuid, pci_bus_id};
 use crate::sources::generator::job::{self, Job};
@@ -26,7 +27,7 @@ pub const SCRAPE: Millis = 30_000;
 
 /// Moments of the story (scenario milliseconds).
 pub mod at {
-    use crate::contract::event::Millis;
+    use crate::domain::Millis;
     pub const NETPOL: Millis = 150_000;
     pub const IB_ERROR: Millis = 158_000;
     pub const CRASH1: Millis = 165_000;

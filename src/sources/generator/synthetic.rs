@@ -4,8 +4,8 @@
 //! log lines. Seeded, so the same options give the
 //! same scenario.
 
-use crate::contract::event::Millis;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{self, A100_MODEL, H100_MODEL, NodeKind};
 use crate::sources::generator::k8s::{self, CState, Container, Involved, PodSpec, PodStatus, kv};

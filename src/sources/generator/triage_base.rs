@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use crate::contract::event::{HealthState, Millis, SourceEvent};
+use crate::contract::event::{HealthState, SourceEvent};
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{self, NodeKind};
 use crate::sources::generator::k8s::{self, Container, Involved, NodeSpec, PodSpec, kv};

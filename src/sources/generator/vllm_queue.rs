@@ -4,8 +4,8 @@
 //! its objective while the HPA reports `ScalingLimited` (TooManyReplicas). Metric names,
 //! labels and bucket bounds are vLLM's own (research anchors C4).
 
-use crate::contract::event::Millis;
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{self, NodeKind};
 use crate::sources::generator::k8s::{self, Container, PodSpec, PodStatus, kv};

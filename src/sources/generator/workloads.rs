@@ -2,7 +2,7 @@
 //! operator, a vLLM `llama3-inference` Deployment with its serving metrics and logs, MIG
 //! notebooks on the A100 nodes and an Ascend NPU job — and the GPU/NPU telemetry of all of them.
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::sources::generator::Timeline;
 use crate::sources::generator::cluster::{A100_MODEL, H100_MODEL, NodeKind, gpu_uuid, pci_bus_id};
 use crate::sources::generator::k8s::{self, Container, NodeSpec, PodSpec, PodStatus, kv};

@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::contract::event::{Millis, SourceEvent, TimedEvent};
+use crate::contract::event::{SourceEvent, TimedEvent};
 use crate::contract::scenario::Scenario;
+use crate::domain::Millis;
 use crate::sources::replay::Replayer;
 use http::Shared;
 use store::Store;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::resources::Resource;
-use crate::contract::event::{Millis, SourceEvent};
+use crate::contract::event::SourceEvent;
+use crate::domain::Millis;
 
 /// What happened to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

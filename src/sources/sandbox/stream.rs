@@ -17,7 +17,7 @@ use super::http::{Query, Selection, Shared, status, status_obj};
 use super::resources::Resource;
 use super::store::{Change, ChangeKind};
 use super::table;
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 
 type Tx = mpsc::Sender<Result<Bytes, std::io::Error>>;
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::world::objects::{event_info, node_info, parse_time, pod_info};
 
 /// Does this Accept header ask for a Table?

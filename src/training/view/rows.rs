@@ -7,7 +7,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::ObjKey;
 use crate::domain::kinds;
 use crate::domain::severity::Severity;

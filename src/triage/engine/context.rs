@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::model::Bindings;
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{AccelKind, NodeInfo, PodInfo};

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::model::{Bindings, ConclusionKind, Playbook};
 use super::walk::{FilledFix, Walk, fill_fixes, walk};
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::triage::Playbooks;
 use crate::triage::probes::{Evidence, Verdict};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::model::Bindings;
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 
 /// What a probe answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

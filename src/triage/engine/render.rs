@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::findings::Finding;
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 
 /// Output format of `aicockpit triage`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

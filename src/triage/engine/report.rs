@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::findings::Finding;
 use super::render::{finding_markdown, time};
 use super::walkthrough::Walkthrough;
-use crate::contract::event::{Millis, SourceEvent};
+use crate::contract::event::SourceEvent;
 use crate::contract::scenario::{self, Header, Line, SCHEMA_VERSION, Scenario};
+use crate::domain::Millis;
 use crate::domain::{KEvent, NodeInfo};
 use crate::world::World;
 

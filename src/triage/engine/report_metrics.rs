@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::contract::event::{Millis, SourceEvent};
+use crate::contract::event::SourceEvent;
+use crate::domain::Millis;
 use crate::world::World;
 
 /// How far back metric samples are kept: a 5-minute rule window, and as long again to see

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::findings::{Finding, whats_wrong};
 use super::model::{Bindings, ConclusionKind};
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::triage::Playbooks;
 use crate::triage::probes::{

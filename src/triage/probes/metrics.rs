@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::triage::engine::context::Ctx;
 use crate::triage::engine::model::Bindings;
 use crate::triage::probes::{Agg, Cmp, Evidence, Outcome};

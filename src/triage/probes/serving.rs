@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::alert_eval::rule_value;
 use crate::serving::derive::endpoints::{Endpoint, discover, pod_selector};

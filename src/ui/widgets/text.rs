@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::contract::event::Millis;
+use crate::domain::Millis;
 pub use crate::state::filter::Needle;
 
 /// Whether a row with these fields passes an optional filter.
