@@ -80,8 +80,8 @@ fn gpus(args: &aicockpit::shell::cli::GpusArgs) -> ExitCode {
     // NVML is initialised once and every reading reuses it.
     let lib = nvml::init();
     let read = || match &lib {
-        Ok(n) => nvml::snapshot_from(n),
-        Err(why) => Err(why.clone()),
+        Ok(n) => nvml::snapshot_from(n).map_err(|e| e.to_string()),
+        Err(why) => Err(why.to_string()),
     };
     loop {
         let code = once(read, args.format, &mut out);
@@ -139,7 +139,8 @@ fn live_setup(cli: &Cli) -> Result<Option<LiveSetup>, String> {
             let auth = PromAuth::load(
                 cli.prometheus_token_file.as_deref(),
                 cli.prometheus_basic_auth_file.as_deref(),
-            )?;
+            )
+            .map_err(|e| e.to_string())?;
             Some(PromOpts::new(url, auth))
         }
         None => None,

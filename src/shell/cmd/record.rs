@@ -27,7 +27,8 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
             let auth = PromAuth::load(
                 args.prometheus_token_file.as_deref(),
                 args.prometheus_basic_auth_file.as_deref(),
-            )?;
+            )
+            .map_err(|e| e.to_string())?;
             // Samples from the start of the recording on: history would all land at t = 0.
             let mut p = PromOpts::new(url, auth);
             p.lookback = std::time::Duration::ZERO;
