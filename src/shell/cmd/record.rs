@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::shell::cli::RecordArgs;
 use crate::shell::live::LiveSetup;
 use crate::shell::record::{self, RecordOpts, RecordStats};
@@ -21,14 +23,13 @@ fn line(s: &RecordStats) -> String {
 }
 
 /// Record until the duration passes or a signal arrives.
-pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
+pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     let prometheus = match &args.prometheus {
         Some(url) => {
             let auth = PromAuth::load(
                 args.prometheus_token_file.as_deref(),
                 args.prometheus_basic_auth_file.as_deref(),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             // Samples from the start of the recording on: history would all land at t = 0.
             let mut p = PromOpts::new(url, auth);
             p.lookback = std::time::Duration::ZERO;
@@ -53,10 +54,10 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .context("cannot start the runtime")?;
     let stats = runtime.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("signal handler: {e}"))?;
+            .context("signal handler")?;
         let stop = async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
