@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use anyhow::{Context, anyhow};
 use clap::Parser;
 
 use aicockpit::contract::event::NoticeLevel;
@@ -36,18 +37,26 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(msg) => {
-            eprintln!("error: {msg}");
+        Err(e) => {
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
 }
 
-fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
+/// A settings loader's result, its error kept as the text it gives.
+fn settings<T, E>(r: Result<T, E>) -> anyhow::Result<T>
+where
+    E: std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+{
+    r.map_err(anyhow::Error::msg)
+}
+
+fn subcommand(cmd: &Command) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let text = match cmd {
         Command::Scenarios => commands::scenarios_table(),
-        Command::Info => commands::info_report(&Paths::resolve()?),
+        Command::Info => commands::info_report(&settings(Paths::resolve())?),
         Command::Completions { shell } => {
             commands::completions(*shell, &mut out);
             return Ok(ExitCode::SUCCESS);
@@ -77,11 +86,11 @@ fn gpus(args: &aicockpit::shell::cli::GpusArgs) -> ExitCode {
     use aicockpit::shell::cmd::gpus::once;
     use aicockpit::sources::nvml;
     let mut out = std::io::stdout().lock();
-    // NVML is initialised once and every reading reuses it.
+    // NVML is initialised once and every reading reuses it; `once` shows the reason as text.
     let lib = nvml::init();
     let read = || match &lib {
-        Ok(n) => nvml::snapshot_from(n),
-        Err(why) => Err(why.clone()),
+        Ok(n) => nvml::snapshot_from(n).map_err(|e| e.to_string()),
+        Err(why) => Err(why.to_string()),
     };
     loop {
         let code = once(read, args.format, &mut out);
@@ -92,10 +101,10 @@ fn gpus(args: &aicockpit::shell::cli::GpusArgs) -> ExitCode {
     }
 }
 
-fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
+fn load_scenario(cli: &Cli) -> anyhow::Result<(Mode, Replayer)> {
     if let Some(path) = &cli.replay {
         // Checked line by line now; events are read from the file as they fall due.
-        let r = Replayer::open(path).map_err(|e| e.to_string())?;
+        let r = Replayer::open(path)?;
         return Ok((Mode::Replay, r));
     }
     let name = match &cli.demo {
@@ -106,9 +115,9 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
     let s = embedded::load(name).map_err(|e| {
         let known: Vec<&str> = embedded::list().iter().map(|i| i.name).collect();
         if known.contains(&name) {
-            e.to_string()
+            anyhow::Error::new(e)
         } else {
-            format!(
+            anyhow!(
                 "unknown demo scenario {name:?}; known scenarios: {}",
                 known.join(", ")
             )
@@ -118,7 +127,7 @@ fn load_scenario(cli: &Cli) -> Result<(Mode, Replayer), String> {
 }
 
 /// Live mode (no `--demo`, no `--replay`): where to connect.
-fn live_setup(cli: &Cli) -> Result<Option<LiveSetup>, String> {
+fn live_setup(cli: &Cli) -> anyhow::Result<Option<LiveSetup>> {
     if cli.demo.is_some() || cli.replay.is_some() {
         return Ok(None);
     }
@@ -155,7 +164,7 @@ fn live_setup(cli: &Cli) -> Result<Option<LiveSetup>, String> {
     }))
 }
 
-fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
+fn cockpit(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
     let live = live_setup(&cli)?;
     let (mode, replayer) = match &live {
         // The replayer is not run in a live session; an empty one keeps `Setup` whole.
@@ -175,9 +184,9 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         ),
         None => load_scenario(&cli)?,
     };
-    let paths = Paths::resolve()?;
-    let config = Config::load(&paths)?;
-    let (keymap, keymap_warnings) = Keymap::load_reporting(Some(&paths.config_dir))?;
+    let paths = settings(Paths::resolve())?;
+    let config = settings(Config::load(&paths))?;
+    let (keymap, keymap_warnings) = settings(Keymap::load_reporting(Some(&paths.config_dir)))?;
     let requested = cli.theme.as_deref().unwrap_or(&config.ui.theme);
     let (theme, theme_warnings) = theme::resolve(
         Some(requested),
@@ -195,7 +204,7 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     }
     // A broken user playbook is reported like a broken config file, before the screen.
     let playbooks = aicockpit::triage::Playbooks::load(Some(&paths.config_dir))
-        .map_err(|e| aicockpit::triage::join(&e))?;
+        .map_err(|e| anyhow!(aicockpit::triage::join(&e)))?;
     let setup = Setup {
         playbooks: Some(std::sync::Arc::new(playbooks)),
         mode,
@@ -216,10 +225,8 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let exit = runtime
-        .block_on(app::run(setup))
-        .map_err(|e| format!("{e:#}"))?;
+        .context("cannot start the runtime")?;
+    let exit = runtime.block_on(app::run(setup))?;
     // Source tasks may still be winding down; do not wait for them.
     runtime.shutdown_background();
     Ok(ExitCode::from(exit.code()))

@@ -24,7 +24,7 @@ use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::endpoints::{Endpoint, discover};
 use crate::serving::derive::histogram::{Gap, Selector, Window, select};
 use crate::serving::derive::objectives::{
-    EndpointStats, Stat, endpoint_stats_with, rate_and_errors,
+    EndpointStats, NoStats, Stat, endpoint_stats_with, rate_and_errors,
 };
 use crate::serving::view::hist::{EndpointHists, HistCache};
 use crate::settings::alerts::{Rule, RuleKind};
@@ -84,7 +84,7 @@ pub struct EndpointView {
     pub image: Option<String>,
     pub pods: Vec<PodRow>,
     /// Figures over `STATS_WINDOW_MS`, or why there are none at all.
-    pub stats: Result<EndpointStats, String>,
+    pub stats: Result<EndpointStats, NoStats>,
     /// Over `SERIES_SPAN_MS`, oldest first.
     pub series: Vec<Point>,
     /// Why the latency series is empty, when it is.
@@ -340,12 +340,12 @@ pub fn refresh(state: &mut AppState) {
                 STATS_WINDOW_MS,
                 &mut |name, w, qs| hists.quantiles(name, w, qs),
             )),
-            None if ep.pod_labels.is_empty() => Err("the workload has no pod selector".to_string()),
-            None => Err("no pods match the workload's selector".to_string()),
+            None if ep.pod_labels.is_empty() => Err(NoStats::NoPodSelector),
+            None => Err(NoStats::NoPods),
         };
         let (series, series_gap) = match &sel {
             Some(sel) => series(&w.metrics, &ep, sel, &mut hists, now),
-            None => (Vec::new(), stats.as_ref().err().cloned()),
+            None => (Vec::new(), stats.as_ref().err().map(ToString::to_string)),
         };
         let objectives = objectives(
             state.serving.book.rules(),

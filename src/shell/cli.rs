@@ -186,10 +186,10 @@ pub struct GenerateArgs {
     pub seed: u64,
 }
 
-fn parse_speed(s: &str) -> Result<u32, String> {
+fn parse_speed(s: &str) -> anyhow::Result<u32> {
     match s.parse::<u32>() {
         Ok(n) if SPEEDS.contains(&n) => Ok(n),
-        _ => Err(format!(
+        _ => Err(anyhow::anyhow!(
             "speed must be one of {}",
             SPEEDS.map(|n| n.to_string()).join(", ")
         )),

@@ -344,7 +344,7 @@ async fn connect_and_watch(
         match kube::client_from(setup.kubeconfig.as_deref(), setup.context.as_deref()).await {
             Ok(c) => c,
             Err(e) => {
-                let _ = tx.send(health_msg(HealthState::Unavailable, e));
+                let _ = tx.send(health_msg(HealthState::Unavailable, e.to_string()));
                 return;
             }
         };

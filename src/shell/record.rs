@@ -7,6 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::Context;
+
 use crate::contract::event::{Msg, TimedEvent};
 use crate::contract::scenario::{Header, Line, SCHEMA_VERSION};
 use crate::settings::keymap::Keymap;
@@ -101,7 +103,7 @@ pub async fn record(
     opts: RecordOpts,
     stop: impl std::future::Future<Output = ()>,
     mut progress: impl FnMut(&RecordStats),
-) -> Result<RecordStats, String> {
+) -> anyhow::Result<RecordStats> {
     let start_ms = chrono::Utc::now().timestamp_millis();
     let context = opts.setup.context_name();
     let scope = opts.setup.namespace.as_deref().unwrap_or("all namespaces");
@@ -117,7 +119,7 @@ pub async fn record(
     };
     let out = opts.out.display().to_string();
     let mut w = ScenarioWriter::create(&opts.out, &header, start_ms)
-        .map_err(|e| format!("cannot write {out}: {e}"))?;
+        .with_context(|| format!("cannot write {out}"))?;
     let mut state = AppState::new(
         Mode::Live {
             context,
@@ -143,22 +145,31 @@ pub async fn record(
             msg = live.next() => {
                 let Some(Msg::Source(batch)) = msg else { continue };
                 update(&mut state, Msg::Source(batch.clone()));
-                w.write_batch(batch).map_err(|e| format!("cannot write {out}: {e}"))?;
+                w.write_batch(batch).with_context(|| format!("cannot write {out}"))?;
             }
         }
     }
     while let Some(msg) = live.try_next() {
         if let Msg::Source(batch) = msg {
             w.write_batch(batch)
-                .map_err(|e| format!("cannot write {out}: {e}"))?;
+                .with_context(|| format!("cannot write {out}"))?;
         }
     }
     progress(&w.stats);
     Ok(w.stats)
 }
 
+/// A `--duration` that is not a whole number of seconds, minutes or hours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("bad duration {0:?} (try 30s, 5m, 1h)")]
+    Number(String),
+    #[error("bad duration unit in {0:?} (s, m or h)")]
+    Unit(String),
+}
+
 /// `30`, `30s`, `5m`, `2h` as a duration.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     let s = s.trim();
     let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => s.split_at(i),
@@ -166,12 +177,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     };
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("bad duration {s:?} (try 30s, 5m, 1h)"))?;
+        .map_err(|_| DurationError::Number(s.to_string()))?;
     let secs = match unit {
         "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
-        _ => return Err(format!("bad duration unit in {s:?} (s, m or h)")),
+        _ => return Err(DurationError::Unit(s.to_string())),
     };
     Ok(Duration::from_secs(secs))
 }

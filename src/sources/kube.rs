@@ -5,13 +5,13 @@
 //! others keep going. Event and error bookkeeping per watch lives in `kube_track.rs`, pod log
 //! following in `kube_logs.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::{apps, autoscaling, batch, core, networking};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{InferConfigError, KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::discovery::{Scope, verbs};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Config};
@@ -60,32 +60,71 @@ pub fn crd_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
         .chain([("serving.kserve.io", "InferenceService")])
 }
 
+/// Why no client could be built for the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The kubeconfig file given could not be read.
+    #[error("cannot read kubeconfig {}: {reason}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        reason: KubeconfigError,
+    },
+    /// The kubeconfig file given was read but does not make a configuration.
+    #[error("bad kubeconfig {}: {reason}", path.display())]
+    Invalid {
+        path: PathBuf,
+        reason: KubeconfigError,
+    },
+    /// The context asked for could not be loaded from the usual kubeconfig.
+    #[error("cannot load context {context:?}: {reason}")]
+    Context {
+        context: Option<String>,
+        reason: KubeconfigError,
+    },
+    /// Neither a kubeconfig nor an in-cluster service account was found.
+    #[error("no cluster configuration found: {reason}")]
+    NoConfig { reason: InferConfigError },
+    /// A configuration, but the client could not be made from it (TLS, proxy).
+    #[error("cannot build a client: {reason}")]
+    Build { reason: kube::Error },
+}
+
 /// Build a client from a kubeconfig file (or the usual inference: `$KUBECONFIG`,
 /// `~/.kube/config`, in-cluster) and an optional context name.
 pub async fn client_from(
     kubeconfig: Option<&Path>,
     context: Option<&str>,
-) -> Result<Client, String> {
+) -> Result<Client, ClientError> {
     let opts = KubeConfigOptions {
         context: context.map(str::to_string),
         ..KubeConfigOptions::default()
     };
     let config = match kubeconfig {
         Some(p) => {
-            let kc = Kubeconfig::read_from(p)
-                .map_err(|e| format!("cannot read kubeconfig {}: {e}", p.display()))?;
+            let kc = Kubeconfig::read_from(p).map_err(|reason| ClientError::Unreadable {
+                path: p.to_path_buf(),
+                reason,
+            })?;
             Config::from_custom_kubeconfig(kc, &opts)
                 .await
-                .map_err(|e| format!("bad kubeconfig {}: {e}", p.display()))?
+                .map_err(|reason| ClientError::Invalid {
+                    path: p.to_path_buf(),
+                    reason,
+                })?
         }
-        None if context.is_some() => Config::from_kubeconfig(&opts)
-            .await
-            .map_err(|e| format!("cannot load context {context:?}: {e}"))?,
+        None if context.is_some() => {
+            Config::from_kubeconfig(&opts)
+                .await
+                .map_err(|reason| ClientError::Context {
+                    context: opts.context.clone(),
+                    reason,
+                })?
+        }
         None => Config::infer()
             .await
-            .map_err(|e| format!("no cluster configuration found: {e}"))?,
+            .map_err(|reason| ClientError::NoConfig { reason })?,
     };
-    Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))
+    Client::try_from(config).map_err(|reason| ClientError::Build { reason })
 }
 
 /// One resource to watch.
@@ -172,12 +211,12 @@ fn candidate_group(name: &str) -> bool {
 
 /// Find the CRDs of `crd_kinds` the cluster serves. Groups are queried one by one, so a broken
 /// aggregated API (a metrics server down, say) costs only its own group; those failures come
-/// back as notes.
+/// back as notes; only the list of groups itself failing is an error.
 async fn discover_crds(
     client: &Client,
     opts: &KubeOpts,
-) -> Result<(Vec<WatchSpec>, Vec<String>), String> {
-    let groups = client.list_api_groups().await.map_err(|e| e.to_string())?;
+) -> Result<(Vec<WatchSpec>, Vec<String>), kube::Error> {
+    let groups = client.list_api_groups().await?;
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for g in groups.groups.iter().filter(|g| candidate_group(&g.name)) {

@@ -153,6 +153,17 @@ pub fn log_source(t: &LogTarget) -> String {
     }
 }
 
+/// Why a container's log could not be read (to its end).
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The API server refused or failed the log request (no such pod or container, RBAC, down).
+    #[error("log of {pod}: {reason}")]
+    Open { pod: String, reason: kube::Error },
+    /// The stream broke off while it was read.
+    #[error("log of {pod} broke off: {reason}")]
+    BrokeOff { pod: String, reason: std::io::Error },
+}
+
 /// Read (and with `follow`, keep reading) one container's log. Returns how many lines were sent;
 /// a failure is also sent as `SourceHealth` for the stream before it is returned.
 pub async fn follow_logs(
@@ -160,17 +171,17 @@ pub async fn follow_logs(
     target: LogTarget,
     tx: impl Into<LogSink>,
     opts: LogOpts,
-) -> Result<usize, String> {
+) -> Result<usize, LogError> {
     let tx: LogSink = tx.into();
-    let fail = async |message: String| {
+    let fail = async |e: LogError| {
         let ev = SourceEvent::SourceHealth {
             source: log_source(&target),
             state: HealthState::Unavailable,
-            message: message.clone(),
+            message: e.to_string(),
         };
         let at_ms = chrono::Utc::now().timestamp_millis();
         let _ = tx.send(Msg::Source(vec![TimedEvent { at_ms, ev }])).await;
-        message
+        e
     };
     let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
     let lp = LogParams {
@@ -181,7 +192,10 @@ pub async fn follow_logs(
     };
     let stream = match pods.log_stream(&target.pod, &lp).await {
         Ok(s) => s,
-        Err(e) => return Err(fail(format!("log of {}: {e}", target.pod)).await),
+        Err(reason) => {
+            let pod = target.pod.clone();
+            return Err(fail(LogError::Open { pod, reason }).await);
+        }
     };
     let mut stream = Box::pin(stream);
     let mut split = LineSplitter::new(opts.max_line_bytes);
@@ -191,7 +205,10 @@ pub async fn follow_logs(
         let n = match stream.read(&mut buf).await {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => return Err(fail(format!("log of {} broke off: {e}", target.pod)).await),
+            Err(reason) => {
+                let pod = target.pod.clone();
+                return Err(fail(LogError::BrokeOff { pod, reason }).await);
+            }
         };
         let lines = split.push(&buf[..n]);
         sent += lines.len();

@@ -3,7 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
-use kube::config::Kubeconfig;
+use kube::config::{Kubeconfig, KubeconfigError};
+
+/// Why there is no current context to point a live session at.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// Neither `$KUBECONFIG` nor `$HOME` is set.
+    #[error("no KUBECONFIG and no HOME to find ~/.kube/config")]
+    NoLocation,
+    /// The file is not there.
+    #[error("no kubeconfig at {}", .0.display())]
+    Missing(PathBuf),
+    /// The file is there but does not read as a kubeconfig.
+    #[error("cannot read {}: {reason}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        reason: KubeconfigError,
+    },
+    /// The kubeconfig names no `current-context`.
+    #[error("{} sets no current-context", .0.display())]
+    NoCurrentContext(PathBuf),
+}
 
 /// Where the kubeconfig is looked for: `$KUBECONFIG` (possibly a list) or `~/.kube/config`.
 pub fn default_location() -> Option<PathBuf> {
@@ -15,27 +35,35 @@ pub fn default_location() -> Option<PathBuf> {
 
 /// The current context and the file it came from. `path` overrides the default location.
 /// The error says why there is none (no file, unreadable, no `current-context`).
-pub fn current_context(path: Option<&Path>) -> Result<(String, PathBuf), String> {
+pub fn current_context(path: Option<&Path>) -> Result<(String, PathBuf), ContextError> {
     let (config, location) = match path {
         Some(p) => (Kubeconfig::read_from(p), p.to_path_buf()),
         None => {
             let Some(location) = default_location() else {
-                return Err("no KUBECONFIG and no HOME to find ~/.kube/config".to_string());
+                return Err(ContextError::NoLocation);
             };
             let single = std::env::split_paths(&location).count() <= 1;
             if single && !location.exists() {
-                return Err(format!("no kubeconfig at {}", location.display()));
+                return Err(ContextError::Missing(location));
             }
             (Kubeconfig::read(), location)
         }
     };
     if path.is_some() && !location.exists() {
-        return Err(format!("no kubeconfig at {}", location.display()));
+        return Err(ContextError::Missing(location));
     }
-    let config = config.map_err(|e| format!("cannot read {}: {e}", location.display()))?;
+    let config = match config {
+        Ok(c) => c,
+        Err(reason) => {
+            return Err(ContextError::Unreadable {
+                path: location,
+                reason,
+            });
+        }
+    };
     match config.current_context {
         Some(ctx) if !ctx.is_empty() => Ok((ctx, location)),
-        _ => Err(format!("{} sets no current-context", location.display())),
+        _ => Err(ContextError::NoCurrentContext(location)),
     }
 }
 
@@ -61,10 +89,12 @@ mod tests {
     fn missing_file_and_missing_context_say_why() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("nope");
-        let e = current_context(Some(&p)).expect_err("no file");
+        let e = current_context(Some(&p)).expect_err("no file").to_string();
         assert!(e.contains("no kubeconfig at"), "{e}");
         std::fs::write(&p, "apiVersion: v1\nkind: Config\n").expect("write");
-        let e = current_context(Some(&p)).expect_err("no context");
+        let e = current_context(Some(&p))
+            .expect_err("no context")
+            .to_string();
         assert!(e.contains("no current-context"), "{e}");
     }
 }

@@ -3,6 +3,8 @@
 //! periodic `SourceEvent::Nvml` snapshots of the local GPUs. Only this module names
 //! `nvml_wrapper` types; everything leaves as `event::NvmlSnapshot`.
 
+use std::fmt::Display;
+use std::sync::Arc;
 use std::time::Duration;
 
 use nvml_wrapper::enum_wrappers::device::{Clock, EccCounter, MemoryError, TemperatureSensor};
@@ -14,8 +16,21 @@ use crate::contract::event::{HealthState, Msg, NvmlDevice, NvmlSnapshot, SourceE
 /// The health source name.
 pub const SOURCE: &str = "nvml";
 
+/// Why NVML gave no snapshot. Cheap to clone (the library's error is shared), so one failed
+/// initialisation can be reported again at every reading.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum NvmlError {
+    /// The library could not be loaded or initialised: no `libnvidia-ml`, no driver, no
+    /// permission. NVML cannot be used on this machine.
+    #[error("{0}")]
+    Init(Arc<nvml_wrapper::error::NvmlError>),
+    /// NVML started but would not say how many devices there are.
+    #[error("device count: {0}")]
+    DeviceCount(Arc<nvml_wrapper::error::NvmlError>),
+}
+
 /// The source-health event saying NVML cannot be used here, and why.
-pub fn unavailable(at_ms: i64, why: &str) -> TimedEvent {
+pub fn unavailable(at_ms: i64, why: impl Display) -> TimedEvent {
     TimedEvent {
         at_ms,
         ev: SourceEvent::SourceHealth {
@@ -38,14 +53,14 @@ pub fn hostname() -> String {
 }
 
 /// Initialise NVML once, for repeated `snapshot_from` readings; `Err` says why it cannot be used.
-pub fn init() -> Result<Nvml, String> {
-    Nvml::init().map_err(|e| e.to_string())
+pub fn init() -> Result<Nvml, NvmlError> {
+    Nvml::init().map_err(|e| NvmlError::Init(Arc::new(e)))
 }
 
 /// Try to initialise NVML. `Ok` carries the driver version and device count; `Err` the reason
 /// NVML is unusable here (no library, no driver, no permission ...).
-pub fn probe() -> Result<String, String> {
-    let nvml = Nvml::init().map_err(|e| e.to_string())?;
+pub fn probe() -> Result<String, NvmlError> {
+    let nvml = init()?;
     let driver = nvml
         .sys_driver_version()
         .unwrap_or_else(|e| format!("unknown ({e})"));
@@ -96,12 +111,12 @@ fn read(d: &Device, index: u32, parent: Option<&str>) -> NvmlDevice {
 
 /// Every device NVML sees now, MIG instances after their parent. `Err` says why NVML cannot be
 /// used on this machine.
-pub fn snapshot() -> Result<NvmlSnapshot, String> {
+pub fn snapshot() -> Result<NvmlSnapshot, NvmlError> {
     snapshot_from(&init()?)
 }
 
 /// Every device an initialised NVML sees now, MIG instances after their parent.
-pub fn snapshot_from(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
+pub fn snapshot_from(nvml: &Nvml) -> Result<NvmlSnapshot, NvmlError> {
     let driver_version = nvml.sys_driver_version().unwrap_or_default();
     let cuda_version = nvml
         .sys_cuda_driver_version()
@@ -109,7 +124,7 @@ pub fn snapshot_from(nvml: &Nvml) -> Result<NvmlSnapshot, String> {
         .unwrap_or_default();
     let count = nvml
         .device_count()
-        .map_err(|e| format!("device count: {e}"))?;
+        .map_err(|e| NvmlError::DeviceCount(Arc::new(e)))?;
     let mut devices = Vec::new();
     for i in 0..count {
         let d = match nvml.device_by_index(i) {
@@ -159,13 +174,13 @@ pub async fn run(tx: mpsc::UnboundedSender<Msg>, every: Duration) {
 /// `NVML not available: <reason>` before the task ends.
 pub async fn run_reporting(tx: mpsc::UnboundedSender<Msg>, every: Duration, report_absence: bool) {
     let nvml = match tokio::task::spawn_blocking(init).await {
-        Ok(Ok(n)) => std::sync::Arc::new(n),
+        Ok(Ok(n)) => Arc::new(n),
         Ok(Err(e)) => {
             tracing::info!("no local GPUs through NVML: {e}");
             if report_absence {
                 let _ = tx.send(Msg::Source(vec![unavailable(
                     chrono::Utc::now().timestamp_millis(),
-                    &e,
+                    e,
                 )]));
             }
             return;
@@ -188,12 +203,12 @@ pub async fn run_reporting(tx: mpsc::UnboundedSender<Msg>, every: Duration, repo
                 at_ms,
                 ev: SourceEvent::Nvml { snapshot },
             }),
-            Err(message) => batch.push(TimedEvent {
+            Err(e) => batch.push(TimedEvent {
                 at_ms,
                 ev: SourceEvent::SourceHealth {
                     source: SOURCE.into(),
                     state: HealthState::Unavailable,
-                    message,
+                    message: e.to_string(),
                 },
             }),
         }

@@ -19,6 +19,10 @@ use tokio::sync::mpsc;
 
 use crate::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
 
+#[path = "prometheus_error.rs"]
+mod error;
+pub use error::{AuthError, ClientError, MatrixError, PromError, TransportError};
+
 /// The health source name.
 pub const SOURCE: &str = "prometheus";
 /// Environment variables read for credentials when no file is given.
@@ -62,21 +66,24 @@ impl std::fmt::Debug for PromAuth {
 impl PromAuth {
     /// Credentials from a token file, a `user:password` file, or (without files) the
     /// environment (`AICOCKPIT_PROMETHEUS_TOKEN`, `AICOCKPIT_PROMETHEUS_BASIC_AUTH`).
-    pub fn load(token_file: Option<&Path>, basic_file: Option<&Path>) -> Result<Self, String> {
+    pub fn load(token_file: Option<&Path>, basic_file: Option<&Path>) -> Result<Self, AuthError> {
         let read = |p: &Path| {
             std::fs::read_to_string(p)
                 .map(|s| s.trim().to_string())
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))
+                .map_err(|reason| AuthError::Unreadable {
+                    path: p.to_path_buf(),
+                    reason,
+                })
         };
         let basic = |s: String| match s.split_once(':') {
             Some((u, p)) => Ok(PromAuth::Basic {
                 user: u.to_string(),
                 password: p.to_string(),
             }),
-            None => Err("basic auth must read user:password".to_string()),
+            None => Err(AuthError::NotUserPassword),
         };
         match (token_file, basic_file) {
-            (Some(_), Some(_)) => Err("give a bearer token or basic auth, not both".into()),
+            (Some(_), Some(_)) => Err(AuthError::Both),
             (Some(t), None) => Ok(PromAuth::Bearer(read(t)?)),
             (None, Some(b)) => basic(read(b)?),
             (None, None) => match (std::env::var(TOKEN_ENV), std::env::var(BASIC_ENV)) {
@@ -148,16 +155,8 @@ pub struct PromClient {
     auth: PromAuth,
 }
 
-/// Why a query failed, and the health state that follows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PromError {
-    pub state: HealthState,
-    pub message: String,
-}
-
-fn err(state: HealthState, message: String) -> PromError {
-    PromError { state, message }
-}
+/// How long a request may take, answer included.
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Percent-encode a query parameter value.
 pub fn encode(s: &str) -> String {
@@ -173,27 +172,28 @@ pub fn encode(s: &str) -> String {
 }
 
 impl PromClient {
-    pub fn new(url: &str, auth: PromAuth) -> Result<Self, String> {
+    pub fn new(url: &str, auth: PromAuth) -> Result<Self, ClientError> {
         let base = url.trim_end_matches('/').to_string();
         let http = if base.starts_with("http://") {
             Http::Plain(Client::builder(TokioExecutor::new()).build_http())
         } else if base.starts_with("https://") {
             let conn = hyper_rustls::HttpsConnectorBuilder::new()
                 .with_native_roots()
-                .map_err(|e| format!("no TLS root certificates for {base}: {e}"))?
+                .map_err(|reason| ClientError::NoRoots {
+                    url: base.clone(),
+                    reason,
+                })?
                 .https_or_http()
                 .enable_http1()
                 .build();
             Http::Tls(Client::builder(TokioExecutor::new()).build(conn))
         } else {
-            return Err(format!(
-                "{base}: the Prometheus URL must start with http:// or https://"
-            ));
+            return Err(ClientError::Scheme { url: base });
         };
         Ok(PromClient { http, base, auth })
     }
 
-    async fn get(&self, path_and_query: &str) -> Result<(u16, Bytes), String> {
+    async fn get(&self, path_and_query: &str) -> Result<(u16, Bytes), TransportError> {
         let uri = format!("{}{path_and_query}", self.base);
         let mut req = hyper::Request::get(&uri).header("accept", "application/json");
         if let Some(h) = self.auth.header() {
@@ -201,25 +201,37 @@ impl PromClient {
         }
         let req = req
             .body(Full::new(Bytes::new()))
-            .map_err(|e| format!("bad request {}: {e}", self.base))?;
+            .map_err(|reason| TransportError::Request {
+                base: self.base.clone(),
+                reason,
+            })?;
         let fut = async {
             let resp = match &self.http {
                 Http::Plain(c) => c.request(req).await,
                 Http::Tls(c) => c.request(req).await,
             }
-            .map_err(|e| format!("{}: {e}", self.base))?;
+            .map_err(|reason| TransportError::Connect {
+                base: self.base.clone(),
+                reason,
+            })?;
             let status = resp.status().as_u16();
             let body = resp
                 .into_body()
                 .collect()
                 .await
-                .map_err(|e| format!("{}: reading the answer: {e}", self.base))?
+                .map_err(|reason| TransportError::Body {
+                    base: self.base.clone(),
+                    reason,
+                })?
                 .to_bytes();
             Ok((status, body))
         };
-        tokio::time::timeout(Duration::from_secs(30), fut)
+        tokio::time::timeout(TIMEOUT, fut)
             .await
-            .map_err(|_| format!("{}: no answer in 30 s", self.base))?
+            .map_err(|_| TransportError::Timeout {
+                base: self.base.clone(),
+                secs: TIMEOUT.as_secs(),
+            })?
     }
 
     /// `query_range` from `start_ms` to `end_ms` every `step`, as timed metric samples.
@@ -237,10 +249,7 @@ impl PromClient {
             end_ms as f64 / 1000.0,
             step.as_secs_f64()
         );
-        let (status, body) = self
-            .get(&q)
-            .await
-            .map_err(|e| err(HealthState::Unavailable, format!("unreachable: {e}")))?;
+        let (status, body) = self.get(&q).await.map_err(|e| PromError::unreachable(&e))?;
         let excerpt = || {
             let text = String::from_utf8_lossy(&body);
             let e: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -250,34 +259,21 @@ impl PromClient {
             }
         };
         match status {
-            200 => parse_matrix(&body).map_err(|e| err(HealthState::Degraded, e)),
-            401 | 403 => Err(err(
-                HealthState::Forbidden,
-                format!("HTTP {status} from {}: {}", self.base, excerpt()),
-            )),
-            400..=499 => Err(err(
-                HealthState::Degraded,
-                format!("HTTP {status} from {}: {}", self.base, excerpt()),
-            )),
-            _ => Err(err(
-                HealthState::Unavailable,
-                format!("HTTP {status} from {}: {}", self.base, excerpt()),
-            )),
+            200 => parse_matrix(&body).map_err(|e| PromError::bad_answer(&e)),
+            _ => Err(PromError::status(status, &self.base, &excerpt())),
         }
     }
 }
 
 /// A `query_range` answer (`resultType: matrix`) as metric samples in time order.
-pub fn parse_matrix(body: &[u8]) -> Result<Vec<TimedEvent>, String> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| format!("answer is not JSON: {e}"))?;
+pub fn parse_matrix(body: &[u8]) -> Result<Vec<TimedEvent>, MatrixError> {
+    let v: Value = serde_json::from_slice(body).map_err(MatrixError::NotJson)?;
     if v.get("status").and_then(Value::as_str) != Some("success") {
-        return Err(format!(
-            "query failed: {}",
-            v["error"].as_str().unwrap_or("?")
-        ));
+        let why = v["error"].as_str().unwrap_or("?");
+        return Err(MatrixError::QueryFailed(why.to_string()));
     }
     let Some(series) = v.pointer("/data/result").and_then(Value::as_array) else {
-        return Err("answer has no data.result".into());
+        return Err(MatrixError::NoResult);
     };
     let mut out = Vec::new();
     for s in series {
@@ -329,7 +325,10 @@ pub async fn run(opts: PromOpts, tx: mpsc::UnboundedSender<Msg>) {
     let client = match PromClient::new(&opts.url, opts.auth.clone()) {
         Ok(c) => c,
         Err(e) => {
-            let _ = tx.send(Msg::Source(vec![health(HealthState::Unavailable, e)]));
+            let _ = tx.send(Msg::Source(vec![health(
+                HealthState::Unavailable,
+                e.to_string(),
+            )]));
             return;
         }
     };

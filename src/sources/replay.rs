@@ -52,6 +52,15 @@ enum Store {
     },
 }
 
+/// Why an event checked when the file was opened could not be read again.
+#[derive(Debug, thiserror::Error)]
+enum ReadAgain {
+    #[error(transparent)]
+    Io(std::io::Error),
+    #[error(transparent)]
+    Json(serde_json::Error),
+}
+
 /// A scenario and a virtual clock over it.
 #[derive(Debug)]
 pub struct Replayer {
@@ -149,8 +158,8 @@ impl Replayer {
                 let mut buf = vec![0u8; span.len as usize];
                 let parsed = file
                     .read_exact_at(&mut buf, span.offset)
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| serde_json::from_slice::<Line>(&buf).map_err(|e| e.to_string()));
+                    .map_err(ReadAgain::Io)
+                    .and_then(|()| serde_json::from_slice::<Line>(&buf).map_err(ReadAgain::Json));
                 match parsed {
                     Ok(line) => line.ev,
                     Err(e) => SourceEvent::SourceHealth {

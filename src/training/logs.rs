@@ -9,15 +9,14 @@ use std::sync::OnceLock;
 
 use crate::domain::severity::Severity;
 use crate::training::derive::nccl::line::{self, NcclLevel};
+use crate::training::derive::nccl::signatures::SignatureError;
 use crate::training::derive::nccl::{Scanner, SignatureHit, Signatures, pod_source};
 use crate::world::log_store::LogStore;
 
 /// The built-in signature rules, compiled once.
-pub fn signatures() -> Result<&'static Signatures, &'static str> {
-    static S: OnceLock<Result<Signatures, String>> = OnceLock::new();
-    S.get_or_init(|| Signatures::builtin().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(String::as_str)
+pub fn signatures() -> Result<&'static Signatures, &'static SignatureError> {
+    static S: OnceLock<Result<Signatures, SignatureError>> = OnceLock::new();
+    S.get_or_init(Signatures::builtin).as_ref()
 }
 
 /// What a line is, for colouring and navigation.

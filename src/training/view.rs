@@ -253,7 +253,7 @@ pub fn on_command(state: &mut AppState, word: &str, arg: &str) -> bool {
             Ok(p) if exclude => v.exclude = Some(p),
             Ok(p) => v.include = Some(p),
             Err(e) => {
-                notify(state, NoticeLevel::Warn, e);
+                notify(state, NoticeLevel::Warn, e.to_string());
                 return true;
             }
         }

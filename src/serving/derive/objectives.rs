@@ -60,6 +60,15 @@ impl Stat {
     }
 }
 
+/// Why an endpoint has no figures at all: there are no pods to select its series by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoStats {
+    #[error("the workload has no pod selector")]
+    NoPodSelector,
+    #[error("no pods match the workload's selector")]
+    NoPods,
+}
+
 /// Latency (seconds), load and errors of one endpoint over a window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointStats {

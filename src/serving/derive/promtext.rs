@@ -1,7 +1,8 @@
 //! A small reader for the Prometheus text exposition format (version 0.0.4): `# HELP` and
 //! `# TYPE` lines, samples with optional labels (escaped `\\`, `\"`, `\n` in values; commas and
 //! braces inside quoted values), values including `NaN`/`+Inf`/`-Inf`, optional millisecond
-//! timestamps. A line that is not valid is reported with its number and skipped, never fatal.
+//! timestamps. A line that is not valid is reported with its number and what was wrong with it
+//! (`LineError`, `SampleError`) and skipped, never fatal.
 
 use std::collections::BTreeMap;
 
@@ -25,11 +26,41 @@ pub enum MetricType {
     Untyped,
 }
 
-/// A line that could not be read, 1-based.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What is wrong with a sample line. Quoted excerpts are clipped to 40 characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SampleError {
+    /// The line does not start with a metric name (the excerpt is the line's start).
+    #[error("not a metric name at start of {0:?}")]
+    NoName(String),
+    #[error("{name}: missing value")]
+    MissingValue { name: String },
+    #[error("{name}: bad value {text:?}")]
+    BadValue { name: String, text: String },
+    #[error("{name}: bad timestamp {text:?}")]
+    BadTimestamp { name: String, text: String },
+    /// Something after the timestamp.
+    #[error("{name}: unexpected {text:?} after the value")]
+    Trailing { name: String, text: String },
+    /// Inside `{...}`, where a label name should start (the excerpt is what follows).
+    #[error("bad label name at {0:?}")]
+    LabelName(String),
+    #[error("label {key}: expected '='")]
+    NoEquals { key: String },
+    #[error("label {key}: expected '\"'")]
+    NoQuote { key: String },
+    #[error("label {key}: unterminated value")]
+    Unterminated { key: String },
+    /// After a label value, neither `,` nor `}` (the excerpt is what follows).
+    #[error("expected ',' or '}}' at {0:?}")]
+    NoSeparator(String),
+}
+
+/// A line that could not be read, 1-based, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {error}")]
 pub struct LineError {
     pub line: usize,
-    pub message: String,
+    pub error: SampleError,
 }
 
 /// Everything read from one exposition text.
@@ -55,10 +86,7 @@ pub fn parse(text: &str) -> Exposition {
         }
         match parse_sample(line) {
             Ok(s) => out.samples.push(s),
-            Err(message) => out.errors.push(LineError {
-                line: i + 1,
-                message,
-            }),
+            Err(error) => out.errors.push(LineError { line: i + 1, error }),
         }
     }
     out
@@ -114,7 +142,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// Read one sample line (no leading `#`).
-pub fn parse_sample(line: &str) -> Result<Sample, String> {
+pub fn parse_sample(line: &str) -> Result<Sample, SampleError> {
     let mut chars = line.char_indices().peekable();
     let end_name = match chars.peek() {
         Some(&(_, c)) if is_name_start(c) => {
@@ -127,7 +155,7 @@ pub fn parse_sample(line: &str) -> Result<Sample, String> {
             }
             end
         }
-        _ => return Err(format!("not a metric name at start of {:?}", clip(line))),
+        _ => return Err(SampleError::NoName(clip(line).to_string())),
     };
     let name = line[..end_name].to_string();
     let mut rest = line[end_name..].trim_start();
@@ -136,20 +164,26 @@ pub fn parse_sample(line: &str) -> Result<Sample, String> {
         rest = read_labels(r, &mut labels)?;
     }
     let mut fields = rest.split_ascii_whitespace();
-    let value_text = fields
-        .next()
-        .ok_or_else(|| format!("{name}: missing value"))?;
-    let value =
-        parse_value(value_text).ok_or_else(|| format!("{name}: bad value {value_text:?}"))?;
+    let Some(value_text) = fields.next() else {
+        return Err(SampleError::MissingValue { name });
+    };
+    let Some(value) = parse_value(value_text) else {
+        let text = value_text.to_string();
+        return Err(SampleError::BadValue { name, text });
+    };
     let timestamp_ms = match fields.next() {
-        Some(t) => Some(
-            t.parse::<i64>()
-                .map_err(|_| format!("{name}: bad timestamp {t:?}"))?,
-        ),
+        Some(t) => match t.parse::<i64>() {
+            Ok(ms) => Some(ms),
+            Err(_) => {
+                let text = t.to_string();
+                return Err(SampleError::BadTimestamp { name, text });
+            }
+        },
         None => None,
     };
     if let Some(extra) = fields.next() {
-        return Err(format!("{name}: unexpected {extra:?} after the value"));
+        let text = extra.to_string();
+        return Err(SampleError::Trailing { name, text });
     }
     Ok(Sample {
         name,
@@ -163,7 +197,7 @@ pub fn parse_sample(line: &str) -> Result<Sample, String> {
 fn read_labels<'a>(
     mut s: &'a str,
     labels: &mut BTreeMap<String, String>,
-) -> Result<&'a str, String> {
+) -> Result<&'a str, SampleError> {
     loop {
         s = s.trim_start();
         if let Some(r) = s.strip_prefix('}') {
@@ -175,17 +209,17 @@ fn read_labels<'a>(
             .map(|(i, _)| i)
             .unwrap_or(s.len());
         if end == 0 {
-            return Err(format!("bad label name at {:?}", clip(s)));
+            return Err(SampleError::LabelName(clip(s).to_string()));
         }
         let key = s[..end].to_string();
         s = s[end..].trim_start();
-        s = s
-            .strip_prefix('=')
-            .ok_or_else(|| format!("label {key}: expected '='"))?
-            .trim_start();
-        s = s
-            .strip_prefix('"')
-            .ok_or_else(|| format!("label {key}: expected '\"'"))?;
+        let Some(r) = s.strip_prefix('=') else {
+            return Err(SampleError::NoEquals { key });
+        };
+        let Some(r) = r.trim_start().strip_prefix('"') else {
+            return Err(SampleError::NoQuote { key });
+        };
+        s = r;
         let mut val = String::new();
         let mut closed = None;
         let mut it = s.char_indices();
@@ -204,14 +238,14 @@ fn read_labels<'a>(
             }
         }
         let Some(after) = closed else {
-            return Err(format!("label {key}: unterminated value"));
+            return Err(SampleError::Unterminated { key });
         };
         labels.insert(key, val);
         s = s[after..].trim_start();
         if let Some(r) = s.strip_prefix(',') {
             s = r;
         } else if !s.starts_with('}') {
-            return Err(format!("expected ',' or '}}' at {:?}", clip(s)));
+            return Err(SampleError::NoSeparator(clip(s).to_string()));
         }
     }
 }
@@ -266,5 +300,20 @@ mod tests {
         assert_eq!(e.types["a"], MetricType::Counter);
         let lines: Vec<_> = e.errors.iter().map(|x| x.line).collect();
         assert_eq!(lines, vec![2, 4, 5, 6]);
+        assert_eq!(
+            e.errors[0].to_string(),
+            "line 2: not a metric name at start of \"$ curl x\""
+        );
+        assert_eq!(
+            e.errors[2].error,
+            SampleError::Unterminated { key: "c".into() }
+        );
+        assert_eq!(
+            e.errors[3].error,
+            SampleError::Trailing {
+                name: "d".into(),
+                text: "3".into()
+            }
+        );
     }
 }

@@ -8,8 +8,8 @@ pub mod scan_logs;
 pub mod triage;
 
 use std::io::Write;
-use std::path::Path;
 
+use anyhow::{Context, anyhow};
 use clap::CommandFactory;
 
 use crate::settings::config::{Config, Paths};
@@ -92,7 +92,7 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
 }
 
 /// Run `generate`: write a built-in or synthetic scenario. Returns a one-line summary.
-pub fn generate(args: &GenerateArgs) -> Result<String, String> {
+pub fn generate(args: &GenerateArgs) -> anyhow::Result<String> {
     let scenario = if args.name == "synthetic" {
         generator::synthetic(&generator::SyntheticOpts {
             nodes: args.nodes,
@@ -103,24 +103,21 @@ pub fn generate(args: &GenerateArgs) -> Result<String, String> {
         })
     } else {
         generator::generate(&args.name).ok_or_else(|| {
-            format!(
+            anyhow!(
                 "unknown scenario {:?}; known: synthetic, {}",
                 args.name,
                 generator::builtin_names().join(", ")
             )
         })?
     };
-    write(&scenario, &args.out)?;
+    generator::write_scenario(&scenario, &args.out)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
     Ok(format!(
         "wrote {} ({} events, {})",
         args.out.display(),
         scenario.events.len(),
         mmss(scenario.duration_ms())
     ))
-}
-
-fn write(s: &crate::contract::scenario::Scenario, path: &Path) -> Result<(), String> {
-    generator::write_scenario(s, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]

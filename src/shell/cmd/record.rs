@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::shell::cli::RecordArgs;
 use crate::shell::live::LiveSetup;
 use crate::shell::record::{self, RecordOpts, RecordStats};
@@ -21,7 +23,7 @@ fn line(s: &RecordStats) -> String {
 }
 
 /// Record until the duration passes or a signal arrives.
-pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
+pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     let prometheus = match &args.prometheus {
         Some(url) => {
             let auth = PromAuth::load(
@@ -52,10 +54,10 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .context("cannot start the runtime")?;
     let stats = runtime.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("signal handler: {e}"))?;
+            .context("signal handler")?;
         let stop = async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}

@@ -160,14 +160,14 @@ fn severity_ok(min: MinSeverity, s: Severity) -> bool {
     s >= min
 }
 
-fn parse_peers(peers: &[String]) -> Result<HashMap<String, String>, String> {
+fn parse_peers(peers: &[String]) -> anyhow::Result<HashMap<String, String>> {
     peers
         .iter()
         .map(|p| match p.split_once('=') {
             Some((ip, pod)) if !ip.is_empty() && !pod.is_empty() => {
                 Ok((ip.to_string(), pod.to_string()))
             }
-            _ => Err(format!("--peer expects IP=POD, got `{p}`")),
+            _ => Err(anyhow::anyhow!("--peer expects IP=POD, got `{p}`")),
         })
         .collect()
 }

@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use anyhow::{Context, anyhow};
+
 use crate::contract::event::{Msg, TimedEvent};
 use crate::contract::scenario::{self, Scenario};
 use crate::settings::keymap::Keymap;
@@ -59,16 +61,16 @@ pub fn state_at(s: &Scenario, until_ms: Option<i64>) -> AppState {
     st
 }
 
-fn load(args: &TriageArgs) -> Result<Scenario, String> {
+fn load(args: &TriageArgs) -> anyhow::Result<Scenario> {
     match &args.replay {
         Some(p) => {
             let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            scenario::parse(&text, &p.display().to_string()).map_err(|e| e.to_string())
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Ok(scenario::parse(&text, &p.display().to_string())?)
         }
         None => {
             let name = args.demo.as_deref().unwrap_or(embedded::DEFAULT_SCENARIO);
-            embedded::load(name).map_err(|e| e.to_string())
+            Ok(embedded::load(name)?)
         }
     }
 }
@@ -83,7 +85,7 @@ pub fn run(
     match run_inner(args, config_dir, out) {
         Ok(()) => 0,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "error: {e:#}");
             2
         }
     }
@@ -93,18 +95,17 @@ fn run_inner(
     args: &TriageArgs,
     config_dir: Option<&std::path::Path>,
     out: &mut dyn Write,
-) -> Result<(), String> {
-    let pbs = Playbooks::load(config_dir).map_err(|e| crate::triage::join(&e))?;
+) -> anyhow::Result<()> {
+    let pbs = Playbooks::load(config_dir).map_err(|e| anyhow!(crate::triage::join(&e)))?;
     let s = load(args)?;
     let st = state_at(&s, args.at.map(|a| a as i64 * 1000));
     let findings: Vec<Finding> = whats_wrong(&pbs, &st.world, st.now_ms);
     let name = s.header.scenario.clone();
     let text = render::findings(&findings, args.format, &name, st.now_ms);
     out.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write output: {e}"))?;
+        .context("cannot write output")?;
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let files = [
             (
                 "report.md",
@@ -121,7 +122,7 @@ fn run_inner(
         ];
         for (f, body) in files {
             let p = dir.join(f);
-            std::fs::write(&p, body).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            std::fs::write(&p, body).with_context(|| format!("cannot write {}", p.display()))?;
         }
     }
     Ok(())

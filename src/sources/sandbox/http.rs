@@ -254,11 +254,11 @@ fn resource_req(
     }
     let labels = match LabelSelector::parse(q.get("labelSelector").unwrap_or("")) {
         Ok(l) => l,
-        Err(e) => return bad_request(&e),
+        Err(e) => return bad_request(&e.to_string()),
     };
     let fields = match FieldSelector::parse(q.get("fieldSelector").unwrap_or("")) {
         Ok(f) => f,
-        Err(e) => return bad_request(&e),
+        Err(e) => return bad_request(&e.to_string()),
     };
     let sel = Selection {
         res,

@@ -1,5 +1,7 @@
 //! Label and field selectors as the Kubernetes API accepts them in `labelSelector` and
-//! `fieldSelector`, parsed once per request and matched against raw objects.
+//! `fieldSelector`, parsed once per request and matched against raw objects. A selector that
+//! does not parse is a `SelectorError` naming the requirement that was wrong (the sandbox answers
+//! it with a 400, as the API server does).
 
 use serde_json::Value;
 
@@ -11,6 +13,20 @@ enum Req {
     NotIn(String, Vec<String>),
     Exists(String),
     NotExists(String),
+}
+
+/// A selector that could not be parsed; each variant quotes the offending part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// `key in ...` / `key notin ...` without a `(a, b)` set.
+    #[error("expected a parenthesised set, got {0:?}")]
+    NotASet(String),
+    /// A label requirement that is none of the forms the API accepts.
+    #[error("unable to parse requirement: {0:?}")]
+    Requirement(String),
+    /// A field requirement without `=`, `==` or `!=`.
+    #[error("invalid field selector: {0:?}")]
+    Field(String),
 }
 
 /// A parsed label selector (all requirements must hold).
@@ -39,17 +55,17 @@ fn split_top(s: &str) -> Vec<&str> {
         .collect()
 }
 
-fn set_of(s: &str) -> Result<Vec<String>, String> {
+fn set_of(s: &str) -> Result<Vec<String>, SelectorError> {
     let inner = s
         .trim()
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| format!("expected a parenthesised set, got {s:?}"))?;
+        .ok_or_else(|| SelectorError::NotASet(s.to_string()))?;
     Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
 }
 
 impl LabelSelector {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in split_top(s) {
             let req = if let Some(k) = part.strip_prefix('!') {
@@ -65,7 +81,7 @@ impl LabelSelector {
             } else if let Some((k, v)) = part.split_once(" in ") {
                 Req::In(k.trim().to_string(), set_of(v)?)
             } else if part.contains([' ', '(', ')']) {
-                return Err(format!("unable to parse requirement: {part:?}"));
+                return Err(SelectorError::Requirement(part.to_string()));
             } else {
                 Req::Exists(part.to_string())
             };
@@ -94,7 +110,7 @@ impl LabelSelector {
 pub struct FieldSelector(Vec<(String, bool, String)>);
 
 impl FieldSelector {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in split_top(s) {
             let (path, eq, value) = if let Some((k, v)) = part.split_once("!=") {
@@ -104,7 +120,7 @@ impl FieldSelector {
             } else if let Some((k, v)) = part.split_once('=') {
                 (k, true, v)
             } else {
-                return Err(format!("invalid field selector: {part:?}"));
+                return Err(SelectorError::Field(part.to_string()));
             };
             let pointer = format!("/{}", path.trim().replace('.', "/"));
             reqs.push((pointer, eq, value.trim().to_string()));

@@ -11,6 +11,14 @@ use regex::{Regex, RegexBuilder};
 use crate::training::logs::{LineKind, LogIntel};
 use crate::world::log_store::LogStore;
 
+/// A regex the user typed that does not compile: the text, and what the regex parser said.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("bad regex {text:?}: {reason}")]
+pub struct PatternError {
+    pub text: String,
+    pub reason: regex::Error,
+}
+
 /// A compiled regex with the text it came from.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -25,13 +33,16 @@ impl PartialEq for Pattern {
 }
 
 impl Pattern {
-    pub fn new(text: &str) -> Result<Pattern, String> {
+    pub fn new(text: &str) -> Result<Pattern, PatternError> {
         Regex::new(text)
             .map(|re| Pattern {
                 text: text.to_string(),
                 re,
             })
-            .map_err(|e| format!("bad regex {text:?}: {e}"))
+            .map_err(|reason| PatternError {
+                text: text.to_string(),
+                reason,
+            })
     }
 }
 

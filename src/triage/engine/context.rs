@@ -14,7 +14,7 @@ use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{AccelKind, NodeInfo, PodInfo};
 use crate::training::derive::nccl::classify::Scanner;
-use crate::training::derive::nccl::signatures::Signatures;
+use crate::training::derive::nccl::signatures::{SignatureError, Signatures};
 use crate::triage::probes::{NodeScope, Scope};
 use crate::world::World;
 
@@ -32,11 +32,9 @@ pub struct LogHit {
 }
 
 /// The built-in signature rules, loaded once.
-pub fn signatures() -> Result<&'static Signatures, String> {
-    static SIGS: OnceLock<Result<Signatures, String>> = OnceLock::new();
-    SIGS.get_or_init(|| Signatures::builtin().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
+pub fn signatures() -> Result<&'static Signatures, &'static SignatureError> {
+    static SIGS: OnceLock<Result<Signatures, SignatureError>> = OnceLock::new();
+    SIGS.get_or_init(Signatures::builtin).as_ref()
 }
 
 /// Parsed pod objects by (namespace, name); `None` where the text did not parse.
@@ -47,7 +45,7 @@ pub struct Ctx<'w> {
     pub world: &'w World,
     /// Event time the run is for (windows end here).
     pub now_ms: Millis,
-    hits: OnceCell<Result<Vec<LogHit>, String>>,
+    hits: OnceCell<Result<Vec<LogHit>, &'static SignatureError>>,
     serving: OnceCell<Vec<&'w PodInfo>>,
     used: OnceCell<HashMap<(&'w str, &'w str), f64>>,
     specs: std::cell::RefCell<SpecCache>,
@@ -65,12 +63,13 @@ impl<'w> Ctx<'w> {
         }
     }
 
-    /// Every signature finding in the logs held, oldest first (classified on first use).
-    pub fn log_hits(&self) -> Result<&[LogHit], String> {
+    /// Every signature finding in the logs held, oldest first (classified on first use); the
+    /// error is why the built-in signature rules cannot be used.
+    pub fn log_hits(&self) -> Result<&[LogHit], &'static SignatureError> {
         self.hits
             .get_or_init(|| classify_logs(self.world))
             .as_deref()
-            .map_err(Clone::clone)
+            .map_err(|e| *e)
     }
 
     /// The pod's object, parsed once per run.
@@ -221,7 +220,7 @@ pub fn node_in(n: &NodeInfo, scope: NodeScope) -> bool {
     }
 }
 
-fn classify_logs(world: &World) -> Result<Vec<LogHit>, String> {
+fn classify_logs(world: &World) -> Result<Vec<LogHit>, &'static SignatureError> {
     let sigs = signatures()?;
     struct Src<'s> {
         scanner: Scanner<'s>,

@@ -92,7 +92,7 @@ fn probe_errors(p: &ProbeSpec) -> Vec<String> {
         } if resource.trim().is_empty() => out.push("resource must not be empty".into()),
         ProbeSpec::ServingAlert { rule } => {
             if let Err(e) = crate::triage::probes::serving::known_rule(rule) {
-                out.push(e);
+                out.push(e.to_string());
             }
         }
         ProbeSpec::Rollout { within_s } if *within_s == 0 || *within_s > 7 * 86_400 => {

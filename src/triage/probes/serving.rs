@@ -17,23 +17,37 @@ use crate::triage::engine::context::Ctx;
 use crate::triage::engine::model::Bindings;
 use crate::triage::probes::{Evidence, Outcome};
 
+/// The built-in alert rules do not load: how many of them are bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{bad} bad alert rule(s)")]
+pub struct RulesUnavailable {
+    pub bad: usize,
+}
+
+/// Why a playbook's `serving_alert` probe names no rule it can measure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleRefError {
+    #[error("alert rules unavailable: {0}")]
+    Unavailable(RulesUnavailable),
+    #[error("unknown alert rule {0:?} (see assets/alerts.toml)")]
+    Unknown(String),
+}
+
 /// The built-in alert rules, loaded once.
-fn rules() -> Result<&'static [Rule], String> {
-    static R: OnceLock<Result<Vec<Rule>, String>> = OnceLock::new();
-    R.get_or_init(|| alerts::load(None).map_err(|e| format!("{} bad alert rule(s)", e.len())))
+fn rules() -> Result<&'static [Rule], RulesUnavailable> {
+    static R: OnceLock<Result<Vec<Rule>, RulesUnavailable>> = OnceLock::new();
+    R.get_or_init(|| alerts::load(None).map_err(|e| RulesUnavailable { bad: e.len() }))
         .as_deref()
-        .map_err(Clone::clone)
+        .map_err(|e| *e)
 }
 
 /// Whether `name` is a built-in alert rule (what `serving_alert` can measure).
-pub fn known_rule(name: &str) -> Result<(), String> {
-    let rules = rules().map_err(|e| format!("alert rules unavailable: {e}"))?;
+pub fn known_rule(name: &str) -> Result<(), RuleRefError> {
+    let rules = rules().map_err(RuleRefError::Unavailable)?;
     if rules.iter().any(|r| r.name == name) {
         Ok(())
     } else {
-        Err(format!(
-            "unknown alert rule {name:?} (see assets/alerts.toml)"
-        ))
+        Err(RuleRefError::Unknown(name.to_string()))
     }
 }
 
