@@ -55,13 +55,13 @@ where
 fn subcommand(cmd: &Command) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let text = match cmd {
-        Command::Scenarios => commands::scenarios_table(),
-        Command::Info => commands::info_report(&settings(Paths::resolve())?),
+        Command::Scenarios => commands::scenarios::scenarios_table(),
+        Command::Info => commands::info::info_report(&settings(Paths::resolve())?),
         Command::Completions { shell } => {
-            commands::completions(*shell, &mut out);
+            commands::completions::completions(*shell, &mut out);
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Generate(args) => commands::generate(args)? + "\n",
+        Command::Generate(args) => commands::generate::generate(args)? + "\n",
         Command::ScanLogs(args) => {
             let mut err = std::io::stderr().lock();
             let code = aicockpit::shell::cmd::scan_logs::run(args, &mut out, &mut err);
