@@ -423,3 +423,100 @@ fn the_checker_catches_each_kind_of_violation() {
         assert_eq!(check(rel, text), Vec::<String>::new(), "{rel}: {text}");
     }
 }
+
+/// Every source file with its path relative to `src/`, test files included.
+fn all_sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .expect("under src")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, fs::read_to_string(f).expect("readable source"))
+        })
+        .collect()
+}
+
+/// Functions longer than `max` lines, as (name, first line, length): from the `fn` line to the
+/// closing brace at the same indentation.
+fn long_functions(text: &str, max: usize) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let l = lines[i];
+        let indent = l.len() - l.trim_start().len();
+        let t = l.trim_start();
+        let t = t.strip_prefix("pub(crate) ").or(t.strip_prefix("pub ")).unwrap_or(t);
+        if let Some(rest) = t.strip_prefix("fn ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let close = format!("{}}}", " ".repeat(indent));
+            if let Some(end) = (i..lines.len()).find(|&j| lines[j].trim_end() == close) {
+                let len = end - i + 1;
+                if len > max {
+                    out.push((name, i + 1, len));
+                }
+                i = end;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn files_stay_short_and_pane_functions_shorter() {
+    let mut long = Vec::new();
+    for (rel, text) in all_sources() {
+        let n = text.lines().count();
+        if n > 400 {
+            long.push(format!("src/{rel}: {n} lines (at most 400)"));
+        }
+        let pane = rel.starts_with("ui/") || rel.split('/').nth(1) == Some("pane");
+        if pane && !is_test_file(&rel) {
+            for (name, at, len) in long_functions(&text, 80) {
+                long.push(format!("src/{rel}:{at}: fn {name} is {len} lines (at most 80)"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "too long:\n{}", long.join("\n"));
+}
+
+#[test]
+fn one_severity_and_colours_only_in_the_theme() {
+    let mut found = Vec::new();
+    for (rel, text) in all_sources() {
+        for (no, l) in code_lines(&text) {
+            if l.contains("enum Severity") {
+                found.push(format!("src/{rel}:{no}: enum Severity"));
+            }
+            if l.contains("Color::") && rel != "settings/theme.rs" && !is_test_file(&rel) {
+                found.push(format!("src/{rel}:{no}: Color:: outside the theme"));
+            }
+        }
+    }
+    let severities = found.iter().filter(|f| f.ends_with("enum Severity")).count();
+    assert_eq!(severities, 1, "{found:?}");
+    assert!(
+        found.iter().all(|f| f.ends_with("enum Severity")),
+        "{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_counts_a_function_to_its_closing_brace() {
+    let body = "    let x = 1;\n".repeat(81);
+    let text = format!("pub fn big() {{\n{body}}}\n\nfn small() {{\n    let y = 2;\n}}\n");
+    assert_eq!(long_functions(&text, 80), vec![("big".to_string(), 1, 83)]);
+    assert!(long_functions(&text, 83).is_empty());
+}
