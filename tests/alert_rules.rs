@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use aicockpit::domain::server::Server;
 use aicockpit::domain::severity::Severity;
 use aicockpit::serving::derive::alert_eval::{AlertEval, AlertState, rule_value};
 use aicockpit::serving::derive::histogram::Selector;
-use aicockpit::serving::derive::objectives::Server;
 use aicockpit::settings::alerts::{Rule, RuleKind, load, parse_duration};
 use aicockpit::world::metrics::MetricStore;
 

@@ -453,7 +453,10 @@ fn long_functions(text: &str, max: usize) -> Vec<(String, usize, usize)> {
         let l = lines[i];
         let indent = l.len() - l.trim_start().len();
         let t = l.trim_start();
-        let t = t.strip_prefix("pub(crate) ").or(t.strip_prefix("pub ")).unwrap_or(t);
+        let t = t
+            .strip_prefix("pub(crate) ")
+            .or(t.strip_prefix("pub "))
+            .unwrap_or(t);
         if let Some(rest) = t.strip_prefix("fn ") {
             let name: String = rest
                 .chars()
@@ -484,7 +487,9 @@ fn files_stay_short_and_pane_functions_shorter() {
         let pane = rel.starts_with("ui/") || rel.split('/').nth(1) == Some("pane");
         if pane && !is_test_file(&rel) {
             for (name, at, len) in long_functions(&text, 80) {
-                long.push(format!("src/{rel}:{at}: fn {name} is {len} lines (at most 80)"));
+                long.push(format!(
+                    "src/{rel}:{at}: fn {name} is {len} lines (at most 80)"
+                ));
             }
         }
     }
@@ -504,7 +509,10 @@ fn one_severity_and_colours_only_in_the_theme() {
             }
         }
     }
-    let severities = found.iter().filter(|f| f.ends_with("enum Severity")).count();
+    let severities = found
+        .iter()
+        .filter(|f| f.ends_with("enum Severity"))
+        .count();
     assert_eq!(severities, 1, "{found:?}");
     assert!(
         found.iter().all(|f| f.ends_with("enum Severity")),

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use aicockpit::domain::ObjKey;
+use aicockpit::domain::server::Server;
 use aicockpit::serving::derive::endpoints::{Rollout, discover, pod_selector};
-use aicockpit::serving::derive::objectives::Server;
 use aicockpit::world::objects::{obj_key, pod_info};
 use serde_json::{Value, json};
 

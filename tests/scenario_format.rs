@@ -2,12 +2,13 @@
 //! deterministic replay of the default scenario through the reducer and the renderer.
 
 use aicockpit::contract::effect::ReplayCmd;
+use aicockpit::contract::event::SPEEDS;
 use aicockpit::contract::event::{Msg, SourceEvent};
 use aicockpit::contract::scenario::{self, Scenario, ScenarioError};
 use aicockpit::settings::keymap::Keymap;
 use aicockpit::settings::theme::Theme;
 use aicockpit::sources::embedded;
-use aicockpit::sources::replay::{Replayer, SPEEDS};
+use aicockpit::sources::replay::Replayer;
 use aicockpit::state::{AppState, Mode, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

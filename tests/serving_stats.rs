@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use aicockpit::domain::server::Server;
 use aicockpit::serving::derive::histogram::{Selector, Window, histogram_quantiles};
 use aicockpit::serving::derive::objectives::{
-    Server, Stat, detect_server, endpoint_stats, latency_sparkline,
+    Stat, detect_server, endpoint_stats, latency_sparkline,
 };
 use aicockpit::serving::derive::promtext::{MetricType, parse};
 use aicockpit::world::metrics::MetricStore;

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::contract::action::Action;
 use crate::domain::Millis;
 
+/// The replay speeds, slowest first.
+pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];
+
 /// One raw observation from a source. Tagged by `kind` in JSON; this is the `ev` object of a
 /// scenario line (see `docs/scenario-format.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 pub mod kinds;
 pub mod quantity;
 pub mod selector;
+pub mod server;
 pub mod severity;
 pub mod workloads;
 

@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::domain::Millis;
+use crate::domain::server::Server;
 use crate::domain::severity::Severity;
-use crate::serving::derive::objectives::Server;
 
 /// The embedded default rules.
 pub const DEFAULT_RULES: &str = include_str!("../../assets/alerts.toml");

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::contract::event::SPEEDS;
 use crate::domain::severity::Severity;
-use crate::sources::replay::SPEEDS;
 
 /// The embedded default configuration (every key, commented).
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
@@ -109,7 +109,7 @@ pub struct UiConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayConfig {
-    /// Speed at start, one of `sources::replay::SPEEDS`.
+    /// Speed at start, one of `contract::event::SPEEDS`.
     pub speed: u32,
 }
 

@@ -14,12 +14,13 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::contract::effect::{Effect, ReplayCmd};
+use crate::contract::event::SPEEDS;
 use crate::contract::event::{Msg, NoticeLevel};
 use crate::settings::keymap::Keymap;
 use crate::settings::theme::Theme;
 use crate::shell::live::{LiveSetup, LiveSources};
 use crate::shell::terminal::{self, Term};
-use crate::sources::replay::{self, Replayer, SPEEDS};
+use crate::sources::replay::{self, Replayer};
 use crate::state::{self, AppState, Mode};
 use crate::ui;
 

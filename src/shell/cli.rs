@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::sources::replay::SPEEDS;
+use crate::contract::event::SPEEDS;
 
 /// A terminal cockpit for the people on call for AI/ML Kubernetes clusters.
 #[derive(Debug, Parser)]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::contract::effect::ReplayCmd;
-use crate::contract::event::{Msg, ReplayInfo, ReplayStatus, TimedEvent};
+use crate::contract::event::{Msg, ReplayInfo, ReplayStatus, SPEEDS, TimedEvent};
 use crate::domain::Millis;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -36,9 +36,6 @@ pub fn index_file(path: &std::path::Path) -> Result<FileIndex, ScenarioError> {
     }
     ix.finish()
 }
-
-/// The replay speeds, slowest first.
-pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];
 
 /// Where the events come from: parsed in memory, or read from an indexed file on demand (a
 /// large recording then costs only its index in memory).

@@ -2,13 +2,12 @@
 //! one endpoint. Missing data never fires: it pauses the rule with a reason and keeps its state.
 
 use crate::domain::Millis;
+use crate::domain::server::Server;
 use crate::serving::derive::histogram::{
     Gap, Selector, Window, counter_delta, gauge_values, histogram_quantiles, mean_ratio, select,
     sum_rate,
 };
-use crate::serving::derive::objectives::{
-    QuantileFn, Server, Stat, e2e_quantile_with, rate_and_errors,
-};
+use crate::serving::derive::objectives::{QuantileFn, Stat, e2e_quantile_with, rate_and_errors};
 use crate::settings::alerts::{Op, Rule, RuleKind};
 use crate::world::metrics::MetricStore;
 

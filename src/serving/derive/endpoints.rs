@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::domain::selector::Selector;
+use crate::domain::server::Server;
 use crate::domain::{ObjKey, PodInfo};
-use crate::serving::derive::objectives::Server;
 
 /// Labels (key, value) the seed runbooks give their serving workloads.
 pub const SERVING_LABELS: &[(&str, &str)] = &[

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::domain::ObjKey;
+use crate::domain::server::Server;
 use crate::serving::derive::endpoints::{
     Endpoint, HpaInfo, HpaMetric, ISVC_LABEL, Replicas, Rollout, Scrape, get, num, strings, text,
 };
-use crate::serving::derive::objectives::Server;
 
 fn quantity_text(v: Option<&Value>) -> Option<String> {
     match v? {

@@ -2,7 +2,7 @@
 //! from the seed runbooks; see research anchors C4). Renamed series are listed newest first and
 //! the first one present wins. An absent figure names why ("n/a for TGI"), never a zero.
 
-use crate::serving::derive::objectives::Server;
+use crate::domain::server::Server;
 
 /// A latency histogram: candidate bucket series names, and the factor to seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]

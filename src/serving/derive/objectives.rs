@@ -4,6 +4,7 @@
 //! window at an event time. Every figure is a value or an explicit "unavailable: why".
 
 use crate::domain::Millis;
+use crate::domain::server::Server;
 use crate::serving::derive::histogram::{
     Gap, Selector, Window, gauge_values, histogram_quantiles, mean_ratio, select, sum_rate,
 };
@@ -13,29 +14,6 @@ use crate::world::metrics::MetricStore;
 pub use crate::serving::derive::names::{
     ErrorSource, Gauge, HistSource, MeanSource, ServerMetrics, metrics_for,
 };
-
-/// The model server behind an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Server {
-    Vllm,
-    Triton,
-    Tgi,
-    Kserve,
-    /// Not recognised; the seed runbooks' own metric names are tried.
-    Generic,
-}
-
-impl Server {
-    pub fn label(self) -> &'static str {
-        match self {
-            Server::Vllm => "vLLM",
-            Server::Triton => "Triton",
-            Server::Tgi => "TGI",
-            Server::Kserve => "KServe",
-            Server::Generic => "generic",
-        }
-    }
-}
 
 /// One figure, or why there is none. Never a silent zero.
 #[derive(Debug, Clone, Copy, PartialEq)]

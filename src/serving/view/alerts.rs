@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::Millis;
 use crate::domain::ObjKey;
+use crate::domain::server::Server;
 use crate::domain::severity::Severity;
 use crate::serving::derive::alert_eval::{AlertEval, AlertState, rule_value_with};
 use crate::serving::derive::histogram::{Gap, Selector, Window, histogram_quantiles};
-use crate::serving::derive::objectives::Server;
 use crate::settings::alerts::{self, Op, Rule, RuleKind};
 use crate::world::metrics::MetricStore;
 

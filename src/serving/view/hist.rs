@@ -9,11 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::domain::Millis;
+use crate::domain::server::Server;
 use crate::serving::derive::hist_index::{
     HistGroup, HistIndex, Scratch, group_quantiles, group_steps, key_of, merge,
 };
 use crate::serving::derive::histogram::{Gap, Window};
-use crate::serving::derive::objectives::{HistSource, Server, metrics_for};
+use crate::serving::derive::objectives::{HistSource, metrics_for};
 use crate::serving::derive::sparkline::StepQuantiles;
 use crate::world::metrics::MetricStore;
 
