@@ -36,7 +36,7 @@ use crate::contract::event::SourceEvent;
 use crate::contract::scenario::{self, Header, Line, SCHEMA_VERSION, Scenario};
 use crate::domain::Millis;
 
-pub use crate::sources::generator::synthetic::{SyntheticOpts, synthetic};
+pub use synthetic::{SyntheticOpts, synthetic};
 
 /// Names of the scenarios `generate` knows, the default first.
 pub fn builtin_names() -> &'static [&'static str] {

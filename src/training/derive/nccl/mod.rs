@@ -10,8 +10,6 @@ pub mod correlate;
 pub mod line;
 pub mod signatures;
 
-pub use crate::training::derive::nccl::classify::{
-    Scanner, SignatureHit, SourceScan, classify_text, pod_source,
-};
-pub use crate::training::derive::nccl::correlate::{Correlation, WatchdogReport, correlate};
-pub use crate::training::derive::nccl::signatures::{SignatureError, Signatures};
+pub use classify::{Scanner, SignatureHit, SourceScan, classify_text, pod_source};
+pub use correlate::{Correlation, WatchdogReport, correlate};
+pub use signatures::{SignatureError, Signatures};
