@@ -8,14 +8,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use aicockpit::contract::event::NoticeLevel;
-use aicockpit::settings::config::{Config, Paths};
-use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::config::Paths;
 use aicockpit::settings::theme;
 use aicockpit::shell::app::{self, Setup};
 use aicockpit::shell::cli::{Cli, Command};
 use aicockpit::shell::cmd as commands;
 use aicockpit::shell::live::LiveSetup;
 use aicockpit::shell::logging;
+use aicockpit::shell::settings_files;
+use aicockpit::shell::tuning::Tuning;
 use aicockpit::sources::embedded;
 use aicockpit::sources::prometheus::{PromAuth, PromOpts};
 use aicockpit::sources::replay::Replayer;
@@ -43,11 +44,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The paths, with the error as text for `main` to print.
+fn paths() -> Result<Paths, String> {
+    Paths::resolve().map_err(|e| e.to_string())
+}
+
 fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     let text = match cmd {
         Command::Scenarios => commands::scenarios_table(),
-        Command::Info => commands::info_report(&Paths::resolve()?),
+        Command::Info => commands::info_report(&paths()?),
         Command::Completions { shell } => {
             commands::completions(*shell, &mut out);
             return Ok(ExitCode::SUCCESS);
@@ -55,15 +61,17 @@ fn subcommand(cmd: &Command) -> Result<ExitCode, String> {
         Command::Generate(args) => commands::generate(args)? + "\n",
         Command::ScanLogs(args) => {
             let mut err = std::io::stderr().lock();
-            let code = aicockpit::shell::cmd::scan_logs::run(args, &mut out, &mut err);
+            let dir = Paths::resolve().ok().map(|p| p.config_dir);
+            let code =
+                aicockpit::shell::cmd::scan_logs::run(args, dir.as_deref(), &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
         Command::Sandbox(args) => return aicockpit::shell::cmd::sandbox::run(args),
         Command::Record(args) => return aicockpit::shell::cmd::record::run(args),
         Command::Triage(args) => {
             let mut err = std::io::stderr().lock();
-            let dir = Paths::resolve().ok().map(|p| p.config_dir);
-            let code = aicockpit::shell::cmd::triage::run(args, dir.as_deref(), &mut out, &mut err);
+            let paths = Paths::resolve().ok();
+            let code = aicockpit::shell::cmd::triage::run(args, paths.as_ref(), &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
         Command::Gpus(args) => return Ok(gpus(args)),
@@ -175,11 +183,14 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
         ),
         None => load_scenario(&cli)?,
     };
-    let paths = Paths::resolve()?;
-    let config = Config::load(&paths)?;
-    let (keymap, keymap_warnings) = Keymap::load_reporting(Some(&paths.config_dir))?;
-    let requested = cli.theme.as_deref().unwrap_or(&config.ui.theme);
-    let (theme, theme_warnings) = theme::resolve(
+    let paths = paths()?;
+    let config = settings_files::config(&paths).map_err(|e| e.to_string())?;
+    let mut tuning = Tuning::from_config(&config);
+    tuning.speed = cli.speed.unwrap_or(tuning.speed);
+    let (keymap, keymap_warnings) =
+        settings_files::keymap(Some(&paths.config_dir)).map_err(|e| e.to_string())?;
+    let requested = cli.theme.as_deref().unwrap_or(&tuning.theme);
+    let (theme, theme_warnings) = settings_files::theme(
         Some(requested),
         Some(&paths.config_dir),
         theme::no_color_from_env(),
@@ -193,24 +204,19 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> Result<ExitCode, String> {
     for (_, w) in &notices {
         tracing::warn!("{w}");
     }
-    // A broken user playbook is reported like a broken config file, before the screen.
-    let playbooks = aicockpit::triage::Playbooks::load(Some(&paths.config_dir))
-        .map_err(|e| aicockpit::triage::join(&e))?;
+    // A broken user playbook, alert rule or signature file is reported like a broken config
+    // file, before the screen.
+    let rules = settings_files::rules(Some(&paths.config_dir)).map_err(|e| e.to_string())?;
     let setup = Setup {
-        playbooks: Some(std::sync::Arc::new(playbooks)),
+        rules: rules.leak(),
         mode,
         replayer,
         theme,
         keymap,
-        speed: cli.speed.unwrap_or(config.replay.speed),
+        tuning,
         notices,
         started,
         live,
-        accel: aicockpit::accel::view::AccelSettings {
-            thresholds: aicockpit::accel::view::thresholds_from(&config.thresholds),
-            ..Default::default()
-        },
-        log_max_bytes: config.logs.max_bytes,
         local: cli.local,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -2,16 +2,16 @@
 //! wrong?": the expected conclusion is found, with evidence, and the healthy part of the default
 //! scenario has no critical finding.
 
+use aicockpit::settings::rules::Rules;
 use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::embedded;
-use aicockpit::triage::Playbooks;
 use aicockpit::triage::engine::findings::{Finding, whats_wrong};
 use aicockpit::triage::engine::model::Severity;
 
 fn findings(name: &str, until_ms: Option<i64>) -> Vec<Finding> {
     let s = embedded::load(name).expect("embedded scenario");
     let st = state_at(&s, until_ms);
-    let pbs = Playbooks::builtin().expect("built-in playbooks");
+    let pbs = Rules::builtin().expect("built-in rule data");
     whats_wrong(pbs, &st.world, st.now_ms)
 }
 

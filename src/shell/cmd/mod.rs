@@ -12,8 +12,9 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use crate::settings::config::{Config, Paths};
+use crate::settings::config::Paths;
 use crate::shell::cli::{Cli, GenerateArgs};
+use crate::shell::settings_files;
 use crate::sources::generator;
 use crate::sources::{embedded, kubeconfig, nvml};
 
@@ -68,7 +69,7 @@ pub fn info_report(paths: &Paths) -> String {
         Err(why) => format!("NVML not available: {why}"),
     };
     let config_file = paths.config_file();
-    let config = match Config::load(paths) {
+    let config = match settings_files::config(paths) {
         Ok(_) if config_file.is_file() => format!("{} (ok)", config_file.display()),
         Ok(_) => format!("{} (not present: defaults)", config_file.display()),
         Err(e) => format!("error: {e}"),

@@ -1,10 +1,10 @@
-//! Probes over model-serving endpoints (`serving::derive::endpoints::discover`): an HPA pinned at its
-//! maximum while it asks for more replicas, an alert rule of `assets/alerts.toml` breached by an
-//! endpoint now (measured by `alert_eval::rule_value` over the World's MetricStore), and a
-//! Deployment whose newest pod-template-hash rolled out within a window.
+//! Probes over model-serving endpoints (`serving::derive::endpoints::discover`): an HPA pinned at
+//! its maximum while it asks for more replicas, an alert rule (`assets/alerts.toml` merged with
+//! the user's: the context's rule data) breached by an endpoint now (measured by
+//! `alert_eval::rule_value` over the World's MetricStore), and a Deployment whose newest
+//! pod-template-hash rolled out within a window.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -12,30 +12,10 @@ use crate::contract::event::Millis;
 use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::alert_eval::rule_value;
 use crate::serving::derive::endpoints::{Endpoint, discover, pod_selector};
-use crate::settings::alerts::{self, Op, Rule, RuleKind};
+use crate::settings::alerts::{Op, Rule, RuleKind};
 use crate::triage::engine::context::Ctx;
 use crate::triage::engine::model::Bindings;
 use crate::triage::probes::{Evidence, Outcome};
-
-/// The built-in alert rules, loaded once.
-fn rules() -> Result<&'static [Rule], String> {
-    static R: OnceLock<Result<Vec<Rule>, String>> = OnceLock::new();
-    R.get_or_init(|| alerts::load(None).map_err(|e| format!("{} bad alert rule(s)", e.len())))
-        .as_deref()
-        .map_err(Clone::clone)
-}
-
-/// Whether `name` is a built-in alert rule (what `serving_alert` can measure).
-pub fn known_rule(name: &str) -> Result<(), String> {
-    let rules = rules().map_err(|e| format!("alert rules unavailable: {e}"))?;
-    if rules.iter().any(|r| r.name == name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown alert rule {name:?} (see assets/alerts.toml)"
-        ))
-    }
-}
 
 /// Serving endpoints, restricted to the bound workload when one is bound.
 fn endpoints(ctx: &Ctx<'_>, b: &Bindings) -> Vec<Endpoint> {
@@ -175,11 +155,7 @@ fn breaching_since(
 /// The alert rule `name` measured for every serving endpoint it applies to, now: yes when one
 /// breaches its threshold (the worst is reported).
 pub fn serving_alert(ctx: &Ctx<'_>, b: &Bindings, name: &str) -> Outcome {
-    let rules = match rules() {
-        Ok(r) => r,
-        Err(e) => return Outcome::unknown(e),
-    };
-    let Some(rule) = rules.iter().find(|r| r.name == name) else {
+    let Some(rule) = ctx.rules.alerts.iter().find(|r| r.name == name) else {
         return Outcome::unknown(format!("no alert rule named {name}"));
     };
     let mut gaps = Vec::new();
