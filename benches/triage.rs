@@ -4,15 +4,15 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+use aicockpit::settings::rules::Rules;
 use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::generator::{SyntheticOpts, synthetic};
-use aicockpit::triage::Playbooks;
 use aicockpit::triage::engine::findings::whats_wrong;
 
 fn bench(c: &mut Criterion) {
     let s = synthetic(&SyntheticOpts::default());
     let st = state_at(&s, None);
-    let pbs = Playbooks::builtin().expect("built-in playbooks");
+    let pbs = Rules::builtin().expect("built-in rule data");
     let n = whats_wrong(pbs, &st.world, st.now_ms).len();
     eprintln!(
         "synthetic: {} nodes, {} pods, {} log lines, {} events; {n} findings",

@@ -9,14 +9,15 @@ use anyhow::{Context, anyhow};
 use clap::Parser;
 
 use aicockpit::contract::event::NoticeLevel;
-use aicockpit::settings::config::{Config, Paths};
-use aicockpit::settings::keymap::Keymap;
+use aicockpit::settings::config::Paths;
 use aicockpit::settings::theme;
 use aicockpit::shell::app::{self, Setup};
 use aicockpit::shell::cli::{Cli, Command};
 use aicockpit::shell::cmd as commands;
 use aicockpit::shell::live::LiveSetup;
 use aicockpit::shell::logging;
+use aicockpit::shell::settings_files;
+use aicockpit::shell::tuning::Tuning;
 use aicockpit::sources::embedded;
 use aicockpit::sources::prometheus::{PromAuth, PromOpts};
 use aicockpit::sources::replay::Replayer;
@@ -64,15 +65,17 @@ fn subcommand(cmd: &Command) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => commands::generate::generate(args)? + "\n",
         Command::ScanLogs(args) => {
             let mut err = std::io::stderr().lock();
-            let code = aicockpit::shell::cmd::scan_logs::run(args, &mut out, &mut err);
+            let dir = Paths::resolve().ok().map(|p| p.config_dir);
+            let code =
+                aicockpit::shell::cmd::scan_logs::run(args, dir.as_deref(), &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
         Command::Sandbox(args) => return aicockpit::shell::cmd::sandbox::run(args),
         Command::Record(args) => return aicockpit::shell::cmd::record::run(args),
         Command::Triage(args) => {
             let mut err = std::io::stderr().lock();
-            let dir = Paths::resolve().ok().map(|p| p.config_dir);
-            let code = aicockpit::shell::cmd::triage::run(args, dir.as_deref(), &mut out, &mut err);
+            let paths = Paths::resolve().ok();
+            let code = aicockpit::shell::cmd::triage::run(args, paths.as_ref(), &mut out, &mut err);
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
         Command::Gpus(args) => return Ok(gpus(args)),
@@ -185,10 +188,12 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         None => load_scenario(&cli)?,
     };
     let paths = settings(Paths::resolve())?;
-    let config = settings(Config::load(&paths))?;
-    let (keymap, keymap_warnings) = settings(Keymap::load_reporting(Some(&paths.config_dir)))?;
-    let requested = cli.theme.as_deref().unwrap_or(&config.ui.theme);
-    let (theme, theme_warnings) = theme::resolve(
+    let config = settings(settings_files::config(&paths))?;
+    let mut tuning = Tuning::from_config(&config);
+    tuning.speed = cli.speed.unwrap_or(tuning.speed);
+    let (keymap, keymap_warnings) = settings(settings_files::keymap(Some(&paths.config_dir)))?;
+    let requested = cli.theme.as_deref().unwrap_or(&tuning.theme);
+    let (theme, theme_warnings) = settings_files::theme(
         Some(requested),
         Some(&paths.config_dir),
         theme::no_color_from_env(),
@@ -202,24 +207,19 @@ fn cockpit(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
     for (_, w) in &notices {
         tracing::warn!("{w}");
     }
-    // A broken user playbook is reported like a broken config file, before the screen.
-    let playbooks = aicockpit::triage::Playbooks::load(Some(&paths.config_dir))
-        .map_err(|e| anyhow!(aicockpit::triage::join(&e)))?;
+    // A broken user playbook, alert rule or signature file is reported like a broken config
+    // file, before the screen.
+    let rules = settings(settings_files::rules(Some(&paths.config_dir)))?;
     let setup = Setup {
-        playbooks: Some(std::sync::Arc::new(playbooks)),
+        rules: rules.leak(),
         mode,
         replayer,
         theme,
         keymap,
-        speed: cli.speed.unwrap_or(config.replay.speed),
+        tuning,
         notices,
         started,
         live,
-        accel: aicockpit::accel::view::AccelSettings {
-            thresholds: aicockpit::accel::view::thresholds_from(&config.thresholds),
-            ..Default::default()
-        },
-        log_max_bytes: config.logs.max_bytes,
         local: cli.local,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

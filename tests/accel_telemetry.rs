@@ -291,7 +291,7 @@ fn thresholds_hold_for_their_duration() {
     gpu_series(&mut w, "DCGM_FI_DEV_FB_FREE", &[], &pts(&|_| 50.0));
     let inv = build(&w, &InventoryConfig::default());
     let dev = &inv.nodes[0].telemetry.devices()[0];
-    let th = Thresholds::default();
+    let th = Thresholds::embedded();
     let rules = |now| -> Vec<Rule> {
         evaluate(dev, &w.metrics, &th, now, true)
             .iter()
@@ -330,7 +330,7 @@ fn npu_memory_threshold() {
     }
     let inv = build(&w, &InventoryConfig::default());
     let dev = &inv.nodes[0].telemetry.devices()[0];
-    let b = evaluate(dev, &w.metrics, &Thresholds::default(), 6 * MIN, false);
+    let b = evaluate(dev, &w.metrics, &Thresholds::embedded(), 6 * MIN, false);
     assert_eq!(b.len(), 1);
     assert_eq!(
         (b[0].rule, b[0].severity),

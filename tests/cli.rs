@@ -274,3 +274,38 @@ fn scan_logs_reports_the_signature_as_json_and_fails_cleanly_on_a_missing_file()
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("/nonexistent/x.log"), "{stderr}");
 }
+
+#[test]
+fn broken_user_rule_files_stop_the_cockpit_before_the_screen() {
+    let bad_signature = "[[rule]]\nid = \"site.x\"\nseverity = \"info\"\npatterns = ['(']\n";
+    for (rel, text, want) in [
+        (
+            "alerts/site.toml",
+            "[[rule]]\nname = \"x\"\n",
+            "rule x: missing `kind`",
+        ),
+        (
+            "signatures/site.toml",
+            bad_signature,
+            "rule `site.x`: pattern 1",
+        ),
+        ("playbooks/site.toml", "[[playbook]]\nid = 3\n", "site.toml"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(rel);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&file, text).expect("write");
+        let (out, stdout, stderr) = run(bin()
+            .env("AICOCKPIT_CONFIG_DIR", dir.path())
+            .env("AICOCKPIT_STATE_DIR", dir.path())
+            .arg("--demo"));
+        assert_eq!(out.status.code(), Some(2), "{rel}: {stderr}");
+        let named = format!("error: {}", file.display());
+        assert!(
+            stderr.starts_with(&named),
+            "{rel}: want {named:?} in {stderr:?}"
+        );
+        assert!(stderr.contains(want), "{rel}: want {want:?} in {stderr:?}");
+        assert!(stdout.is_empty(), "terminal was written to: {stdout:?}");
+    }
+}

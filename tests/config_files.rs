@@ -11,6 +11,7 @@ use aicockpit::domain::severity::Severity;
 use aicockpit::settings::config::{Config, Paths};
 use aicockpit::settings::keymap::Keymap;
 use aicockpit::settings::theme::{self, ROLES, Theme};
+use aicockpit::shell::settings_files;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
@@ -97,7 +98,9 @@ fn valid_themes_load_with_their_values() {
 #[test]
 fn invalid_themes_fail_naming_the_problem() {
     check_invalid("themes", |text, origin| {
-        Theme::from_toml(text, origin).map(|_| ())
+        Theme::from_toml(text, origin)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     });
 }
 
@@ -147,7 +150,9 @@ fn valid_keymaps_load_with_their_bindings() {
 fn invalid_keymaps_fail_naming_the_problem() {
     let base = Keymap::embedded().expect("embedded keymap");
     check_invalid("keymaps", |text, origin| {
-        base.with_user(text, origin).map(|_| ())
+        base.with_user(text, origin)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     });
 }
 
@@ -160,7 +165,7 @@ fn valid_configs_load_with_their_values() {
             "ui.toml" => {
                 assert_eq!(c.ui.theme, "light");
                 assert_eq!(c.ui.tick_ms, 100);
-                assert_eq!(c.ui.mouse, defaults.ui.mouse);
+                assert_eq!(c.replay, defaults.replay);
             }
             "thresholds.toml" => {
                 assert_eq!(c.thresholds.gpu_temp.value, 75.0);
@@ -182,7 +187,9 @@ fn valid_configs_load_with_their_values() {
 #[test]
 fn invalid_configs_fail_naming_the_problem() {
     check_invalid("configs", |text, origin| {
-        Config::from_user_toml(text, origin).map(|_| ())
+        Config::from_user_toml(text, origin)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     });
 }
 
@@ -236,7 +243,7 @@ fn builtin_themes_parse_and_define_every_role() {
 
 #[test]
 fn no_color_gives_plain_whatever_was_asked() {
-    let (t, warnings) = theme::resolve(Some("light"), None, true);
+    let (t, warnings) = settings_files::theme(Some("light"), None, true);
     assert_eq!(t, Theme::plain());
     assert!(warnings.is_empty());
     for role in ROLES {
@@ -265,27 +272,27 @@ fn themes_resolve_by_builtin_name_user_name_and_path() {
             "extends = \"light\"\n[ok]\nfg = \"blue\"\n",
         ),
     ]);
-    let (t, w) = theme::resolve(Some("high-contrast"), Some(&config), false);
+    let (t, w) = settings_files::theme(Some("high-contrast"), Some(&config), false);
     assert_eq!((t.name.as_str(), w.len()), ("high-contrast", 0));
-    let (t, w) = theme::resolve(Some("mine"), Some(&config), false);
+    let (t, w) = settings_files::theme(Some("mine"), Some(&config), false);
     assert_eq!(t.crit.fg, Some(Color::Rgb(0x12, 0x34, 0x56)), "{w:?}");
-    let (t, _) = theme::resolve(Some("light"), Some(&config), false);
+    let (t, _) = settings_files::theme(Some("light"), Some(&config), false);
     assert_eq!(
         t.ok.fg,
         Some(Color::Blue),
         "a user theme wins over the built-in of its name"
     );
     let path = config.join("themes/mine.toml");
-    let (t, w) = theme::resolve(path.to_str(), None, false);
+    let (t, w) = settings_files::theme(path.to_str(), None, false);
     assert_eq!((t.name.as_str(), w.len()), ("mine", 0));
-    let (t, w) = theme::resolve(None, Some(&config), false);
+    let (t, w) = settings_files::theme(None, Some(&config), false);
     assert_eq!((t, w), (Theme::default_theme(), vec![]));
 }
 
 #[test]
 fn bad_or_missing_user_theme_falls_back_with_a_warning() {
     let (_dir, config) = temp_config(&[("themes/broken.toml", "[warn]\nfg = \"orangey\"\n")]);
-    let (t, w) = theme::resolve(Some("broken"), Some(&config), false);
+    let (t, w) = settings_files::theme(Some("broken"), Some(&config), false);
     assert_eq!(t, Theme::default_theme());
     assert_eq!(w.len(), 1);
     assert!(
@@ -295,12 +302,12 @@ fn bad_or_missing_user_theme_falls_back_with_a_warning() {
     );
     assert!(w[0].ends_with("using the default theme"), "{}", w[0]);
 
-    let (t, w) = theme::resolve(Some("nosuch"), Some(&config), false);
+    let (t, w) = settings_files::theme(Some("nosuch"), Some(&config), false);
     assert_eq!(t, Theme::default_theme());
     assert!(w[0].starts_with("theme \"nosuch\" not found"), "{}", w[0]);
     assert!(w[0].contains("high-contrast"), "{}", w[0]);
 
-    let (t, w) = theme::resolve(Some("/nonexistent/x.toml"), None, false);
+    let (t, w) = settings_files::theme(Some("/nonexistent/x.toml"), None, false);
     assert_eq!(t, Theme::default_theme());
     assert!(
         w[0].contains("/nonexistent/x.toml: cannot read it"),
@@ -323,17 +330,23 @@ fn files_in_the_config_dir_are_found() {
     })
     .expect("paths");
     assert_eq!(paths.config_dir, config);
-    assert_eq!(Config::load(&paths).expect("config").ui.theme, "colorblind");
-    let km = Keymap::load(Some(&paths.config_dir)).expect("keymap");
+    let settings = settings_files::config(&paths).expect("config");
+    assert_eq!(settings.ui.theme, "colorblind");
+    let (km, _) = settings_files::keymap(Some(&paths.config_dir)).expect("keymap");
     let h = press(KeyCode::Char('h'), KeyModifiers::NONE);
     assert_eq!(km.resolve(&h), Some(Action::Help));
 
     let empty = Paths::under(&dir.path().join("nothing"));
-    assert_eq!(Config::load(&empty), Config::defaults());
-    assert_eq!(Keymap::load(Some(&empty.config_dir)), Keymap::embedded());
+    assert_eq!(settings_files::config(&empty), Config::defaults());
+    assert_eq!(
+        settings_files::keymap(Some(&empty.config_dir)).map(|k| k.0),
+        Keymap::embedded()
+    );
 
     fs::write(paths.config_file(), "[ui]\nthem = \"x\"\n").expect("write");
-    let err = Config::load(&paths).expect_err("unknown key");
+    let err = settings_files::config(&paths)
+        .expect_err("unknown key")
+        .to_string();
     assert!(
         err.contains("config.toml: unknown key \"ui.them\""),
         "{err}"

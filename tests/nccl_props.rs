@@ -1,6 +1,7 @@
 //! Property tests: arbitrary bytes and strings never panic the parser, the classifier or the
 //! line reader.
 
+use aicockpit::settings::rules::Rules;
 use aicockpit::shell::cmd::scan_logs::for_each_line;
 use aicockpit::training::derive::nccl::line::{
     parse_nccl, parse_retcode, strip_prefixes, timestamp,
@@ -109,11 +110,11 @@ proptest! {
                 line: l.clone(),
             });
             if i % 3 == 0 {
-                intel.ingest(&store);
+                intel.ingest(&store, Rules::builtin().map(|r| &r.signatures));
                 viewer.extend(&store, &intel);
             }
         }
-        intel.ingest(&store);
+        intel.ingest(&store, Rules::builtin().map(|r| &r.signatures));
         viewer.extend(&store, &intel);
         prop_assert_eq!(intel.len(), store.lines().len());
         prop_assert!(store.bytes() <= bound);

@@ -19,7 +19,7 @@ fn scan(argv: &[&str]) -> (i32, String, String) {
     let cli = Cli::try_parse_from(std::iter::once("scan-logs").chain(argv.iter().copied()))
         .expect("arguments parse");
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let rc = run(&cli.args, &mut out, &mut err);
+    let rc = run(&cli.args, None, &mut out, &mut err);
     (
         rc,
         String::from_utf8_lossy(&out).into_owned(),
@@ -117,6 +117,49 @@ fn user_rules_extend_and_bad_rules_are_reported() {
     let (rc, _, err) = scan(&["--signatures", &bpath, &fixture("dmesg-xid43.txt")]);
     assert_eq!(rc, 2);
     assert!(err.contains(&bpath) && err.contains("site.bad"), "{err}");
+}
+
+#[test]
+fn rules_in_the_config_dir_are_used_and_the_command_line_file_wins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("signatures")).expect("mkdir");
+    let rule = |sev: &str| {
+        format!("[[rule]]\nid = \"site.rc_line\"\nseverity = \"{sev}\"\npatterns = ['^rc=[1-9]']\n")
+    };
+    std::fs::write(dir.path().join("signatures/site.toml"), rule("warning")).expect("write");
+    let cli = Cli::try_parse_from([
+        "scan-logs",
+        "--format",
+        "json",
+        &fixture("cuda-device-side-assert.log"),
+    ])
+    .expect("arguments parse");
+    let sev = |args: &ScanArgs| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(run(args, Some(dir.path()), &mut out, &mut err), 0);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["id"] == "site.rc_line")
+            .map(|f| f["severity"].to_string())
+    };
+    assert_eq!(sev(&cli.args).as_deref(), Some("\"warning\""));
+    let extra = dir.path().join("extra.toml");
+    std::fs::write(&extra, rule("critical")).expect("write");
+    let mut args = cli.args.clone();
+    args.signatures = Some(extra);
+    assert_eq!(sev(&args).as_deref(), Some("\"critical\""));
+    std::fs::write(
+        dir.path().join("signatures/site.toml"),
+        "[[rule]]\nid = 1\n",
+    )
+    .expect("write");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(run(&cli.args, Some(dir.path()), &mut out, &mut err), 2);
+    let err = String::from_utf8_lossy(&err);
+    assert!(err.contains("signatures/site.toml"), "{err}");
 }
 
 #[test]

@@ -2,13 +2,24 @@
 //! and the seeds/004 tree; broken playbooks are rejected with errors naming file and step; user
 //! playbooks from the config directory are merged.
 
-use aicockpit::triage::engine::context::signatures;
+use aicockpit::settings::rules::Rules;
+use aicockpit::shell::settings_files;
 use aicockpit::triage::engine::model::Risk;
+use aicockpit::triage::engine::validate::Known;
 use aicockpit::triage::probes::ProbeSpec;
 use aicockpit::triage::{Playbooks, join};
 
+fn builtin() -> &'static Rules {
+    Rules::builtin().expect("built-in rule data")
+}
+
 fn errors(text: &str) -> String {
-    match Playbooks::from_texts([("user.toml".to_string(), text)]) {
+    let b = builtin();
+    let known = Known {
+        signatures: &b.signatures,
+        alerts: &b.alerts,
+    };
+    match Playbooks::from_texts([("user.toml".to_string(), text)], &known) {
         Ok(_) => String::new(),
         Err(e) => join(&e),
     }
@@ -43,7 +54,7 @@ mutates = true
 
 #[test]
 fn builtin_playbooks_are_valid() {
-    let p = Playbooks::builtin().expect("valid");
+    let p = &builtin().playbooks;
     assert!(p.list.len() >= 40, "{} playbooks", p.list.len());
     for pb in &p.list {
         assert!(pb.origin.starts_with("builtin:"), "{}", pb.origin);
@@ -57,8 +68,8 @@ fn a_good_playbook_loads() {
 
 #[test]
 fn every_signature_id_has_a_path() {
-    let p = Playbooks::builtin().expect("valid");
-    let sigs = signatures().expect("signature rules");
+    let p = &builtin().playbooks;
+    let sigs = &builtin().signatures;
     for r in sigs.rules() {
         let covered = p.list.iter().any(|pb| {
             pb.steps.iter().any(
@@ -71,7 +82,7 @@ fn every_signature_id_has_a_path() {
 
 #[test]
 fn the_seeds_004_tree_has_four_branches_and_sixteen_leaves() {
-    let p = Playbooks::builtin().expect("valid");
+    let p = &builtin().playbooks;
     // Each leaf of seeds/004 §3.2 is named by a conclusion referencing it.
     for leaf in [
         "A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4", "D1", "D2", "D3",
@@ -88,7 +99,7 @@ fn the_seeds_004_tree_has_four_branches_and_sixteen_leaves() {
 
 #[test]
 fn driver_changes_are_high_risk_and_read_only_fixes_do_not_mutate() {
-    let p = Playbooks::builtin().expect("valid");
+    let p = &builtin().playbooks;
     for c in p.list.iter().flat_map(|pb| &pb.conclusions) {
         for f in &c.fixes {
             if f.title.to_lowercase().contains("driver update") {
@@ -146,7 +157,8 @@ fn user_playbooks_are_merged_from_the_config_dir() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("playbooks")).expect("mkdir");
     std::fs::write(dir.path().join("playbooks/mine.toml"), GOOD).expect("write");
-    let p = Playbooks::load(Some(dir.path())).expect("loads");
+    let load = || settings_files::rules(Some(dir.path())).map(|r| r.playbooks);
+    let p = load().expect("loads");
     assert!(p.get("t").is_some());
     assert!(p.get("nccl-transport").is_some());
     // A user file with the id of a built-in replaces it.
@@ -155,7 +167,7 @@ fn user_playbooks_are_merged_from_the_config_dir() {
         .replace("id = \"c\"", "id = \"c2\"")
         .replace("yes = \"c\"", "yes = \"c2\"");
     std::fs::write(dir.path().join("playbooks/over.toml"), over).expect("write");
-    let p = Playbooks::load(Some(dir.path())).expect("loads");
+    let p = load().expect("loads");
     let x = p.get("gpu-xid").expect("present");
     assert!(x.origin.ends_with("over.toml"), "{}", x.origin);
     // A broken user file is an error naming it.
@@ -164,7 +176,7 @@ fn user_playbooks_are_merged_from_the_config_dir() {
         "[[playbook]]\nid = 3",
     )
     .expect("write");
-    let e = join(&Playbooks::load(Some(dir.path())).expect_err("broken"));
+    let e = load().expect_err("broken").to_string();
     assert!(e.contains("bad.toml"), "{e}");
 }
 

@@ -3,16 +3,16 @@
 //! it, and nothing is concluded before the incident starts. Also: the XID finding of the
 //! gpu-health scenario names the GPU and the pod DCGM saw it on.
 
+use aicockpit::settings::rules::Rules;
 use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::embedded;
 use aicockpit::sources::generator::{bad_rollout as br, gpu_health as gh, vllm_queue as vq};
-use aicockpit::triage::Playbooks;
 use aicockpit::triage::engine::findings::{Finding, whats_wrong};
 
 fn findings(name: &str, until_ms: Option<i64>) -> Vec<Finding> {
     let s = embedded::load(name).expect("embedded scenario");
     let st = state_at(&s, until_ms);
-    let pbs = Playbooks::builtin().expect("built-in playbooks");
+    let pbs = Rules::builtin().expect("built-in rule data");
     whats_wrong(pbs, &st.world, st.now_ms)
 }
 
@@ -181,7 +181,7 @@ fn evidence_of_a_serving_finding_replays_to_it_without_false_daemon_findings() {
     ] {
         let s = embedded::load(name).expect("embedded scenario");
         let st = state_at(&s, None);
-        let pbs = Playbooks::builtin().expect("built-in playbooks");
+        let pbs = Rules::builtin().expect("built-in rule data");
         let f = whats_wrong(pbs, &st.world, st.now_ms);
         let text = aicockpit::triage::engine::report::evidence_scenario(
             &st.world,

@@ -3,15 +3,15 @@
 //! scenario has no critical finding.
 
 use aicockpit::domain::severity::Severity;
+use aicockpit::settings::rules::Rules;
 use aicockpit::shell::cmd::triage::state_at;
 use aicockpit::sources::embedded;
-use aicockpit::triage::Playbooks;
 use aicockpit::triage::engine::findings::{Finding, whats_wrong};
 
 fn findings(name: &str, until_ms: Option<i64>) -> Vec<Finding> {
     let s = embedded::load(name).expect("embedded scenario");
     let st = state_at(&s, until_ms);
-    let pbs = Playbooks::builtin().expect("built-in playbooks");
+    let pbs = Rules::builtin().expect("built-in rule data");
     whats_wrong(pbs, &st.world, st.now_ms)
 }
 

@@ -109,7 +109,7 @@ fn walkthrough_finds_the_root_cause_in_time_on_every_incident() {
         assert!(!back.events.is_empty(), "{name}: empty evidence");
         // Replaying the evidence alone reaches the same conclusion.
         let st2 = aicockpit::shell::cmd::triage::state_at(&back, None);
-        let pbs = aicockpit::triage::Playbooks::builtin().expect("playbooks");
+        let pbs = aicockpit::settings::rules::Rules::builtin().expect("rule data");
         let f = aicockpit::triage::engine::findings::whats_wrong(pbs, &st2.world, st2.now_ms);
         assert!(
             f.iter().any(|x| &x.conclusion == want),

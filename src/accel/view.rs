@@ -36,28 +36,15 @@ impl Default for AccelSettings {
     fn default() -> Self {
         AccelSettings {
             inventory: InventoryConfig::default(),
-            thresholds: crate::settings::config::Config::defaults()
-                .map(|c| thresholds_from(&c.thresholds))
-                .unwrap_or_default(),
+            thresholds: Thresholds::embedded(),
         }
     }
 }
 
-/// The device thresholds of a loaded configuration.
+/// The device thresholds of a loaded configuration: every `[thresholds.*]` value, direction,
+/// duration and severity.
 pub fn thresholds_from(c: &crate::settings::config::Thresholds) -> Thresholds {
-    let secs = |t: &crate::settings::config::Threshold| t.for_ms / 1000;
-    Thresholds {
-        gpu_temp_c: c.gpu_temp.value,
-        gpu_temp_for_s: secs(&c.gpu_temp),
-        gpu_util_pct: c.gpu_util.value,
-        gpu_util_for_s: secs(&c.gpu_util),
-        fb_used_pct: c.gpu_mem.value,
-        fb_used_for_s: secs(&c.gpu_mem),
-        idle_util_pct: c.gpu_idle.value,
-        idle_for_s: secs(&c.gpu_idle),
-        npu_mem_pct: c.npu_mem.value,
-        npu_mem_for_s: secs(&c.npu_mem),
-    }
+    Thresholds::from_config(c)
 }
 
 /// Totals of one resource class, for the summary lines.
@@ -306,12 +293,17 @@ mod tests {
 
     #[test]
     fn settings_default_to_the_embedded_config() {
+        use crate::domain::severity::Severity;
+        use crate::settings::config::Direction;
         let t = AccelSettings::default().thresholds;
-        assert_eq!((t.gpu_temp_c, t.gpu_temp_for_s), (80.0, 120));
-        assert_eq!((t.gpu_util_pct, t.gpu_util_for_s), (95.0, 300));
-        assert_eq!((t.fb_used_pct, t.fb_used_for_s), (90.0, 180));
-        assert_eq!((t.idle_util_pct, t.idle_for_s), (20.0, 900));
-        assert_eq!((t.npu_mem_pct, t.npu_mem_for_s), (85.0, 300));
+        let l = |l: crate::accel::derive::thresholds::Limit| (l.when, l.value, l.for_s, l.severity);
+        let above = Direction::Above;
+        assert_eq!(l(t.gpu_temp), (above, 80.0, 120, Severity::Critical));
+        assert_eq!(l(t.gpu_util), (above, 95.0, 300, Severity::Warning));
+        assert_eq!(l(t.fb_used), (above, 90.0, 180, Severity::Warning));
+        assert_eq!(l(t.idle), (Direction::Below, 20.0, 900, Severity::Warning));
+        assert_eq!(l(t.npu_mem), (above, 85.0, 300, Severity::Critical));
+        assert_eq!(t.gpu_temp_c, 80.0);
     }
 
     #[test]
@@ -322,7 +314,10 @@ mod tests {
         )
         .expect("valid config");
         let t = thresholds_from(&c.thresholds);
-        assert_eq!((t.gpu_temp_c, t.gpu_temp_for_s), (75.0, 60));
-        assert_eq!(t.npu_mem_pct, 85.0);
+        assert_eq!(
+            (t.gpu_temp_c, t.gpu_temp.value, t.gpu_temp.for_s),
+            (75.0, 75.0, 60)
+        );
+        assert_eq!(t.npu_mem.value, 85.0);
     }
 }

@@ -264,7 +264,8 @@ fn series(
 
 /// Recompute the view from `state.world`.
 pub fn refresh(state: &mut AppState) {
-    state.serving.book.ensure_loaded();
+    let rules = state.rules().map(|r| r.alerts.as_slice());
+    state.serving.book.ensure_loaded(rules);
     let now = if state.now_ms > 0 {
         state.now_ms
     } else {

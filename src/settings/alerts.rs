@@ -1,9 +1,10 @@
-//! Alert rules as data (`assets/alerts.toml`, embedded; a user file merged over it by rule
-//! name) and their validation. Rule kinds are a closed set; each has a threshold, a comparison,
-//! a window, a `for` duration, a severity and a summary. Evaluation lives in `alert_eval`.
+//! Alert rules as data (`assets/alerts.toml`, embedded; the texts of user files merged over it
+//! by rule name) and their validation. Rule kinds are a closed set; each has a threshold, a
+//! comparison, a window, a `for` duration, a severity and a summary. The single place for serving
+//! objectives; evaluation lives in `alert_eval`. Loaded with the other rule data by
+//! `settings::rules`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Deserialize;
 
@@ -85,23 +86,13 @@ pub fn server_named(name: &str) -> Option<Server> {
 }
 
 /// A rule file problem, naming the file and the rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {}{message}", rule.as_ref().map(|r| format!("rule {r}: ")).unwrap_or_default())]
 pub struct RuleError {
     pub file: String,
     pub rule: Option<String>,
     pub message: String,
 }
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.rule {
-            Some(r) => write!(f, "{}: rule {r}: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for RuleError {}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,8 +274,10 @@ fn read(text: &str, file: &str) -> Result<Vec<(String, Option<Rule>)>, Vec<RuleE
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
 
-/// The embedded rules, with `user` (file name, text) merged over them by rule name.
-pub fn load(user: Option<(&str, &str)>) -> Result<Vec<Rule>, Vec<RuleError>> {
+/// The embedded rules, with user files (file name, text) merged over them by rule name, in order.
+pub fn load<'a>(
+    user: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut merged: BTreeMap<String, (usize, Option<Rule>)> = BTreeMap::new();
     let mut files = vec![("assets/alerts.toml", DEFAULT_RULES)];
     files.extend(user);

@@ -1,9 +1,10 @@
-//! Configuration: where aicockpit keeps its files (`Paths`) and the settings (`Config`) read from
-//! `assets/config.toml` (embedded defaults) with the user's `config.toml` merged over it key by
-//! key. Unknown keys and wrong types are errors naming the key and the file.
+//! Configuration: the settings (`Config`) of `assets/config.toml`, embedded and the only source
+//! of defaults, with the text of the user's `config.toml` merged over it key by key. Unknown keys
+//! and wrong types are errors naming the key and the file. Parses text only: the user's file is
+//! read by `shell::settings_files`, and `shell::tuning` turns a `Config` into what a session
+//! runs with.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -11,79 +12,56 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::contract::event::SPEEDS;
 use crate::domain::severity::Severity;
 
+pub use crate::settings::paths::{Paths, PathsError};
+
 /// The embedded default configuration (every key, commented).
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
+/// How errors in the embedded configuration name it.
+pub const DEFAULT_ORIGIN: &str = "assets/config.toml";
 
-/// Where aicockpit reads and writes its files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paths {
-    /// `config.toml`, `keymap.toml`, `themes/`.
-    pub config_dir: PathBuf,
-    /// Recorded scenarios and other lasting data.
-    pub data_dir: PathBuf,
-    /// The program log and other state (the data dir where the platform has no state dir).
-    pub state_dir: PathBuf,
+/// A configuration that cannot be used: the file, and what is wrong (naming the key).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {problem}")]
+pub struct ConfigError {
+    pub file: String,
+    pub problem: ConfigProblem,
 }
 
-impl Paths {
-    /// The platform directories, each overridable by `AICOCKPIT_CONFIG_DIR`,
-    /// `AICOCKPIT_DATA_DIR` and `AICOCKPIT_STATE_DIR`.
-    pub fn resolve() -> Result<Paths, String> {
-        Paths::resolve_with(|k| std::env::var_os(k))
-    }
+/// What is wrong with a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    #[error("cannot read it: {0}")]
+    Unreadable(String),
+    /// Not TOML (the parser's message, with its line).
+    #[error("{0}")]
+    Syntax(String),
+    #[error("unknown key {key:?} (known here: {known})")]
+    UnknownKey { key: String, known: String },
+    #[error("{key} must be {expected}, not {found}")]
+    WrongType {
+        key: String,
+        expected: String,
+        found: String,
+    },
+    #[error("missing [{0}]")]
+    Missing(String),
+    /// A value the section's type rejects (an unknown severity, a bad duration ...).
+    #[error("{key}: {message}")]
+    BadValue { key: String, message: String },
+    #[error("{key} must be {allowed}, not {value}")]
+    OutOfRange {
+        key: String,
+        allowed: String,
+        value: String,
+    },
+}
 
-    /// `resolve` with the environment given as a function (for tests).
-    pub fn resolve_with(env: impl Fn(&str) -> Option<OsString>) -> Result<Paths, String> {
-        let var = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let dirs = directories::ProjectDirs::from("dev", "aicockpit", "aicockpit");
-        let config_dir = match (var("AICOCKPIT_CONFIG_DIR"), &dirs) {
-            (Some(d), _) => d,
-            (None, Some(p)) => p.config_dir().to_path_buf(),
-            (None, None) => {
-                return Err("cannot find the home directory to keep configuration in; \
-                            set AICOCKPIT_CONFIG_DIR"
-                    .to_string());
-            }
-        };
-        let data_dir = var("AICOCKPIT_DATA_DIR")
-            .or_else(|| dirs.as_ref().map(|p| p.data_dir().to_path_buf()))
-            .unwrap_or_else(|| config_dir.clone());
-        let state_dir = var("AICOCKPIT_STATE_DIR")
-            .or_else(|| {
-                dirs.as_ref()
-                    .and_then(|p| p.state_dir().map(Path::to_path_buf))
-            })
-            .unwrap_or_else(|| data_dir.clone());
-        Ok(Paths {
-            config_dir,
-            data_dir,
-            state_dir,
-        })
-    }
-
-    /// All three directories under one root (tests, portable installs).
-    pub fn under(root: &Path) -> Paths {
-        Paths {
-            config_dir: root.join("config"),
-            data_dir: root.join("data"),
-            state_dir: root.join("state"),
-        }
-    }
-
-    /// `<config_dir>/config.toml`.
-    pub fn config_file(&self) -> PathBuf {
-        self.config_dir.join("config.toml")
-    }
-
-    /// `<config_dir>/keymap.toml`.
-    pub fn keymap_file(&self) -> PathBuf {
-        self.config_dir.join("keymap.toml")
-    }
-
-    /// `<config_dir>/themes`.
-    pub fn themes_dir(&self) -> PathBuf {
-        self.config_dir.join("themes")
-    }
+/// A duration that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad duration {text:?}: {why}")]
+pub struct DurationError {
+    pub text: String,
+    pub why: &'static str,
 }
 
 /// All settings.
@@ -97,13 +75,16 @@ pub struct Config {
     pub thresholds: Thresholds,
 }
 
+/// The sections, as written in the file.
+const SECTIONS: &[&str] = &["ui", "replay", "logs", "metrics", "thresholds"];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiConfig {
-    /// Built-in theme name, user theme name, or path (see `theme::resolve`).
+    /// Built-in theme name, user theme name, or path (see `shell::settings_files::theme`).
     pub theme: String,
+    /// Milliseconds between the clock ticks of a live session.
     pub tick_ms: u64,
-    pub mouse: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,7 +108,8 @@ pub struct MetricsConfig {
     pub points: usize,
 }
 
-/// Alert thresholds (values from the seed alert rules; see `assets/config.toml`).
+/// Device alert thresholds (values from the seed alert rules; see `assets/config.toml`). The
+/// serving objectives are alert rules (`assets/alerts.toml`), not thresholds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
@@ -136,8 +118,6 @@ pub struct Thresholds {
     pub gpu_mem: Threshold,
     pub gpu_idle: Threshold,
     pub npu_mem: Threshold,
-    pub serving_p95_latency: Threshold,
-    pub serving_error_ratio: Threshold,
 }
 
 /// "value is above/below `value` for `for_ms`" raises an alert of `severity`.
@@ -159,10 +139,7 @@ pub struct Threshold {
 impl Threshold {
     /// Whether a value breaches the threshold (the `for` window is the caller's to track).
     pub fn breached(&self, v: f64) -> bool {
-        match self.when {
-            Direction::Above => v > self.value,
-            Direction::Below => v < self.value,
-        }
+        self.when.beyond(v, self.value)
     }
 }
 
@@ -173,27 +150,44 @@ pub enum Direction {
     Below,
 }
 
+impl Direction {
+    /// Whether `v` is past `limit` in this direction.
+    pub fn beyond(self, v: f64, limit: f64) -> bool {
+        match self {
+            Direction::Above => v > limit,
+            Direction::Below => v < limit,
+        }
+    }
+
+    /// `>` or `<`, for texts.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Direction::Above => ">",
+            Direction::Below => "<",
+        }
+    }
+}
+
 /// Parse "250ms", "90s", "2m", "1h" into milliseconds.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
+pub fn parse_duration(text: &str) -> Result<u64, DurationError> {
+    let bad = |why| DurationError {
+        text: text.to_string(),
+        why,
+    };
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("bad duration {text:?}: expected a number and a unit, like \"2m\""))?;
+        .map_err(|_| bad("expected a number and a unit, like \"2m\""))?;
     let scale = match unit {
         "ms" => 1,
         "s" => 1_000,
         "m" => 60_000,
         "h" => 3_600_000,
-        _ => {
-            return Err(format!(
-                "bad duration {text:?}: the unit must be ms, s, m or h"
-            ));
-        }
+        _ => return Err(bad("the unit must be ms, s, m or h")),
     };
-    n.checked_mul(scale)
-        .ok_or_else(|| format!("bad duration {text:?}: too long"))
+    n.checked_mul(scale).ok_or_else(|| bad("too long"))
 }
 
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -217,73 +211,101 @@ fn ser_duration<S: serde::Serializer>(ms: &u64, s: S) -> Result<S::Ok, S::Error>
 
 impl Config {
     /// The embedded defaults.
-    pub fn defaults() -> Result<Config, String> {
-        let table = parse_table(DEFAULT_CONFIG, "assets/config.toml")?;
-        from_table(table, "assets/config.toml")
+    pub fn defaults() -> Result<Config, ConfigError> {
+        let table = parse_table(DEFAULT_CONFIG, DEFAULT_ORIGIN)?;
+        from_table(table, DEFAULT_ORIGIN)
     }
 
-    /// The defaults with `<config_dir>/config.toml` merged over them, if that file exists.
-    pub fn load(paths: &Paths) -> Result<Config, String> {
-        let path = paths.config_file();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Config::from_user_toml(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::defaults(),
-            Err(e) => Err(format!("{}: cannot read it: {e}", path.display())),
+    /// The embedded defaults, parsed once (what code without a loaded configuration uses).
+    pub fn embedded() -> Result<&'static Config, &'static ConfigError> {
+        static C: OnceLock<Result<Config, ConfigError>> = OnceLock::new();
+        C.get_or_init(Config::defaults).as_ref()
+    }
+
+    /// How much the world keeps (`metrics.points`, `logs.max_bytes`).
+    pub fn world_limits(&self) -> crate::world::Limits {
+        crate::world::Limits {
+            metric_points: self.metrics.points,
+            log_bytes: self.logs.max_bytes,
         }
     }
 
     /// The defaults with a user file's text merged over them; errors name `origin`.
-    pub fn from_user_toml(text: &str, origin: &str) -> Result<Config, String> {
-        let mut merged = parse_table(DEFAULT_CONFIG, "assets/config.toml")?;
+    pub fn from_user_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let mut merged = parse_table(DEFAULT_CONFIG, DEFAULT_ORIGIN)?;
         let user = parse_table(text, origin)?;
-        merge(&mut merged, user, "").map_err(|e| format!("{origin}: {e}"))?;
+        merge(&mut merged, user, "").map_err(|problem| ConfigError {
+            file: origin.to_string(),
+            problem,
+        })?;
         from_table(merged, origin)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        let range = |key: &str, allowed: String, value: &dyn std::fmt::Display| {
+            Err(ConfigProblem::OutOfRange {
+                key: key.to_string(),
+                allowed,
+                value: value.to_string(),
+            })
+        };
         if !(10..=5000).contains(&self.ui.tick_ms) {
-            return Err(format!(
-                "ui.tick_ms must be 10 to 5000, not {}",
-                self.ui.tick_ms
-            ));
+            return range("ui.tick_ms", "10 to 5000".into(), &self.ui.tick_ms);
         }
         if !SPEEDS.contains(&self.replay.speed) {
-            return Err(format!(
-                "replay.speed must be one of {SPEEDS:?}, not {}",
-                self.replay.speed
-            ));
+            return range(
+                "replay.speed",
+                format!("one of {SPEEDS:?}"),
+                &self.replay.speed,
+            );
         }
         if self.logs.max_bytes < 1024 {
-            return Err(format!(
-                "logs.max_bytes must be at least 1024, not {}",
-                self.logs.max_bytes
-            ));
+            return range(
+                "logs.max_bytes",
+                "at least 1024".into(),
+                &self.logs.max_bytes,
+            );
         }
         if self.metrics.points < 2 {
-            return Err(format!(
-                "metrics.points must be at least 2, not {}",
-                self.metrics.points
-            ));
+            return range("metrics.points", "at least 2".into(), &self.metrics.points);
         }
         Ok(())
     }
 }
 
-fn parse_table(text: &str, origin: &str) -> Result<toml::Table, String> {
-    toml::from_str(text).map_err(|e| format!("{origin}: {}", e.to_string().trim_end()))
+fn parse_table(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError {
+        file: origin.to_string(),
+        problem: ConfigProblem::Syntax(e.to_string().trim_end().to_string()),
+    })
 }
 
 /// Deserialize section by section so that a bad value is reported with its key.
-fn from_table(table: toml::Table, origin: &str) -> Result<Config, String> {
-    fn part<T: DeserializeOwned>(t: &toml::Table, key: &str, label: &str) -> Result<T, String> {
+fn from_table(table: toml::Table, origin: &str) -> Result<Config, ConfigError> {
+    fn part<T: DeserializeOwned>(
+        t: &toml::Table,
+        key: &str,
+        label: &str,
+    ) -> Result<T, ConfigProblem> {
         let v = t
             .get(key)
             .cloned()
-            .ok_or_else(|| format!("missing [{label}]"))?;
-        v.try_into::<T>()
-            .map_err(|e| format!("{label}: {}", e.message().trim_end()))
+            .ok_or_else(|| ConfigProblem::Missing(label.to_string()))?;
+        v.try_into::<T>().map_err(|e| ConfigProblem::BadValue {
+            key: label.to_string(),
+            message: e.message().trim_end().to_string(),
+        })
     }
-    let in_file = |e: String| format!("{origin}: {e}");
+    let in_file = |problem: ConfigProblem| ConfigError {
+        file: origin.to_string(),
+        problem,
+    };
+    if let Some(unknown) = table.keys().find(|k| !SECTIONS.contains(&k.as_str())) {
+        return Err(in_file(ConfigProblem::UnknownKey {
+            key: unknown.clone(),
+            known: SECTIONS.join(", "),
+        }));
+    }
     let thresholds = match table.get("thresholds") {
         Some(toml::Value::Table(t)) => {
             for key in t.keys() {
@@ -291,7 +313,7 @@ fn from_table(table: toml::Table, origin: &str) -> Result<Config, String> {
             }
             part::<Thresholds>(&table, "thresholds", "thresholds").map_err(in_file)?
         }
-        _ => return Err(in_file("missing [thresholds]".to_string())),
+        _ => return Err(in_file(ConfigProblem::Missing("thresholds".to_string()))),
     };
     let config = Config {
         ui: part(&table, "ui", "ui").map_err(in_file)?,
@@ -300,19 +322,13 @@ fn from_table(table: toml::Table, origin: &str) -> Result<Config, String> {
         metrics: part(&table, "metrics", "metrics").map_err(in_file)?,
         thresholds,
     };
-    if let Some(unknown) = table
-        .keys()
-        .find(|k| !["ui", "replay", "logs", "metrics", "thresholds"].contains(&k.as_str()))
-    {
-        return Err(format!("{origin}: unknown key {unknown:?}"));
-    }
-    config.validate().map_err(|e| format!("{origin}: {e}"))?;
+    config.validate().map_err(in_file)?;
     Ok(config)
 }
 
 /// Merge `user` over `base` key by key. Every user key must exist in `base` with the same type
 /// (an integer may stand for a float); errors name the dotted key.
-fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str) -> Result<(), String> {
+fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str) -> Result<(), ConfigProblem> {
     for (key, value) in user {
         let path = if prefix.is_empty() {
             key.clone()
@@ -321,10 +337,10 @@ fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str) -> Result<(), 
         };
         let Some(slot) = base.get_mut(&key) else {
             let known: Vec<&str> = base.keys().map(String::as_str).collect();
-            return Err(format!(
-                "unknown key {path:?} (known here: {})",
-                known.join(", ")
-            ));
+            return Err(ConfigProblem::UnknownKey {
+                key: path,
+                known: known.join(", "),
+            });
         };
         match (slot, value) {
             (toml::Value::Table(b), toml::Value::Table(u)) => merge(b, u, &path)?,
@@ -333,11 +349,11 @@ fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str) -> Result<(), 
             }
             (slot, value) if slot.same_type(&value) => *slot = value,
             (slot, value) => {
-                return Err(format!(
-                    "{path} must be {}, not {}",
-                    article(slot.type_str()),
-                    article(value.type_str())
-                ));
+                return Err(ConfigProblem::WrongType {
+                    key: path,
+                    expected: article(slot.type_str()),
+                    found: article(value.type_str()),
+                });
             }
         }
     }

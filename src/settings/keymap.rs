@@ -4,125 +4,58 @@
 //!
 //! A user binding wins: a key the user gives to one action is taken away from the default action
 //! that had it, and that loss is reported as a warning (as k9s and yazi do). A key given to two
-//! actions in the same file is an error naming the key and both actions.
+//! actions in the same file is an error naming the key and both actions. Parses text only: the
+//! user's file is read by `shell::settings_files`.
 
-use std::path::Path;
+mod keys;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use serde::Deserialize;
 
 use crate::contract::action::Action;
 
+pub use keys::{KeyError, KeySpec};
+
 /// The embedded default keymap.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
-/// One key with its modifiers, as written in the keymap file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeySpec {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
+/// A keymap file that cannot be used: the file, and what is wrong (naming the entry).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {problem}")]
+pub struct KeymapError {
+    pub file: String,
+    pub problem: KeymapProblem,
 }
 
-impl KeySpec {
-    /// Parse "j", "G", "ctrl-d", "Tab", "shift-Up", "F5", "Space" ... Named keys are
-    /// case-insensitive ("tab", "pageup"), so every `label` parses back to the same key.
-    pub fn parse(text: &str) -> Result<KeySpec, String> {
-        let unknown = || format!("unknown key {text:?}");
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = text;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (m, len) = if lower.starts_with("ctrl-") && rest.len() > 5 {
-                (KeyModifiers::CONTROL, 5)
-            } else if lower.starts_with("alt-") && rest.len() > 4 {
-                (KeyModifiers::ALT, 4)
-            } else if lower.starts_with("shift-") && rest.len() > 6 {
-                (KeyModifiers::SHIFT, 6)
-            } else {
-                break;
-            };
-            mods |= m;
-            rest = &rest[len..];
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() => {
-                mods -= KeyModifiers::SHIFT;
-                KeyCode::Char(c.to_ascii_uppercase())
-            }
-            (Some(c), None) if !mods.contains(KeyModifiers::SHIFT) => KeyCode::Char(c),
-            (Some(_), None) | (None, _) => return Err(unknown()),
-            _ => named_key(&rest.to_ascii_lowercase()).ok_or_else(unknown)?,
-        };
-        // Shift-Tab is BackTab, and BackTab carries its shift (as crossterm reports it).
-        let code = match (code, mods.contains(KeyModifiers::SHIFT)) {
-            (KeyCode::Tab, true) => KeyCode::BackTab,
-            (code, _) => code,
-        };
-        if code == KeyCode::BackTab {
-            mods -= KeyModifiers::SHIFT;
-        }
-        Ok(KeySpec { code, mods })
-    }
-
-    /// Whether a key event is this key. Shift is ignored for characters (the char carries it).
-    pub fn matches(&self, key: &KeyEvent) -> bool {
-        let mods = if matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
-            key.modifiers - KeyModifiers::SHIFT
-        } else {
-            key.modifiers
-        };
-        key.code == self.code && mods == self.mods
-    }
-
-    /// How the key is shown in help and hints.
-    pub fn label(&self) -> String {
-        let mut s = String::new();
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            s.push_str("ctrl-");
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            s.push_str("alt-");
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            s.push_str("shift-");
-        }
-        match self.code {
-            KeyCode::Char(' ') => s.push_str("space"),
-            KeyCode::Char(c) => s.push(c),
-            KeyCode::F(n) => s.push_str(&format!("F{n}")),
-            KeyCode::BackTab => s.push_str("shift-tab"),
-            other => s.push_str(&format!("{other:?}").to_lowercase()),
-        }
-        s
-    }
-}
-
-/// A named (multi-letter) key, lowercase.
-fn named_key(name: &str) -> Option<KeyCode> {
-    Some(match name {
-        "tab" => KeyCode::Tab,
-        "backtab" => KeyCode::BackTab,
-        "enter" => KeyCode::Enter,
-        "esc" => KeyCode::Esc,
-        "up" => KeyCode::Up,
-        "down" => KeyCode::Down,
-        "left" => KeyCode::Left,
-        "right" => KeyCode::Right,
-        "pageup" => KeyCode::PageUp,
-        "pagedown" => KeyCode::PageDown,
-        "home" => KeyCode::Home,
-        "end" => KeyCode::End,
-        "space" => KeyCode::Char(' '),
-        "backspace" => KeyCode::Backspace,
-        "delete" => KeyCode::Delete,
-        "insert" => KeyCode::Insert,
-        f if f.starts_with('f') => match f[1..].parse::<u8>() {
-            Ok(n) if (1..=12).contains(&n) => KeyCode::F(n),
-            _ => return None,
-        },
-        _ => return None,
-    })
+/// What is wrong with a keymap file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapProblem {
+    #[error("cannot read it: {0}")]
+    Unreadable(String),
+    /// Not TOML, or not the keymap's layout (the parser's message, with its line).
+    #[error("{0}")]
+    Syntax(String),
+    #[error("bind #{index}: unknown action {action:?} (actions: {known})")]
+    UnknownAction {
+        index: usize,
+        action: String,
+        known: String,
+    },
+    #[error("bind #{index} ({action}): {key}")]
+    BadKey {
+        index: usize,
+        action: String,
+        key: KeyError,
+    },
+    #[error("action {action:?} is bound twice (bind #{first} and #{second})")]
+    BoundTwice {
+        action: String,
+        first: usize,
+        second: usize,
+    },
+    /// Keys bound to more than one action (`Keymap::conflicts`).
+    #[error("{}", .0.join("; "))]
+    Conflicts(Vec<String>),
 }
 
 /// One action and its keys.
@@ -169,73 +102,62 @@ struct Entry {
 
 impl Keymap {
     /// The embedded default keymap.
-    pub fn embedded() -> Result<Keymap, String> {
+    pub fn embedded() -> Result<Keymap, KeymapError> {
         Keymap::default().merged(DEFAULT_KEYMAP, "assets/keymap.toml")
-    }
-
-    /// The embedded keymap with `<config_dir>/keymap.toml` merged over it when that file
-    /// exists. Warnings (default bindings that lost a key to the user's file) are logged; use
-    /// `load_reporting` to show them.
-    pub fn load(config_dir: Option<&Path>) -> Result<Keymap, String> {
-        let (keymap, warnings) = Keymap::load_reporting(config_dir)?;
-        for w in &warnings {
-            tracing::warn!("{w}");
-        }
-        Ok(keymap)
-    }
-
-    /// `load`, returning the warnings instead of logging them.
-    pub fn load_reporting(config_dir: Option<&Path>) -> Result<(Keymap, Vec<String>), String> {
-        let base = Keymap::embedded()?;
-        let Some(path) = config_dir.map(|d| d.join("keymap.toml")) else {
-            return Ok((base, Vec::new()));
-        };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => base.with_user(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((base, Vec::new())),
-            Err(e) => Err(format!("{}: cannot read it: {e}", path.display())),
-        }
     }
 
     /// Merge a keymap file over this one, strictly: a binding for an action replaces its keys,
     /// and any key left bound to two actions is an error. Used for the embedded defaults.
-    pub fn merged(&self, text: &str, origin: &str) -> Result<Keymap, String> {
+    pub fn merged(&self, text: &str, origin: &str) -> Result<Keymap, KeymapError> {
         let mut out = self.clone();
         for e in parse_entries(text, origin)? {
             out.apply(e);
         }
-        let conflicts = out.conflicts();
-        if !conflicts.is_empty() {
-            return Err(format!("{origin}: {}", conflicts.join("; ")));
-        }
+        out.conflict_free(origin)?;
         Ok(out)
+    }
+
+    fn conflict_free(&self, origin: &str) -> Result<(), KeymapError> {
+        let conflicts = self.conflicts();
+        if conflicts.is_empty() {
+            Ok(())
+        } else {
+            Err(problem(origin, KeymapProblem::Conflicts(conflicts)))
+        }
     }
 
     /// Merge a user's keymap file over this one. The user's bindings win: a key they bind is
     /// removed from whatever other action had it, with a warning. Errors: bad TOML (with its
     /// line), unknown action or key, an action bound twice, a key bound to two actions in the
     /// file.
-    pub fn with_user(&self, text: &str, origin: &str) -> Result<(Keymap, Vec<String>), String> {
+    pub fn with_user(
+        &self,
+        text: &str,
+        origin: &str,
+    ) -> Result<(Keymap, Vec<String>), KeymapError> {
         let entries = parse_entries(text, origin)?;
         let mut claimed: Vec<(KeySpec, Action)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             if let Some(j) = entries[..i].iter().position(|p| p.action == e.action) {
-                return Err(format!(
-                    "{origin}: action {:?} is bound twice (bind #{} and #{})",
-                    e.action.name(),
-                    j + 1,
-                    i + 1
+                return Err(problem(
+                    origin,
+                    KeymapProblem::BoundTwice {
+                        action: e.action.name().to_string(),
+                        first: j + 1,
+                        second: i + 1,
+                    },
                 ));
             }
             for k in e.keys.iter().flatten() {
                 match claimed.iter().find(|(c, _)| c == k) {
                     Some((_, other)) if *other != e.action => {
-                        return Err(format!(
-                            "{origin}: key {:?} is bound to both {} and {}",
+                        let both = format!(
+                            "key {:?} is bound to both {} and {}",
                             k.label(),
                             other.name(),
                             e.action.name()
-                        ));
+                        );
+                        return Err(problem(origin, KeymapProblem::Conflicts(vec![both])));
                     }
                     Some(_) => {}
                     None => claimed.push((*k, e.action)),
@@ -265,10 +187,7 @@ impl Keymap {
         for e in entries {
             out.apply(e);
         }
-        let conflicts = out.conflicts();
-        if !conflicts.is_empty() {
-            return Err(format!("{origin}: {}", conflicts.join("; ")));
-        }
+        out.conflict_free(origin)?;
         Ok((out, warnings))
     }
 
@@ -347,19 +266,32 @@ impl Keymap {
     }
 }
 
+fn problem(origin: &str, problem: KeymapProblem) -> KeymapError {
+    KeymapError {
+        file: origin.to_string(),
+        problem,
+    }
+}
+
 /// Parse a keymap file into entries; errors name `origin`, the entry and the bad value.
-fn parse_entries(text: &str, origin: &str) -> Result<Vec<Entry>, String> {
-    let raw: RawKeymap =
-        toml::from_str(text).map_err(|e| format!("{origin}: {}", e.to_string().trim_end()))?;
+fn parse_entries(text: &str, origin: &str) -> Result<Vec<Entry>, KeymapError> {
+    let raw: RawKeymap = toml::from_str(text).map_err(|e| {
+        problem(
+            origin,
+            KeymapProblem::Syntax(e.to_string().trim_end().to_string()),
+        )
+    })?;
     let mut out = Vec::with_capacity(raw.bind.len());
     for (i, rb) in raw.bind.into_iter().enumerate() {
         let action = Action::from_name(&rb.action).ok_or_else(|| {
             let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-            format!(
-                "{origin}: bind #{}: unknown action {:?} (actions: {})",
-                i + 1,
-                rb.action,
-                names.join(", ")
+            problem(
+                origin,
+                KeymapProblem::UnknownAction {
+                    index: i + 1,
+                    action: rb.action.clone(),
+                    known: names.join(", "),
+                },
             )
         })?;
         let keys = match rb.keys {
@@ -367,8 +299,17 @@ fn parse_entries(text: &str, origin: &str) -> Result<Vec<Entry>, String> {
             Some(list) => {
                 let mut keys: Vec<KeySpec> = Vec::with_capacity(list.len());
                 for k in &list {
-                    let spec = KeySpec::parse(k)
-                        .map_err(|e| format!("{origin}: bind #{} ({}): {e}", i + 1, rb.action))?;
+                    let spec = KeySpec::parse(k).map_err(|key| {
+                        let action = rb.action.clone();
+                        problem(
+                            origin,
+                            KeymapProblem::BadKey {
+                                index: i + 1,
+                                action,
+                                key,
+                            },
+                        )
+                    })?;
                     if !keys.contains(&spec) {
                         keys.push(spec);
                     }

@@ -1,7 +1,11 @@
-//! Settings: the config file, the keymap, themes and rule data (alert rules), each loaded once,
-//! validated once with clear errors and passed in to the code that uses it.
+//! Settings: the config file, the keymap, themes and rule data (playbooks, log signatures, alert
+//! rules). Each is parsed from text and validated once here, with typed errors that name the
+//! file and the key or rule, and passed in to the code that uses it. The files themselves are
+//! read by `shell::settings_files`; nothing here touches the filesystem.
 
 pub mod alerts;
 pub mod config;
 pub mod keymap;
+pub mod paths;
+pub mod rules;
 pub mod theme;

@@ -3,14 +3,69 @@
 //!
 //! A theme file has one table per role (`[crit]`) with optional `fg`, `bg` and `modifiers`. A role
 //! that is given is taken as written; a role that is left out comes from the theme named by the
-//! optional top-level `extends` (a built-in), or from `default`. `resolve` picks the theme to use
-//! at start-up and never fails: a bad or missing theme falls back to the default with a warning.
+//! optional top-level `extends` (a built-in), or from `default`. Parses text only:
+//! `shell::settings_files::theme` finds and reads the theme asked for at start-up, and falls back
+//! to the default with a warning when it is bad or missing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::domain::severity::Severity;
+/// A theme file that cannot be used: the file, and what is wrong (naming the role).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {problem}")]
+pub struct ThemeError {
+    pub file: String,
+    pub problem: ThemeProblem,
+}
+
+/// What is wrong with a theme file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThemeProblem {
+    #[error("cannot read it: {0}")]
+    Unreadable(String),
+    /// Not TOML (the parser's message, with its line).
+    #[error("{0}")]
+    Syntax(String),
+    #[error("extends: unknown built-in theme {name:?} (built-ins: {builtins})")]
+    UnknownBase { name: String, builtins: String },
+    #[error("extends must be a theme name, not {0}")]
+    BaseNotName(String),
+    #[error("role {role:?}: {error}")]
+    Role { role: String, error: RoleError },
+    #[error("unknown role {role:?} (roles: {roles})")]
+    UnknownRole { role: String, roles: String },
+}
+
+/// What is wrong with one role's table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoleError {
+    #[error("expected a table like {{ fg = \"red\" }}, found {0}")]
+    NotTable(String),
+    #[error("{key} must be a string, not {found}")]
+    NotString { key: String, found: String },
+    #[error("{key}: {error}")]
+    Colour { key: String, error: ColorError },
+    #[error("modifiers must be a list like [\"bold\"], not {0}")]
+    ModifiersNotList(String),
+    #[error("modifiers: expected names, found {0}")]
+    ModifierNotName(String),
+    #[error("unknown modifier {name:?} (modifiers: {names})")]
+    UnknownModifier { name: String, names: String },
+    #[error("unknown field {0:?} (expected fg, bg, modifiers)")]
+    UnknownField(String),
+}
+
+/// A colour that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "bad colour {text:?}: {why} (use a name like \"light_blue\", \"#rrggbb\" or \"indexed:208\")"
+)]
+pub struct ColorError {
+    pub text: String,
+    pub why: &'static str,
+}
 
 /// The built-in themes, by name. The first is the default.
 pub const BUILTIN: &[&str] = &["default", "light", "high-contrast", "colorblind"];
@@ -169,7 +224,7 @@ impl Theme {
 
     /// Parse a theme file. Roles it leaves out come from its `extends` theme or the default.
     /// Errors name `origin`, the role and the bad value.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Theme, String> {
+    pub fn from_toml(text: &str, origin: &str) -> Result<Theme, ThemeError> {
         let mut theme = Theme::parse_over(Theme::default_theme(), text, origin)?;
         theme.name = Path::new(origin)
             .file_stem()
@@ -178,33 +233,38 @@ impl Theme {
         Ok(theme)
     }
 
-    fn parse_over(fallback: Theme, text: &str, origin: &str) -> Result<Theme, String> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    fn parse_over(fallback: Theme, text: &str, origin: &str) -> Result<Theme, ThemeError> {
+        let bad = |problem| ThemeError {
+            file: origin.to_string(),
+            problem,
+        };
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| bad(ThemeProblem::Syntax(e.to_string())))?;
         let mut theme = match table.get("extends") {
             None => fallback,
             Some(toml::Value::String(name)) => Theme::builtin(name).ok_or_else(|| {
-                format!(
-                    "{origin}: extends: unknown built-in theme {name:?} (built-ins: {})",
-                    BUILTIN.join(", ")
-                )
+                bad(ThemeProblem::UnknownBase {
+                    name: name.clone(),
+                    builtins: BUILTIN.join(", "),
+                })
             })?,
             Some(other) => {
-                return Err(format!(
-                    "{origin}: extends must be a theme name, not {}",
-                    other.type_str()
-                ));
+                return Err(bad(ThemeProblem::BaseNotName(other.type_str().into())));
             }
         };
         for (role, spec) in &table {
             if role == "extends" {
                 continue;
             }
-            let style = parse_role(spec).map_err(|e| format!("{origin}: role {role:?}: {e}"))?;
+            let style = parse_role(spec).map_err(|error| {
+                let role = role.clone();
+                bad(ThemeProblem::Role { role, error })
+            })?;
             let slot = theme.role_mut(role).ok_or_else(|| {
-                format!(
-                    "{origin}: unknown role {role:?} (roles: {})",
-                    ROLES.join(", ")
-                )
+                bad(ThemeProblem::UnknownRole {
+                    role: role.clone(),
+                    roles: ROLES.join(", "),
+                })
             })?;
             *slot = style;
         }
@@ -213,21 +273,24 @@ impl Theme {
 }
 
 /// Parse one role table: `{ fg = "...", bg = "...", modifiers = [...] }`.
-fn parse_role(spec: &toml::Value) -> Result<Style, String> {
+fn parse_role(spec: &toml::Value) -> Result<Style, RoleError> {
     let toml::Value::Table(t) = spec else {
-        return Err(format!(
-            "expected a table like {{ fg = \"red\" }}, found {}",
-            spec.type_str()
-        ));
+        return Err(RoleError::NotTable(spec.type_str().into()));
     };
     let mut style = Style::default();
     for (key, value) in t {
         match key.as_str() {
             "fg" | "bg" => {
                 let toml::Value::String(text) = value else {
-                    return Err(format!("{key} must be a string, not {}", value.type_str()));
+                    return Err(RoleError::NotString {
+                        key: key.clone(),
+                        found: value.type_str().into(),
+                    });
                 };
-                let color = parse_color(text).map_err(|e| format!("{key}: {e}"))?;
+                let color = parse_color(text).map_err(|error| RoleError::Colour {
+                    key: key.clone(),
+                    error,
+                })?;
                 style = if key == "fg" {
                     style.fg(color)
                 } else {
@@ -236,26 +299,16 @@ fn parse_role(spec: &toml::Value) -> Result<Style, String> {
             }
             "modifiers" => {
                 let toml::Value::Array(items) = value else {
-                    return Err(format!(
-                        "modifiers must be a list like [\"bold\"], not {}",
-                        value.type_str()
-                    ));
+                    return Err(RoleError::ModifiersNotList(value.type_str().into()));
                 };
                 for item in items {
                     let toml::Value::String(name) = item else {
-                        return Err(format!(
-                            "modifiers: expected names, found {}",
-                            item.type_str()
-                        ));
+                        return Err(RoleError::ModifierNotName(item.type_str().into()));
                     };
                     style = style.add_modifier(parse_modifier(name)?);
                 }
             }
-            other => {
-                return Err(format!(
-                    "unknown field {other:?} (expected fg, bg, modifiers)"
-                ));
-            }
+            other => return Err(RoleError::UnknownField(other.to_string())),
         }
     }
     Ok(style)
@@ -284,11 +337,12 @@ const COLOR_NAMES: &[(&str, Color)] = &[
 ];
 
 /// Parse a colour: a name ("red", "light_blue", "reset"), "#rrggbb" or "indexed:N" (0-255).
-pub fn parse_color(text: &str) -> Result<Color, String> {
-    let bad = |why: &str| {
-        Err(format!(
-            "bad colour {text:?}: {why} (use a name like \"light_blue\", \"#rrggbb\" or \"indexed:208\")"
-        ))
+pub fn parse_color(text: &str) -> Result<Color, ColorError> {
+    let bad = |why| {
+        Err(ColorError {
+            text: text.to_string(),
+            why,
+        })
     };
     if let Some(hex) = text.strip_prefix('#') {
         if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -321,79 +375,23 @@ const MODIFIER_NAMES: &[(&str, Modifier)] = &[
     ("crossed_out", Modifier::CROSSED_OUT),
 ];
 
-fn parse_modifier(name: &str) -> Result<Modifier, String> {
+fn parse_modifier(name: &str) -> Result<Modifier, RoleError> {
     MODIFIER_NAMES
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, m)| *m)
         .ok_or_else(|| {
             let names: Vec<&str> = MODIFIER_NAMES.iter().map(|(n, _)| *n).collect();
-            format!(
-                "unknown modifier {name:?} (modifiers: {})",
-                names.join(", ")
-            )
+            RoleError::UnknownModifier {
+                name: name.to_string(),
+                names: names.join(", "),
+            }
         })
 }
 
 /// Whether the environment asks for no colour (`NO_COLOR` set and not empty, per no-color.org).
 pub fn no_color_from_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// Choose the theme to draw with. `requested` is a built-in name, the name of a user theme
-/// `<config_dir>/themes/<name>.toml` (which wins over a built-in of the same name), or a path to
-/// a theme file; `None` means the default. `no_color` (the caller passes whether `NO_COLOR` is
-/// set and non-empty) gives `Theme::plain()`. Never fails: a missing or bad theme gives the
-/// default theme and a warning saying what was wrong.
-pub fn resolve(
-    requested: Option<&str>,
-    config_dir: Option<&Path>,
-    no_color: bool,
-) -> (Theme, Vec<String>) {
-    if no_color {
-        return (Theme::plain(), Vec::new());
-    }
-    let Some(name) = requested.map(str::trim).filter(|n| !n.is_empty()) else {
-        return (Theme::default_theme(), Vec::new());
-    };
-    let fallback = |why: String| {
-        (
-            Theme::default_theme(),
-            vec![format!("{why}; using the default theme")],
-        )
-    };
-    let looks_like_path = name.contains(['/', '\\']) || name.ends_with(".toml");
-    let file: Option<PathBuf> = if looks_like_path {
-        Some(PathBuf::from(name))
-    } else {
-        config_dir
-            .map(|d| d.join("themes").join(format!("{name}.toml")))
-            .filter(|p| p.is_file())
-    };
-    if let Some(path) = file {
-        let origin = path.display().to_string();
-        return match std::fs::read_to_string(&path) {
-            Ok(text) => match Theme::from_toml(&text, &origin) {
-                Ok(theme) => (theme, Vec::new()),
-                Err(e) => fallback(format!("theme {e}")),
-            },
-            Err(e) => fallback(format!("theme file {origin}: cannot read it: {e}")),
-        };
-    }
-    if let Some(theme) = Theme::builtin(name) {
-        return (theme, Vec::new());
-    }
-    let user = match config_dir {
-        Some(d) => format!(
-            "no file {}",
-            d.join("themes").join(format!("{name}.toml")).display()
-        ),
-        None => "no config directory to look for a user theme in".to_string(),
-    };
-    fallback(format!(
-        "theme {name:?} not found: not a built-in ({}) and {user}",
-        BUILTIN.join(", ")
-    ))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! runner; terminal input and resizes arrive from crossterm's `EventStream`; signals end the
 //! loop. After each message, everything already queued is drained before drawing, so bursts
 //! coalesce into one frame; a frame is drawn only when the state is dirty, at most every
-//! `FRAME`. The initial (t = 0) scenario events are applied before the first frame.
+//! `FRAME`. The initial (t = 0) scenario events are applied before the first frame. A live
+//! session's clock ticks every `ui.tick_ms` (a replay's clock is moved by its own task).
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -17,9 +18,11 @@ use crate::contract::effect::{Effect, ReplayCmd};
 use crate::contract::event::SPEEDS;
 use crate::contract::event::{Msg, NoticeLevel};
 use crate::settings::keymap::Keymap;
+use crate::settings::rules::Rules;
 use crate::settings::theme::Theme;
-use crate::shell::live::{LiveSetup, LiveSources};
+use crate::shell::live::{self, LiveSetup, LiveSources};
 use crate::shell::terminal::{self, Term};
+use crate::shell::tuning::Tuning;
 use crate::sources::replay::{self, Replayer};
 use crate::state::{self, AppState, Mode};
 use crate::ui;
@@ -36,20 +39,16 @@ pub struct Setup {
     pub replayer: Replayer,
     pub theme: Theme,
     pub keymap: Keymap,
-    /// Initial replay speed (one of `SPEEDS`).
-    pub speed: u32,
+    /// What config.toml tunes (with the command line's `--speed` applied).
+    pub tuning: Tuning,
     /// Shown in the notice area at start (config warnings ...).
     pub notices: Vec<(NoticeLevel, String)>,
     /// When the process started (for the first-frame latency in the program log).
     pub started: Instant,
     /// Connect to a cluster instead of replaying (`replayer` is then not run).
     pub live: Option<LiveSetup>,
-    /// Accelerator inventory settings and device thresholds (from config.toml).
-    pub accel: crate::accel::view::AccelSettings,
-    /// Troubleshooting playbooks (built-ins merged with the user's); built-ins when `None`.
-    pub playbooks: Option<std::sync::Arc<crate::triage::Playbooks>>,
-    /// Byte budget of the log store (`logs.max_bytes`).
-    pub log_max_bytes: usize,
+    /// Rule data (signatures, alert rules, playbooks: built-ins merged with the user's files).
+    pub rules: &'static Rules,
     /// `--local`: `live` runs NVML only, and the Nodes pane opens zoomed.
     pub local: bool,
 }
@@ -229,11 +228,36 @@ async fn next_live(live: &mut Option<LiveSources>) -> Option<Msg> {
     }
 }
 
+/// The state a session starts from: its rule data, the world's limits and the device thresholds
+/// config.toml tunes; `--local` opens on the Nodes pane, zoomed.
+pub fn initial_state(
+    mode: Mode,
+    keymap: Keymap,
+    rules: &'static Rules,
+    tuning: &Tuning,
+    local: bool,
+) -> AppState {
+    let mut state = AppState::new(mode, keymap);
+    state.rules = Some(rules);
+    state.world = crate::world::World::with_limits(tuning.limits);
+    state.accel.settings.thresholds = tuning.thresholds.clone();
+    if local {
+        state.ui.focus = crate::state::ui::Pane::Nodes;
+        state.ui.zoom = true;
+    }
+    state
+}
+
 async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyhow::Result<Exit> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = unbounded_channel::<ReplayCmd>();
-    let mut state = AppState::new(setup.mode, setup.keymap);
-    state.triage.playbooks = setup.playbooks;
+    let state = initial_state(
+        setup.mode,
+        setup.keymap,
+        setup.rules,
+        &setup.tuning,
+        setup.local,
+    );
     let mut r = Runner {
         state,
         tx: tx.clone(),
@@ -244,12 +268,6 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
             LiveSources::start
         }),
     };
-    if setup.local {
-        r.state.ui.focus = crate::state::ui::Pane::Nodes;
-        r.state.ui.zoom = true;
-    }
-    r.state.accel.settings = setup.accel;
-    r.state.world.logs = crate::world::log_store::LogStore::with_max_bytes(setup.log_max_bytes);
     let theme = setup.theme;
     let size = term.size()?;
     let _ = tx.send(Msg::Resize {
@@ -259,7 +277,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
     for (level, text) in setup.notices {
         let _ = tx.send(Msg::Notice { level, text });
     }
-    let replayer = replayer_at_speed(setup.replayer, setup.speed);
+    let replayer = replayer_at_speed(setup.replayer, setup.tuning.speed);
     let replay_task = if r.live.is_none() {
         tokio::spawn(replay::run(replayer, tx.clone(), cmd_rx))
     } else {
@@ -267,6 +285,7 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         tokio::spawn(async {})
     };
     let mut log_sync = tokio::time::interval(Duration::from_secs(2));
+    let mut clock = tokio::time::interval(setup.tuning.tick);
 
     // First frame: apply the initial events (the replay task sends them at once, ending with
     // a clock status), then draw.
@@ -323,6 +342,9 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
                 Some(msg) => r.dispatch(msg, term),
                 None => Flow::Continue,
             },
+            _ = clock.tick(), if r.live.is_some() => {
+                r.dispatch(Msg::Tick { now_ms: live::now_ms() }, term)
+            }
             _ = log_sync.tick(), if r.live.is_some() => {
                 if let Some(live) = r.live.as_mut() {
                     live.sync_logs(&r.state);

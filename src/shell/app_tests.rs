@@ -66,3 +66,32 @@ fn exit_codes_follow_the_shell_convention() {
     assert_eq!(Exit::Signal(15).code(), 143);
     assert_eq!(Exit::Signal(2).code(), 130);
 }
+
+#[test]
+fn a_session_starts_with_its_rule_data_and_tuning() {
+    use crate::settings::config::Config;
+    use crate::settings::rules::{RuleTexts, Rules};
+    let config = Config::from_user_toml(
+        "[metrics]\npoints = 30\n[logs]\nmax_bytes = 4096\n[thresholds.gpu_util]\nvalue = 50\n",
+        "c.toml",
+    )
+    .expect("valid config");
+    let tuning = Tuning::from_config(&config);
+    let alert = "[[rule]]\nname = \"SiteLatency\"\nkind = \"latency_quantile\"\n\
+                 quantile = 0.9\nthreshold = 1.0\nwindow = \"5m\"\n";
+    let texts = RuleTexts {
+        alerts: vec![("site.toml".into(), alert.into())],
+        ..RuleTexts::default()
+    };
+    let rules = Rules::load(&texts).expect("valid rules").leak();
+    let mut st = initial_state(Mode::Demo, Keymap::default(), rules, &tuning, true);
+    assert_eq!(st.world.limits(), config.world_limits());
+    assert_eq!(st.accel.settings.thresholds.gpu_util.value, 50.0);
+    assert!(std::ptr::eq(st.rules().expect("rules"), rules));
+    assert_eq!(st.ui.focus, crate::state::ui::Pane::Nodes);
+    state::refresh_views(&mut st);
+    assert!(st.serving.rules().iter().any(|r| r.name == "SiteLatency"));
+    // A replay started over keeps the limits.
+    state::update(&mut st, Msg::ResetWorld);
+    assert_eq!(st.world.limits(), config.world_limits());
+}

@@ -1,6 +1,6 @@
 //! The live session's sources, as the run loop sees them: the Kubernetes watchers for one
-//! kubeconfig context and namespace scope, the wall-clock tick, and log followers for the pods
-//! of training jobs. Each (re)start gets fresh channels, so nothing from a context the user has
+//! kubeconfig context and namespace scope, NVML, Prometheus, and log followers for the pods of
+//! training jobs (the run loop ticks the wall clock itself, every `ui.tick_ms`). Each (re)start gets fresh channels, so nothing from a context the user has
 //! left can arrive after `:ctx` / `:ns`. Log lines come through a bounded channel: when the
 //! cockpit falls behind, followers stop reading and their streams wait (back-pressure).
 
@@ -22,8 +22,6 @@ use crate::sources::prometheus::{self, PromOpts};
 use crate::sources::replay::Replayer;
 use crate::state::AppState;
 
-/// How often the live clock ticks.
-pub const TICK: Duration = Duration::from_millis(500);
 /// At most this many pod logs are followed at once.
 pub const MAX_FOLLOWED: usize = 64;
 /// Log batches in flight between the followers and the cockpit.
@@ -86,7 +84,8 @@ pub fn idle_replayer() -> Replayer {
     })
 }
 
-fn now_ms() -> i64 {
+/// The wall clock, in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -105,6 +104,9 @@ fn health_msg(state: HealthState, message: String) -> Msg {
 pub struct LiveSources {
     setup: LiveSetup,
     rx: mpsc::UnboundedReceiver<Msg>,
+    /// A sender of `rx` kept here, so the channel stays open (and `next` waits) when every
+    /// source task has ended, as after a failed connection.
+    _open: mpsc::UnboundedSender<Msg>,
     log_tx: mpsc::Sender<Msg>,
     log_rx: mpsc::Receiver<Msg>,
     client: watch::Receiver<Option<::kube::Client>>,
@@ -125,19 +127,20 @@ impl LiveSources {
         Self::start_with(setup, false)
     }
 
-    /// Start the sources of `--local`: the clock and NVML only (its absence is reported as
+    /// Start the sources of `--local`: NVML only (its absence is reported as
     /// source health, since nothing else will fill the screen).
     pub fn start_local(setup: LiveSetup) -> LiveSources {
         Self::start_with(setup, true)
     }
 
     fn start_with(setup: LiveSetup, local: bool) -> LiveSources {
-        let (_, rx) = mpsc::unbounded_channel();
+        let (_open, rx) = mpsc::unbounded_channel();
         let (log_tx, log_rx) = mpsc::channel(LOG_QUEUE);
         let (_, client) = watch::channel(None);
         let mut s = LiveSources {
             setup,
             rx,
+            _open,
             log_tx,
             log_rx,
             client,
@@ -171,20 +174,11 @@ impl LiveSources {
         let (log_tx, log_rx) = mpsc::channel(LOG_QUEUE);
         let (client_tx, client_rx) = watch::channel(None);
         self.rx = rx;
+        self._open = tx.clone();
         self.held = None;
         self.log_tx = log_tx;
         self.log_rx = log_rx;
         self.client = client_rx;
-        let tick_tx = tx.clone();
-        self.tasks.push(tokio::spawn(async move {
-            let mut every = tokio::time::interval(TICK);
-            loop {
-                every.tick().await;
-                if tick_tx.send(Msg::Tick { now_ms: now_ms() }).is_err() {
-                    return;
-                }
-            }
-        }));
         if self.local {
             self.tasks
                 .push(tokio::spawn(nvml::run_reporting(tx, LOCAL_EVERY, true)));

@@ -5,7 +5,6 @@
 use crate::contract::effect::{Effect, LiveCmd};
 use crate::contract::event::NoticeLevel;
 use crate::state::{AppState, Mode};
-use crate::world::World;
 
 /// The namespace scope a `:ns` argument names: `all`, `-A`, `*` or nothing mean all namespaces.
 pub fn namespace_arg(arg: &str) -> Option<String> {
@@ -47,7 +46,7 @@ pub fn command(state: &mut AppState, word: &str, arg: &str) -> Option<Vec<Effect
         LiveCmd::Namespace(Some(ns)) => format!("watching namespace {ns}"),
         LiveCmd::Namespace(None) => "watching all namespaces".to_string(),
     };
-    state.world = World::default();
+    state.world = state.world.emptied();
     state.attention.clear();
     state.views_stale = true;
     state.ui.notify(NoticeLevel::Info, text, now);

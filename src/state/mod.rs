@@ -11,7 +11,9 @@ use crate::contract::action::Action;
 use crate::contract::effect::{Effect, ReplayCmd};
 use crate::contract::event::{Msg, NoticeLevel, ReplayInfo, ReplayStatus};
 use crate::domain::Millis;
+use crate::settings::config::Config;
 use crate::settings::keymap::Keymap;
+use crate::settings::rules::{Rules, RulesError};
 use crate::triage::attention_rank::{Ranked, rank};
 use crate::triage::summary::{Summary, summarize};
 use crate::world::World;
@@ -45,6 +47,9 @@ pub struct AppState {
     pub world: World,
     pub ui: UiState,
     pub keymap: Keymap,
+    /// The rule data (signatures, alert rules, playbooks) set by the caller, built-ins merged
+    /// with the user's files; the built-ins alone when `None` (see `rules`).
+    pub rules: Option<&'static Rules>,
     pub replay: Option<ReplayInfo>,
     pub replay_status: Option<ReplayStatus>,
     /// The Triage pane's attention list, ranked on a tick after the world changed (not per
@@ -67,12 +72,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A fresh state. The world keeps what the embedded `assets/config.toml` allows; callers
+    /// with a loaded configuration set `world` from it (`World::with_limits`).
     pub fn new(mode: Mode, keymap: Keymap) -> Self {
+        let world = match Config::embedded() {
+            Ok(c) => World::with_limits(c.world_limits()),
+            Err(_) => World::default(),
+        };
         AppState {
             mode,
-            world: World::default(),
+            world,
             ui: UiState::default(),
             keymap,
+            rules: None,
             replay: None,
             replay_status: None,
             attention: Vec::new(),
@@ -85,6 +97,16 @@ impl AppState {
             now_ms: 0,
             dirty: true,
             quit: false,
+        }
+    }
+}
+
+impl AppState {
+    /// The rule data in force: what the caller set, else the built-ins.
+    pub fn rules(&self) -> Result<&'static Rules, &'static RulesError> {
+        match self.rules {
+            Some(r) => Ok(r),
+            None => Rules::builtin(),
         }
     }
 }
@@ -143,9 +165,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ResetWorld => {
-            let max = state.world.logs.max_bytes();
-            state.world = World::default();
-            state.world.logs = crate::world::log_store::LogStore::with_max_bytes(max);
+            state.world = state.world.emptied();
             state.attention.clear();
             state.views_stale = true;
             Vec::new()

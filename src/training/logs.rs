@@ -5,19 +5,12 @@
 //! arrived since the last refresh, never per frame. Four bytes per line on top of the store.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::OnceLock;
 
 use crate::domain::severity::Severity;
+use crate::settings::rules::RulesError;
 use crate::training::derive::nccl::line::{self, NcclLevel};
-use crate::training::derive::nccl::signatures::SignatureError;
 use crate::training::derive::nccl::{Scanner, SignatureHit, Signatures, pod_source};
 use crate::world::log_store::LogStore;
-
-/// The built-in signature rules, compiled once.
-pub fn signatures() -> Result<&'static Signatures, &'static SignatureError> {
-    static S: OnceLock<Result<Signatures, SignatureError>> = OnceLock::new();
-    S.get_or_init(Signatures::builtin).as_ref()
-}
 
 /// What a line is, for colouring and navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,8 +183,13 @@ fn nccl_info(st: &mut NcclState, msg: &str) {
 }
 
 impl LogIntel {
-    /// Classify the lines that arrived in `store` since the last call.
-    pub fn ingest(&mut self, store: &LogStore) {
+    /// Classify the lines that arrived in `store` since the last call with the signature rules
+    /// in force (the state's rule data).
+    pub fn ingest(
+        &mut self,
+        store: &LogStore,
+        signatures: Result<&'static Signatures, &'static RulesError>,
+    ) {
         let front = store.dropped;
         let total = front + store.lines().len() as u64;
         let mut next = self.front + self.meta.len() as u64;
@@ -207,7 +205,7 @@ impl LogIntel {
             self.front = front.max(next);
             next = self.front;
         }
-        let sigs = match signatures() {
+        let sigs = match signatures {
             Ok(s) => Some(s),
             Err(e) => {
                 self.unavailable = Some(format!("signature rules: {e}"));
@@ -293,6 +291,10 @@ mod tests {
     use super::*;
     use crate::domain::LogLine;
 
+    fn sigs() -> Result<&'static Signatures, &'static RulesError> {
+        crate::settings::rules::Rules::builtin().map(|r| &r.signatures)
+    }
+
     fn push(s: &mut LogStore, pod: &str, line: &str) {
         s.push(LogLine {
             at_ms: 0,
@@ -309,7 +311,7 @@ mod tests {
         let mut intel = LogIntel::default();
         push(&mut store, "w0", "h:1:1 [0] NCCL INFO Using network IB");
         push(&mut store, "w0", "h:1:1 [0] NCCL INFO x - Init COMPLETE");
-        intel.ingest(&store);
+        intel.ingest(&store, sigs());
         assert_eq!(intel.len(), 2);
         let st = &intel.pod("ml", "w0").expect("pod").nccl;
         assert_eq!(
@@ -327,7 +329,7 @@ mod tests {
             "w0",
             "h:1:2 [0] NCCL INFO misc/socket.cc:564 -> 2",
         );
-        intel.ingest(&store);
+        intel.ingest(&store, sigs());
         let st = &intel.pod("ml", "w0").expect("pod").nccl;
         assert!(st.fell_back && st.warns == 1);
         assert_eq!(intel.meta(3).map(|m| m.kind), Some(LineKind::Warn));
@@ -341,7 +343,7 @@ mod tests {
         let mut intel = LogIntel::default();
         let wd = "[rank1]:[E1122 10:38:30.438988897 ProcessGroupNCCL.cpp:2027] [PG ID 0 PG GUID 0(default_pg) Rank 1] Exception (either an error or timeout) detected by watchdog at work: 897, last enqueued NCCL work: 897, last completed NCCL work: 896.";
         push(&mut store, "w1", wd);
-        intel.ingest(&store);
+        intel.ingest(&store, sigs());
         let m = intel.meta(0).expect("meta");
         assert!(m.rule > 0, "the watchdog line starts a finding");
         let pod = intel.pod("ml", "w1").expect("pod");
@@ -349,7 +351,7 @@ mod tests {
         for _ in 0..100 {
             push(&mut store, "w1", "plain progress line");
         }
-        intel.ingest(&store);
+        intel.ingest(&store, sigs());
         assert_eq!(intel.len(), store.lines().len());
         assert!(intel.meta(0).is_none(), "dropped with the store");
         assert_eq!(

@@ -52,8 +52,9 @@ impl TrainingView {
 
 /// Recompute the view from `state.world`.
 pub fn refresh(state: &mut AppState) {
+    let signatures = state.rules().map(|r| &r.signatures);
     let v = &mut state.training;
-    v.intel.ingest(&state.world.logs);
+    v.intel.ingest(&state.world.logs, signatures);
     // Forget the log state of pods that are gone once they pile up (pod churn).
     if v.intel.pods.len() > state.world.pods.len() + 256 {
         let pods = &state.world.pods;

@@ -1,8 +1,8 @@
 //! Guided troubleshooting: playbooks (data, `assets/playbooks/*.toml`, plus user playbooks from
-//! the config directory) run read-only probes (code, a closed set) against the world, walk their
-//! decision trees to conclusions with evidence and fixes, rank what is wrong, drive the
-//! 10-minute walkthrough and write incident reports. Pure: knows neither screen nor cluster
-//! client.
+//! the config directory, loaded with the other rule data by `settings::rules`) run read-only
+//! probes (code, a closed set) against the world, walk their decision trees to conclusions with
+//! evidence and fixes, rank what is wrong, drive the 10-minute walkthrough and write incident
+//! reports. Pure: knows neither screen nor cluster client nor the filesystem.
 
 pub mod attention;
 pub mod attention_rank;
@@ -12,14 +12,11 @@ pub mod probes;
 pub mod summary;
 pub mod view;
 
-use std::path::Path;
-use std::sync::OnceLock;
-
 use crate::triage::engine::model::{Conclusion, Playbook, PlaybookFile};
-use crate::triage::engine::validate::{PlaybookError, validate_all};
+use crate::triage::engine::validate::{Known, PlaybookError, validate_all};
 
 /// (file name, text) of every built-in playbook file.
-const BUILTIN: &[(&str, &str)] = &[
+pub const BUILTIN: &[(&str, &str)] = &[
     ("gpu.toml", include_str!("../../assets/playbooks/gpu.toml")),
     (
         "distributed.toml",
@@ -71,21 +68,17 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Playbook>, PlaybookError> {
         .collect())
 }
 
-impl Playbooks {
-    /// The built-in playbooks, parsed and validated once.
-    pub fn builtin() -> Result<&'static Playbooks, String> {
-        static B: OnceLock<Result<Playbooks, String>> = OnceLock::new();
-        B.get_or_init(|| {
-            Playbooks::from_texts(BUILTIN.iter().map(|(n, t)| (format!("builtin:{n}"), *t)))
-                .map_err(|e| join(&e))
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-    }
+/// (origin, text) of every built-in playbook file, origins `builtin:<file>`.
+pub fn builtin_files() -> impl Iterator<Item = (String, &'static str)> {
+    BUILTIN.iter().map(|(n, t)| (format!("builtin:{n}"), *t))
+}
 
-    /// Parse and validate (origin, text) pairs; later playbooks replace earlier ones of the same id.
+impl Playbooks {
+    /// Parse and validate (origin, text) pairs, checking the signature ids and alert rules their
+    /// probes name against `known`; later playbooks replace earlier ones of the same id.
     pub fn from_texts<'a>(
         files: impl IntoIterator<Item = (String, &'a str)>,
+        known: &Known<'_>,
     ) -> Result<Playbooks, Vec<PlaybookError>> {
         let mut list: Vec<Playbook> = Vec::new();
         let mut errs = Vec::new();
@@ -100,45 +93,12 @@ impl Playbooks {
                 Err(e) => errs.push(e),
             }
         }
-        errs.extend(validate_all(&list));
+        errs.extend(validate_all(&list, known));
         if errs.is_empty() {
             Ok(Playbooks { list })
         } else {
             Err(errs)
         }
-    }
-
-    /// The built-ins merged with `<config_dir>/playbooks/*.toml` (a user playbook with a
-    /// built-in's id replaces it). A missing directory is not an error.
-    pub fn load(config_dir: Option<&Path>) -> Result<Playbooks, Vec<PlaybookError>> {
-        let mut user: Vec<(String, String)> = Vec::new();
-        if let Some(dir) = config_dir.map(|d| d.join("playbooks"))
-            && let Ok(rd) = std::fs::read_dir(&dir)
-        {
-            let mut paths: Vec<_> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            paths.sort();
-            for p in paths {
-                match std::fs::read_to_string(&p) {
-                    Ok(t) => user.push((p.display().to_string(), t)),
-                    Err(e) => {
-                        return Err(vec![PlaybookError {
-                            file: p.display().to_string(),
-                            playbook: String::new(),
-                            step: None,
-                            message: format!("cannot read: {e}"),
-                        }]);
-                    }
-                }
-            }
-        }
-        let files = BUILTIN
-            .iter()
-            .map(|(n, t)| (format!("builtin:{n}"), *t))
-            .chain(user.iter().map(|(o, t)| (o.clone(), t.as_str())));
-        Playbooks::from_texts(files)
     }
 
     /// A playbook by id.

@@ -5,15 +5,12 @@
 //! `refresh` on a tick after the world changed (never per frame); fixes are only ever copied or
 //! exported, never run.
 
-use std::sync::Arc;
-
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
 use crate::contract::event::NoticeLevel;
 use crate::domain::Millis;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::triage::Playbooks;
 use crate::triage::engine::context::Ctx;
 use crate::triage::engine::findings::{Finding, whats_wrong};
 use crate::triage::engine::report;
@@ -42,28 +39,19 @@ pub struct PlaybookRun {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TriageView {
     pub mode: TriageMode,
-    /// Playbooks set by the caller (built-ins merged with the user's); built-ins when `None`.
-    pub playbooks: Option<Arc<Playbooks>>,
     pub findings: Vec<Finding>,
     /// When "what's wrong?" last ran (event time); `None` until `W`.
     pub findings_at: Option<Millis>,
     pub run: Option<PlaybookRun>,
     pub walkthrough: Option<Walkthrough>,
-    /// Why triage is unavailable (playbooks failed to load), shown instead of results.
+    /// Why triage is unavailable (the rule data failed to load), shown instead of results.
     pub error: Option<String>,
 }
 
-fn playbooks(state: &AppState) -> Result<Arc<Playbooks>, String> {
-    match &state.triage.playbooks {
-        Some(p) => Ok(p.clone()),
-        None => Playbooks::builtin().map(|p| Arc::new(p.clone())),
-    }
-}
-
 fn run_findings(state: &mut AppState) {
-    match playbooks(state) {
+    match state.rules() {
         Ok(p) => {
-            state.triage.findings = whats_wrong(&p, &state.world, state.now_ms);
+            state.triage.findings = whats_wrong(p, &state.world, state.now_ms);
             state.triage.findings_at = Some(state.now_ms);
             state.triage.error = None;
         }
@@ -72,12 +60,12 @@ fn run_findings(state: &mut AppState) {
 }
 
 fn probe_walkthrough(state: &mut AppState) {
-    let Ok(p) = playbooks(state) else { return };
+    let Ok(p) = state.rules() else { return };
     let now = state.now_ms;
     if let Some(w) = state.triage.walkthrough.as_mut()
         && w.finished_ms.is_none()
     {
-        w.probe(&p, &state.world, now);
+        w.probe(p, &state.world, now);
     }
 }
 
@@ -94,9 +82,11 @@ fn start_run(state: &mut AppState) {
     let Some(f) = state.triage.findings.get(sel).cloned() else {
         return;
     };
-    let Ok(p) = playbooks(state) else { return };
-    let Some(pb) = p.get(&f.playbook) else { return };
-    let ctx = Ctx::new(&state.world, state.now_ms);
+    let Ok(rules) = state.rules() else { return };
+    let Some(pb) = rules.playbooks.get(&f.playbook) else {
+        return;
+    };
+    let ctx = Ctx::new(&state.world, state.now_ms, rules);
     let w = walk(&ctx, pb, &f.bindings);
     let cursor = w.path.len();
     state.triage.run = Some(PlaybookRun {
@@ -122,8 +112,8 @@ fn finish_walkthrough(state: &mut AppState) -> Vec<Effect> {
         .as_ref()
         .map(|r| r.name.clone())
         .unwrap_or_else(|| "live".into());
-    let findings = match playbooks(state) {
-        Ok(p) => whats_wrong(&p, &state.world, now),
+    let findings = match state.rules() {
+        Ok(r) => whats_wrong(r, &state.world, now),
         Err(_) => Vec::new(),
     };
     let Some(w) = state.triage.walkthrough.as_mut() else {

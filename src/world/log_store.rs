@@ -16,8 +16,10 @@ pub struct LogStore {
 }
 
 impl Default for LogStore {
+    /// A store without a bound; the cockpit bounds its store by `logs.max_bytes` in config.toml
+    /// (`World::with_limits`).
     fn default() -> Self {
-        LogStore::with_max_bytes(64 * 1024 * 1024)
+        LogStore::with_max_bytes(usize::MAX)
     }
 }
 

@@ -56,12 +56,19 @@ pub struct MetricStore {
 }
 
 impl Default for MetricStore {
+    /// A store without a bound; the cockpit bounds its store by `metrics.points` in config.toml
+    /// (`World::with_limits`).
     fn default() -> Self {
-        MetricStore::with_capacity(720)
+        MetricStore::with_capacity(usize::MAX)
     }
 }
 
 impl MetricStore {
+    /// The most points kept per series.
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
     /// A store that keeps at most `cap` points per series.
     pub fn with_capacity(cap: usize) -> Self {
         MetricStore {

@@ -33,7 +33,16 @@ pub struct SourceHealthEntry {
     pub since_ms: Millis,
 }
 
-/// Everything known about the cluster.
+/// How much the world keeps: points per metric series (`metrics.points` in config.toml) and
+/// bytes of log text (`logs.max_bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub metric_points: usize,
+    pub log_bytes: usize,
+}
+
+/// Everything known about the cluster. `World::default()` keeps everything; the cockpit and
+/// its subcommands bound it with `World::with_limits`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct World {
     pub nodes: BTreeMap<String, NodeInfo>,
@@ -58,6 +67,28 @@ pub struct World {
 }
 
 impl World {
+    /// An empty world that keeps at most `limits`.
+    pub fn with_limits(limits: Limits) -> World {
+        World {
+            metrics: MetricStore::with_capacity(limits.metric_points),
+            logs: LogStore::with_max_bytes(limits.log_bytes),
+            ..World::default()
+        }
+    }
+
+    /// What this world keeps at most.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            metric_points: self.metrics.capacity(),
+            log_bytes: self.logs.max_bytes(),
+        }
+    }
+
+    /// An empty world with this one's limits (a replay started over, another context).
+    pub fn emptied(&self) -> World {
+        World::with_limits(self.limits())
+    }
+
     /// Fold one timed source event into the world.
     pub fn apply(&mut self, te: &TimedEvent) {
         self.applied += 1;

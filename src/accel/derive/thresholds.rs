@@ -1,47 +1,91 @@
 //! Device thresholds with "for N minutes" semantics, evaluated at event time over a device's
-//! history: GPU temperature > 80 °C for 2 m (critical), utilisation > 95 % for 5 m (warning),
-//! framebuffer > 90 % (warning), allocated but idle < 20 % for 15 m (waste), NPU memory > 85 %
-//! for 5 m (critical). Defaults come from the seeds' alert rules; the config may override them.
-
-use serde::{Deserialize, Serialize};
+//! history: GPU temperature, utilisation, framebuffer use, allocated-but-idle devices (waste)
+//! and NPU memory. Every limit, its direction, how long it must hold and the severity of its
+//! breach come from `[thresholds.*]` in config.toml (`Thresholds::from_config`); the embedded
+//! `assets/config.toml` holds the seeds' alert rules (temperature > 80 °C for 2 m, critical ...).
 
 use crate::accel::derive::hist_view::HistView;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Vendor};
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
+use crate::settings::config::{self, Direction};
 use crate::world::metrics::MetricStore;
 
-/// Limits and how long they must hold. Durations in seconds; 0 means "the latest sample".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Thresholds {
-    pub gpu_temp_c: f64,
-    pub gpu_temp_for_s: u64,
-    pub gpu_util_pct: f64,
-    pub gpu_util_for_s: u64,
-    pub fb_used_pct: f64,
-    pub fb_used_for_s: u64,
-    /// Below this utilisation an allocated device counts as idle.
-    pub idle_util_pct: f64,
-    pub idle_for_s: u64,
-    pub npu_mem_pct: f64,
-    pub npu_mem_for_s: u64,
+/// One device rule: a reading beyond `value` (`when` above or below it) for `for_s` seconds is a
+/// breach of `severity`. `for_s == 0` means "the latest sample".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub when: Direction,
+    pub value: f64,
+    pub for_s: u64,
+    pub severity: Severity,
 }
 
-impl Default for Thresholds {
-    fn default() -> Self {
+impl Limit {
+    /// Whether a reading is beyond the limit.
+    pub fn beyond(&self, v: f64) -> bool {
+        self.when.beyond(v, self.value)
+    }
+
+    fn from_config(t: &config::Threshold) -> Limit {
+        Limit {
+            when: t.when,
+            value: t.value,
+            for_s: t.for_ms / 1000,
+            severity: t.severity,
+        }
+    }
+
+    /// A limit no reading passes.
+    fn off() -> Limit {
+        Limit {
+            when: Direction::Above,
+            value: f64::INFINITY,
+            for_s: 0,
+            severity: Severity::Info,
+        }
+    }
+}
+
+/// The device rules' limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    pub gpu_temp: Limit,
+    pub gpu_util: Limit,
+    pub fb_used: Limit,
+    /// An allocated device beyond this utilisation limit (below it, as shipped) is idle.
+    pub idle: Limit,
+    pub npu_mem: Limit,
+    /// `gpu_temp.value`: the temperature the Nodes table colours readings above.
+    pub gpu_temp_c: f64,
+}
+
+impl Thresholds {
+    /// The limits of a loaded configuration (`[thresholds.*]`).
+    pub fn from_config(c: &config::Thresholds) -> Thresholds {
         Thresholds {
-            gpu_temp_c: 80.0,
-            gpu_temp_for_s: 120,
-            gpu_util_pct: 95.0,
-            gpu_util_for_s: 300,
-            fb_used_pct: 90.0,
-            // The seeds' alert rules hold it 3 m (D0) or 5 m (D1); the cockpit shows it at once.
-            fb_used_for_s: 0,
-            idle_util_pct: 20.0,
-            idle_for_s: 900,
-            npu_mem_pct: 85.0,
-            npu_mem_for_s: 300,
+            gpu_temp: Limit::from_config(&c.gpu_temp),
+            gpu_util: Limit::from_config(&c.gpu_util),
+            fb_used: Limit::from_config(&c.gpu_mem),
+            idle: Limit::from_config(&c.gpu_idle),
+            npu_mem: Limit::from_config(&c.npu_mem),
+            gpu_temp_c: c.gpu_temp.value,
+        }
+    }
+
+    /// The limits of the embedded `assets/config.toml`; every rule off if it could not be read
+    /// (a unit test makes sure it can).
+    pub fn embedded() -> Thresholds {
+        match config::Config::embedded() {
+            Ok(c) => Thresholds::from_config(&c.thresholds),
+            Err(_) => Thresholds {
+                gpu_temp: Limit::off(),
+                gpu_util: Limit::off(),
+                fb_used: Limit::off(),
+                idle: Limit::off(),
+                npu_mem: Limit::off(),
+                gpu_temp_c: f64::INFINITY,
+            },
         }
     }
 }
@@ -192,78 +236,50 @@ pub fn evaluate(
     allocated: bool,
 ) -> Vec<Breach> {
     let mut out = Vec::new();
-    let mut push = |rule, severity, check: ForCheck, what: &str, unit: &str, secs: u64| {
-        if let ForCheck::Breached { since_ms, latest } = check {
-            let held = if secs == 0 {
+    // `what` names the reading; the limit is shown in `unit` except for temperatures.
+    let mut check = |rule, lim: &Limit, h: &HistView, what: &str, unit: &str| {
+        let lim_unit = if unit == "%" { unit } else { "" };
+        let ms = (lim.for_s as Millis).saturating_mul(1000);
+        if let ForCheck::Breached { since_ms, latest } = check_view(h, now, ms, |v| lim.beyond(v)) {
+            let held = if lim.for_s == 0 {
                 String::new()
             } else {
-                format!(" for {}m", secs / 60)
+                format!(" for {}m", lim.for_s / 60)
             };
+            let (op, value) = (lim.when.symbol(), lim.value);
             out.push(Breach {
                 rule,
-                severity,
+                severity: lim.severity,
                 since_ms,
                 latest,
-                text: format!("{}: {what} {latest:.0}{unit}{held}", d.label()),
+                text: format!(
+                    "{}: {what} {op} {value}{lim_unit} {latest:.0}{unit}{held}",
+                    d.label()
+                ),
             });
         }
     };
-    let ms = |s: u64| (s as Millis).saturating_mul(1000);
     let util = util_view(d, store);
     if d.vendor == Vendor::Nvidia {
         let temp = HistView::of(d, store, Field::GpuTemp, 1.0);
-        let c = check_view(&temp, now, ms(th.gpu_temp_for_s), |v| v > th.gpu_temp_c);
-        push(
-            Rule::GpuHot,
-            Severity::Critical,
-            c,
-            &format!("temperature > {}", th.gpu_temp_c),
-            "°C",
-            th.gpu_temp_for_s,
-        );
-        let c = check_view(&util, now, ms(th.gpu_util_for_s), |v| v > th.gpu_util_pct);
-        push(
-            Rule::GpuBusy,
-            Severity::Warning,
-            c,
-            &format!("utilisation > {}%", th.gpu_util_pct),
-            "%",
-            th.gpu_util_for_s,
-        );
+        check(Rule::GpuHot, &th.gpu_temp, &temp, "temperature", "°C");
+        check(Rule::GpuBusy, &th.gpu_util, &util, "utilisation", "%");
         let fb = ratio_history(d, store, Field::FbUsed, Field::FbFree, true);
-        let c = check_view(&fb, now, ms(th.fb_used_for_s), |v| v > th.fb_used_pct);
-        push(
-            Rule::FbFull,
-            Severity::Warning,
-            c,
-            &format!("framebuffer > {}%", th.fb_used_pct),
-            "%",
-            th.fb_used_for_s,
-        );
+        check(Rule::FbFull, &th.fb_used, &fb, "framebuffer", "%");
     } else {
         let mut mem = ratio_history(d, store, Field::NpuHbmUsed, Field::NpuHbmTotal, false);
         if mem.is_empty() {
             mem = ratio_history(d, store, Field::NpuUsedMem, Field::NpuTotalMem, false);
         }
-        let c = check_view(&mem, now, ms(th.npu_mem_for_s), |v| v > th.npu_mem_pct);
-        push(
-            Rule::NpuMemFull,
-            Severity::Critical,
-            c,
-            &format!("memory > {}%", th.npu_mem_pct),
-            "%",
-            th.npu_mem_for_s,
-        );
+        check(Rule::NpuMemFull, &th.npu_mem, &mem, "memory", "%");
     }
     if allocated {
-        let c = check_view(&util, now, ms(th.idle_for_s), |v| v < th.idle_util_pct);
-        push(
+        check(
             Rule::IdleAllocated,
-            Severity::Warning,
-            c,
-            &format!("allocated but idle, utilisation < {}%", th.idle_util_pct),
+            &th.idle,
+            &util,
+            "allocated but idle, utilisation",
             "%",
-            th.idle_for_s,
         );
     }
     out
@@ -332,11 +348,21 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_override_from_toml() {
-        let t: Thresholds =
-            toml::from_str("gpu_temp_c = 75.0\nidle_for_s = 600").unwrap_or_default();
-        assert_eq!(t.gpu_temp_c, 75.0);
-        assert_eq!(t.idle_for_s, 600);
-        assert_eq!(t.gpu_util_pct, 95.0);
+    fn limits_come_from_the_config() {
+        let c = config::Config::from_user_toml(
+            "[thresholds.gpu_temp]\nwhen = \"below\"\nvalue = 5\nfor = \"90s\"\nseverity = \"info\"\n",
+            "t.toml",
+        )
+        .expect("valid");
+        let t = Thresholds::from_config(&c.thresholds);
+        let want = Limit {
+            when: Direction::Below,
+            value: 5.0,
+            for_s: 90,
+            severity: Severity::Info,
+        };
+        assert_eq!((t.gpu_temp, t.gpu_temp_c), (want, 5.0));
+        assert!(t.gpu_temp.beyond(4.0) && !t.gpu_temp.beyond(6.0));
+        assert_eq!(Thresholds::embedded().npu_mem.severity, Severity::Critical);
     }
 }

@@ -78,10 +78,11 @@ pub(super) fn node_breaches(
 /// latest sample is, so the history is read only for those devices.
 fn may_breach(d: &DeviceTelemetry, th: &Thresholds, allocated: bool) -> bool {
     let util = d.util_pct().map(|(v, _)| v);
-    d.value(Field::GpuTemp).is_some_and(|v| v > th.gpu_temp_c)
-        || util.is_some_and(|v| v > th.gpu_util_pct || (allocated && v < th.idle_util_pct))
-        || d.fb_used_pct().is_some_and(|v| v > th.fb_used_pct)
-        || d.npu_mem_pct().is_some_and(|v| v > th.npu_mem_pct)
+    d.value(Field::GpuTemp)
+        .is_some_and(|v| th.gpu_temp.beyond(v))
+        || util.is_some_and(|v| th.gpu_util.beyond(v) || (allocated && th.idle.beyond(v)))
+        || d.fb_used_pct().is_some_and(|v| th.fb_used.beyond(v))
+        || d.npu_mem_pct().is_some_and(|v| th.npu_mem.beyond(v))
 }
 
 /// MIG layouts of the MIG nodes; a settled node (see `InventoryCache::settled`) keeps the one

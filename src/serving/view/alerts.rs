@@ -1,4 +1,5 @@
-//! The alert book of the Serving view: the rules of `assets/alerts.toml` evaluated per endpoint
+//! The alert book of the Serving view: the alert rules in force (`assets/alerts.toml` merged with
+//! the user's, from the state's rule data) evaluated per endpoint
 //! on event time, stepped at a fixed evaluation interval (as Prometheus does), so the same
 //! history gives the same pending / firing / resolved times however the events were batched.
 //! Evaluator state is kept across refreshes; a clock that goes back (a replay restarted) starts
@@ -12,7 +13,8 @@ use crate::domain::server::Server;
 use crate::domain::severity::Severity;
 use crate::serving::derive::alert_eval::{AlertEval, AlertState, rule_value_with};
 use crate::serving::derive::histogram::{Gap, Selector, Window, histogram_quantiles};
-use crate::settings::alerts::{self, Op, Rule, RuleKind};
+use crate::settings::alerts::{Op, Rule, RuleKind};
+use crate::settings::rules::RulesError;
 use crate::world::metrics::MetricStore;
 
 /// How often rules are evaluated, in event time.
@@ -107,18 +109,15 @@ impl AlertBook {
         self.evaluated_to
     }
 
-    /// Load the embedded rules, once.
-    pub fn ensure_loaded(&mut self) {
+    /// Take the rules in force (the loaded rule data), once.
+    pub fn ensure_loaded(&mut self, rules: Result<&[Rule], &RulesError>) {
         if self.loaded {
             return;
         }
         self.loaded = true;
-        match alerts::load(None) {
-            Ok(r) => self.rules = r,
-            Err(errs) => {
-                let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
-                self.error = Some(text.join("; "));
-            }
+        match rules {
+            Ok(r) => self.rules = r.to_vec(),
+            Err(e) => self.error = Some(e.to_string().replace('\n', "; ")),
         }
     }
 
@@ -142,7 +141,6 @@ impl AlertBook {
         now: Millis,
         hq: &mut TargetQuantiles<'_>,
     ) {
-        self.ensure_loaded();
         let now = store.newest_ms().map_or(now, |n| now.min(n));
         if self.evaluated_to.is_some_and(|t| now < t) {
             self.slots.clear();
@@ -262,7 +260,7 @@ window = "1m"
 for = "1m"
 servers = ["vllm"]
 "#;
-        let rules = alerts::load(Some(("test.toml", text))).expect("valid");
+        let rules = crate::settings::alerts::load(Some(("test.toml", text))).expect("valid");
         rules
             .into_iter()
             .find(|r| r.name == "QueueTooLong")

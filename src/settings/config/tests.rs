@@ -1,5 +1,6 @@
 //! Unit tests for `config`.
 use super::*;
+use std::path::PathBuf;
 
 #[test]
 fn defaults_parse_with_the_seed_thresholds() {
@@ -30,22 +31,32 @@ fn user_keys_merge_over_defaults() {
 
 #[test]
 fn errors_name_the_key_and_the_file() {
-    let err = Config::from_user_toml("[ui]\ncolour = 1\n", "u.toml").expect_err("bad");
+    let bad = |text: &str| {
+        Config::from_user_toml(text, "u.toml")
+            .expect_err("bad")
+            .to_string()
+    };
+    let err = bad("[ui]\ncolour = 1\n");
     assert!(
         err.starts_with("u.toml: unknown key \"ui.colour\""),
         "{err}"
     );
-    let err = Config::from_user_toml("[ui]\ntick_ms = \"fast\"\n", "u.toml").expect_err("");
+    let err = bad("[ui]\ntick_ms = \"fast\"\n");
     assert!(
         err.contains("ui.tick_ms must be an integer, not a string"),
         "{err}"
     );
-    let err = Config::from_user_toml("[thresholds.gpu_util]\nfor = \"5 min\"\n", "u.toml")
-        .expect_err("bad");
+    let err = bad("[thresholds.gpu_util]\nfor = \"5 min\"\n");
     assert!(err.contains("thresholds.gpu_util"), "{err}");
     assert!(err.contains("bad duration \"5 min\""), "{err}");
-    let err = Config::from_user_toml("[replay]\nspeed = 3\n", "u.toml").expect_err("bad");
+    let err = bad("[replay]\nspeed = 3\n");
     assert!(err.contains("replay.speed must be one of"), "{err}");
+    let e = Config::from_user_toml("[metrics]\npoints = 1\n", "u.toml").expect_err("bad");
+    assert_eq!(e.file, "u.toml");
+    assert!(
+        matches!(&e.problem, ConfigProblem::OutOfRange { key, .. } if key == "metrics.points"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -53,7 +64,10 @@ fn durations_parse_and_print_back() {
     assert_eq!(parse_duration("250ms"), Ok(250));
     assert_eq!(parse_duration("90s"), Ok(90_000));
     assert_eq!(parse_duration("1h"), Ok(3_600_000));
-    assert!(parse_duration("2").is_err());
+    assert_eq!(
+        parse_duration("2").map_err(|e| e.to_string()),
+        Err("bad duration \"2\": the unit must be ms, s, m or h".to_string())
+    );
     assert!(parse_duration("m").is_err());
     let c = Config::defaults().expect("embedded");
     let text = toml::to_string(&c).expect("serializes");

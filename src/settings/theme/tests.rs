@@ -8,7 +8,7 @@ fn colours_parse_in_every_notation() {
     assert_eq!(parse_color("indexed:208"), Ok(Color::Indexed(208)));
     assert_eq!(parse_color("reset"), Ok(Color::Reset));
     for bad in ["#ff80", "#gg0000", "indexed:256", "lightblue", "Red", ""] {
-        let err = parse_color(bad).expect_err(bad);
+        let err = parse_color(bad).expect_err(bad).to_string();
         assert!(err.contains(&format!("{bad:?}")), "{err}");
     }
 }
@@ -38,22 +38,32 @@ fn extends_takes_missing_roles_from_that_builtin() {
     let light = Theme::builtin("light").expect("light");
     assert_eq!(t.base, light.base);
     assert_eq!(t.ok.fg, Some(Color::Green));
-    let err = Theme::from_toml("extends = \"nope\"\n", "x.toml").expect_err("bad");
+    let err = Theme::from_toml("extends = \"nope\"\n", "x.toml")
+        .expect_err("bad")
+        .to_string();
     assert!(err.contains("\"nope\""), "{err}");
 }
 
 #[test]
 fn errors_name_origin_role_and_value() {
-    let err = Theme::from_toml("[warn]\nfg = \"orang\"\n", "t.toml").expect_err("bad");
+    let e = Theme::from_toml("[warn]\nfg = \"orang\"\n", "t.toml").expect_err("bad");
+    assert!(matches!(&e.problem, ThemeProblem::Role { role, .. } if role == "warn"));
+    let err = e.to_string();
     assert!(
         err.starts_with("t.toml: role \"warn\": fg: bad colour \"orang\""),
         "{err}"
     );
-    let err = Theme::from_toml("[wrn]\nfg = \"red\"\n", "t.toml").expect_err("bad");
+    let err = Theme::from_toml("[wrn]\nfg = \"red\"\n", "t.toml")
+        .expect_err("bad")
+        .to_string();
     assert!(err.contains("unknown role \"wrn\""), "{err}");
-    let err = Theme::from_toml("[ok]\nmodifiers = [\"blod\"]\n", "t.toml").expect_err("bad");
+    let err = Theme::from_toml("[ok]\nmodifiers = [\"blod\"]\n", "t.toml")
+        .expect_err("bad")
+        .to_string();
     assert!(err.contains("unknown modifier \"blod\""), "{err}");
-    let err = Theme::from_toml("[ok]\ncolour = \"red\"\n", "t.toml").expect_err("bad");
+    let err = Theme::from_toml("[ok]\ncolour = \"red\"\n", "t.toml")
+        .expect_err("bad")
+        .to_string();
     assert!(err.contains("unknown field \"colour\""), "{err}");
 }
 

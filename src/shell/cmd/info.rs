@@ -1,7 +1,8 @@
 //! `aicockpit info`: where aicockpit keeps its files, whether the config file loads, the
 //! kubeconfig context `kubectl` would use, and whether NVML can be loaded here.
 
-use crate::settings::config::{Config, Paths};
+use crate::settings::config::Paths;
+use crate::shell::settings_files;
 use crate::sources::{kubeconfig, nvml};
 
 /// The `info` report.
@@ -15,7 +16,7 @@ pub fn info_report(paths: &Paths) -> String {
         Err(why) => format!("NVML not available: {why}"),
     };
     let config_file = paths.config_file();
-    let config = match Config::load(paths) {
+    let config = match settings_files::config(paths) {
         Ok(_) if config_file.is_file() => format!("{} (ok)", config_file.display()),
         Ok(_) => format!("{} (not present: defaults)", config_file.display()),
         Err(e) => format!("error: {e}"),

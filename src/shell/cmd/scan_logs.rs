@@ -1,6 +1,8 @@
 //! Headless `scan-logs`: stream log files (or stdin) line by line through the NCCL-aware
 //! classifier, correlate the findings across files and ranks, and print them as text or JSON
 //! (schema in `docs/scan-logs.md`). Memory is bounded by the longest kept line, not the input.
+//! The signature rules are the cockpit's: the built-ins, the user's `<config dir>/signatures/`
+//! files, then `--signatures FILE`.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -10,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::domain::severity::Severity;
+use crate::settings::rules::RulesError;
+use crate::shell::settings_files;
 use crate::training::derive::nccl::line::MAX_LINE;
 use crate::training::derive::nccl::{Correlation, Scanner, SignatureHit, Signatures, correlate};
 
@@ -43,7 +47,8 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ScanFormat,
-    /// Extra signature rules (TOML, same format as the built-in ones); same id replaces.
+    /// Extra signature rules (TOML, same format as the built-in ones), merged after those of
+    /// `<config dir>/signatures/*.toml`; same id replaces.
     #[arg(long, value_name = "FILE")]
     pub signatures: Option<PathBuf>,
     /// Lowest severity to report.
@@ -172,26 +177,23 @@ fn parse_peers(peers: &[String]) -> anyhow::Result<HashMap<String, String>> {
         .collect()
 }
 
-/// Run the scan. Exit status: 0 when the scan ran (findings or not), 2 on usage or I/O errors
-/// (unreadable signature file, bad `--peer`, a file that cannot be read: the others are still
+/// Run the scan with the signature rules of `config_dir` (the built-ins alone without one).
+/// Exit status: 0 when the scan ran (findings or not), 2 on usage or I/O errors (unreadable or
+/// invalid signature file, bad `--peer`, a file that cannot be read: the others are still
 /// scanned and reported).
-pub fn run(args: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let extra = match &args.signatures {
-        Some(p) => match std::fs::read_to_string(p) {
-            Ok(t) => Some((t, p.display().to_string())),
-            Err(e) => {
-                let _ = writeln!(err, "scan-logs: cannot read {}: {e}", p.display());
-                return 2;
-            }
-        },
-        None => None,
-    };
-    let sigs = match &extra {
-        Some((t, origin)) => Signatures::load(Some(t), origin),
-        None => Signatures::builtin(),
-    };
-    let sigs = match sigs {
+pub fn run(
+    args: &ScanArgs,
+    config_dir: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let sigs: Signatures = match settings_files::signatures(config_dir, args.signatures.as_deref())
+    {
         Ok(s) => s,
+        Err(e @ RulesError::Unreadable { .. }) => {
+            let _ = writeln!(err, "scan-logs: {e}");
+            return 2;
+        }
         Err(e) => {
             let _ = writeln!(err, "scan-logs: invalid signatures: {e}");
             return 2;

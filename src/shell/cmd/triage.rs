@@ -1,22 +1,27 @@
 //! `aicockpit triage`: replay a whole scenario (embedded or a file) through the reducer, run
 //! "what's wrong?" at its end and print the ranked findings as text, JSON or Markdown; with
-//! `--out DIR` also write the report, the JSON and an evidence scenario there. Exit 0 when it
-//! ran, 2 on errors (bad scenario, bad playbooks, unwritable output).
+//! `--out DIR` also write the report, the JSON and an evidence scenario there. Reads the same
+//! settings as the cockpit: `config.toml` (what the world keeps) and the user's playbooks, alert
+//! rules and signatures from the config directory. Exit 0 when it ran, 2 on errors (bad
+//! scenario, bad config or rule files, unwritable output).
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 
 use crate::contract::event::{Msg, TimedEvent};
 use crate::contract::scenario::{self, Scenario};
+use crate::settings::config::{Config, Paths};
 use crate::settings::keymap::Keymap;
+use crate::shell::settings_files;
+use crate::shell::tuning::Tuning;
 use crate::sources::embedded;
 use crate::state::{AppState, Mode, update};
-use crate::triage::Playbooks;
 use crate::triage::engine::findings::{Finding, whats_wrong};
 use crate::triage::engine::render::{self, Format};
 use crate::triage::engine::report;
+use crate::world::World;
 
 /// Arguments of `aicockpit triage`.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,9 +44,14 @@ pub struct TriageArgs {
 }
 
 /// The state after replaying `s` up to `until_ms` of scenario time (all of it when `None`),
-/// through the reducer, ticked at the last event applied.
+/// through the reducer, ticked at the last event applied; with the embedded defaults and the
+/// built-in rule data.
 pub fn state_at(s: &Scenario, until_ms: Option<i64>) -> AppState {
-    let mut st = AppState::new(Mode::Replay, Keymap::default());
+    replay_into(AppState::new(Mode::Replay, Keymap::default()), s, until_ms)
+}
+
+/// `state_at`, starting from `st`.
+fn replay_into(mut st: AppState, s: &Scenario, until_ms: Option<i64>) -> AppState {
     let until = until_ms.unwrap_or(i64::MAX);
     let batch: Vec<TimedEvent> = s
         .events
@@ -75,14 +85,15 @@ fn load(args: &TriageArgs) -> anyhow::Result<Scenario> {
     }
 }
 
-/// Run the command; `config_dir` supplies user playbooks. Returns the exit code.
+/// Run the command; `paths` locate the user's config and rule files (the defaults and built-ins
+/// alone without them). Returns the exit code.
 pub fn run(
     args: &TriageArgs,
-    config_dir: Option<&std::path::Path>,
+    paths: Option<&Paths>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    match run_inner(args, config_dir, out) {
+    match run_inner(args, paths, out) {
         Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(err, "error: {e:#}");
@@ -91,15 +102,23 @@ pub fn run(
     }
 }
 
-fn run_inner(
-    args: &TriageArgs,
-    config_dir: Option<&std::path::Path>,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let pbs = Playbooks::load(config_dir).map_err(|e| anyhow!(crate::triage::join(&e)))?;
+fn run_inner(args: &TriageArgs, paths: Option<&Paths>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let config = match paths {
+        Some(p) => settings_files::config(p),
+        None => Config::defaults(),
+    }
+    .map_err(anyhow::Error::msg)?;
+    let config_dir = paths.map(|p| p.config_dir.as_path());
+    let rules = settings_files::rules(config_dir)
+        .map_err(anyhow::Error::msg)?
+        .leak();
     let s = load(args)?;
-    let st = state_at(&s, args.at.map(|a| a as i64 * 1000));
-    let findings: Vec<Finding> = whats_wrong(&pbs, &st.world, st.now_ms);
+    let mut st = AppState::new(Mode::Replay, Keymap::default());
+    let tuning = Tuning::from_config(&config);
+    st.world = World::with_limits(tuning.limits);
+    st.rules = Some(rules);
+    let st = replay_into(st, &s, args.at.map(|a| a as i64 * 1000));
+    let findings: Vec<Finding> = whats_wrong(rules, &st.world, st.now_ms);
     let name = s.header.scenario.clone();
     let text = render::findings(&findings, args.format, &name, st.now_ms);
     out.write_all(text.as_bytes())

@@ -293,7 +293,10 @@ mod tests {
             ("a", "step 2 error here"),
         ]);
         let mut intel = LogIntel::default();
-        intel.ingest(&s);
+        intel.ingest(
+            &s,
+            crate::settings::rules::Rules::builtin().map(|r| &r.signatures),
+        );
         let pods = [("ml".to_string(), "a".to_string())];
         let mut v = LogViewer::new("a", &pods, &s, &intel);
         assert_eq!(v.entries, [0, 3, 4]);
@@ -317,7 +320,10 @@ mod tests {
             ("a", "three match"),
         ]);
         let mut intel = LogIntel::default();
-        intel.ingest(&s);
+        intel.ingest(
+            &s,
+            crate::settings::rules::Rules::builtin().map(|r| &r.signatures),
+        );
         let mut v = LogViewer::new("a", &[("ml".into(), "a".into())], &s, &intel);
         let re = search_regex("match").expect("re");
         assert!(v.search(&s, &re, true));

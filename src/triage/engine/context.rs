@@ -1,10 +1,9 @@
-//! What probes run against: the world at one instant, the signature rules, and caches built at
-//! most once per run (log findings, parsed pod specs), so running every playbook costs one pass
+//! What probes run against: the world at one instant, the rule data (signatures, alert rules)
+//! loaded once by `settings::rules`, and caches built at most once per run (log findings, parsed pod specs), so running every playbook costs one pass
 //! over the logs, not one per probe.
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -13,8 +12,9 @@ use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{AccelKind, NodeInfo, PodInfo};
+use crate::settings::rules::Rules;
 use crate::training::derive::nccl::classify::Scanner;
-use crate::training::derive::nccl::signatures::{SignatureError, Signatures};
+use crate::training::derive::nccl::signatures::Signatures;
 use crate::triage::probes::{NodeScope, Scope};
 use crate::world::World;
 
@@ -31,30 +31,27 @@ pub struct LogHit {
     pub fields: BTreeMap<String, String>,
 }
 
-/// The built-in signature rules, loaded once.
-pub fn signatures() -> Result<&'static Signatures, &'static SignatureError> {
-    static SIGS: OnceLock<Result<Signatures, SignatureError>> = OnceLock::new();
-    SIGS.get_or_init(Signatures::builtin).as_ref()
-}
-
 /// Parsed pod objects by (namespace, name); `None` where the text did not parse.
 type SpecCache = HashMap<(String, String), Option<std::rc::Rc<Value>>>;
 
 /// The probing context of one run.
 pub struct Ctx<'w> {
     pub world: &'w World,
+    /// The signature and alert rules the probes measure with.
+    pub rules: &'w Rules,
     /// Event time the run is for (windows end here).
     pub now_ms: Millis,
-    hits: OnceCell<Result<Vec<LogHit>, &'static SignatureError>>,
+    hits: OnceCell<Vec<LogHit>>,
     serving: OnceCell<Vec<&'w PodInfo>>,
     used: OnceCell<HashMap<(&'w str, &'w str), f64>>,
     specs: std::cell::RefCell<SpecCache>,
 }
 
 impl<'w> Ctx<'w> {
-    pub fn new(world: &'w World, now_ms: Millis) -> Self {
+    pub fn new(world: &'w World, now_ms: Millis, rules: &'w Rules) -> Self {
         Ctx {
             world,
+            rules,
             now_ms,
             hits: OnceCell::new(),
             serving: OnceCell::new(),
@@ -63,13 +60,10 @@ impl<'w> Ctx<'w> {
         }
     }
 
-    /// Every signature finding in the logs held, oldest first (classified on first use); the
-    /// error is why the built-in signature rules cannot be used.
-    pub fn log_hits(&self) -> Result<&[LogHit], &'static SignatureError> {
+    /// Every signature finding in the logs held, oldest first (classified on first use).
+    pub fn log_hits(&self) -> &[LogHit] {
         self.hits
-            .get_or_init(|| classify_logs(self.world))
-            .as_deref()
-            .map_err(|e| *e)
+            .get_or_init(|| classify_logs(self.world, &self.rules.signatures))
     }
 
     /// The pod's object, parsed once per run.
@@ -220,8 +214,7 @@ pub fn node_in(n: &NodeInfo, scope: NodeScope) -> bool {
     }
 }
 
-fn classify_logs(world: &World) -> Result<Vec<LogHit>, &'static SignatureError> {
-    let sigs = signatures()?;
+fn classify_logs(world: &World, sigs: &Signatures) -> Vec<LogHit> {
     struct Src<'s> {
         scanner: Scanner<'s>,
         at: Vec<Millis>,
@@ -264,5 +257,5 @@ fn classify_logs(world: &World) -> Result<Vec<LogHit>, &'static SignatureError> 
     hits.sort_by(|a, b| {
         (a.at_ms, &a.namespace, &a.pod, &a.id).cmp(&(b.at_ms, &b.namespace, &b.pod, &b.id))
     });
-    Ok(hits)
+    hits
 }

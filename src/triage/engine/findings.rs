@@ -11,7 +11,7 @@ use super::model::{Bindings, ConclusionKind, Playbook};
 use super::walk::{FilledFix, Walk, fill_fixes, walk};
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
-use crate::triage::Playbooks;
+use crate::settings::rules::Rules;
 use crate::triage::probes::{Evidence, Verdict};
 use crate::world::World;
 
@@ -135,10 +135,11 @@ pub fn rank(f: &mut [Finding]) {
 }
 
 /// Run every playbook's entry against the world at `now_ms` and rank what it finds.
-pub fn whats_wrong(pbs: &Playbooks, world: &World, now_ms: Millis) -> Vec<Finding> {
-    let ctx = Ctx::new(world, now_ms);
+pub fn whats_wrong(rules: &Rules, world: &World, now_ms: Millis) -> Vec<Finding> {
+    let ctx = Ctx::new(world, now_ms, rules);
     let mut seen = BTreeSet::new();
-    let mut out: Vec<Finding> = pbs
+    let mut out: Vec<Finding> = rules
+        .playbooks
         .list
         .iter()
         .filter_map(|pb| finding(pb, &walk(&ctx, pb, &Bindings::new())))

@@ -4,14 +4,18 @@
 //! lists) and fix templates use only known placeholders. Errors name the file and the step.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
-use super::context::signatures;
 use super::model::{OK, PLACEHOLDERS, Playbook};
+use crate::settings::alerts::Rule;
+use crate::training::derive::nccl::Signatures;
 use crate::triage::probes::ProbeSpec;
 
 /// One problem in a playbook file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{file}: playbook {playbook:?}{}: {message}",
+    step.as_ref().map(|s| format!(" step {s:?}")).unwrap_or_default()
+)]
 pub struct PlaybookError {
     pub file: String,
     pub playbook: String,
@@ -19,32 +23,25 @@ pub struct PlaybookError {
     pub message: String,
 }
 
-impl fmt::Display for PlaybookError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: playbook {:?}", self.file, self.playbook)?;
-        if let Some(s) = &self.step {
-            write!(f, " step {s:?}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
+/// The rule data playbooks are checked against: the signature ids and alert rules their probes
+/// may name (built-ins merged with the user's).
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    pub signatures: &'a Signatures,
+    pub alerts: &'a [Rule],
 }
 
-fn probe_errors(p: &ProbeSpec) -> Vec<String> {
+fn probe_errors(p: &ProbeSpec, known: &Known<'_>) -> Vec<String> {
     let mut out = Vec::new();
     match p {
         ProbeSpec::LogSignature { ids, .. } => {
             if ids.is_empty() {
                 out.push("log_signature needs at least one id".into());
             }
-            match signatures() {
-                Ok(s) => {
-                    for id in ids {
-                        if s.rule(id).is_none() {
-                            out.push(format!("unknown signature id {id:?}"));
-                        }
-                    }
+            for id in ids {
+                if known.signatures.rule(id).is_none() {
+                    out.push(format!("unknown signature id {id:?}"));
                 }
-                Err(e) => out.push(format!("signature rules unavailable: {e}")),
             }
         }
         ProbeSpec::LogPattern { contains, .. } if contains.iter().all(|c| c.trim().is_empty()) => {
@@ -90,11 +87,10 @@ fn probe_errors(p: &ProbeSpec) -> Vec<String> {
             resource_prefix: resource,
             ..
         } if resource.trim().is_empty() => out.push("resource must not be empty".into()),
-        ProbeSpec::ServingAlert { rule } => {
-            if let Err(e) = crate::triage::probes::serving::known_rule(rule) {
-                out.push(e.to_string());
-            }
-        }
+        ProbeSpec::ServingAlert { rule } if !known.alerts.iter().any(|r| &r.name == rule) => out
+            .push(format!(
+                "unknown alert rule {rule:?} (see assets/alerts.toml and <config dir>/alerts/)"
+            )),
         ProbeSpec::Rollout { within_s } if *within_s == 0 || *within_s > 7 * 86_400 => {
             out.push(format!("rollout within_s {within_s} must be 1..=604800"))
         }
@@ -122,7 +118,7 @@ fn placeholders(t: &str) -> Vec<&str> {
 }
 
 /// Check one playbook on its own.
-pub fn validate_playbook(pb: &Playbook) -> Vec<PlaybookError> {
+pub fn validate_playbook(pb: &Playbook, known: &Known<'_>) -> Vec<PlaybookError> {
     let mut errs = Vec::new();
     let err = |step: Option<&str>, message: String| PlaybookError {
         file: pb.origin.clone(),
@@ -174,7 +170,7 @@ pub fn validate_playbook(pb: &Playbook) -> Vec<PlaybookError> {
                 edges.entry(s.id.as_str()).or_default().push(t.as_str());
             }
         }
-        for m in probe_errors(&s.probe) {
+        for m in probe_errors(&s.probe, known) {
             errs.push(err(Some(&s.id), m));
         }
     }
@@ -231,8 +227,11 @@ pub fn validate_playbook(pb: &Playbook) -> Vec<PlaybookError> {
 }
 
 /// Check a set of playbooks: each on its own, plus unique playbook and conclusion ids.
-pub fn validate_all(pbs: &[Playbook]) -> Vec<PlaybookError> {
-    let mut errs: Vec<PlaybookError> = pbs.iter().flat_map(validate_playbook).collect();
+pub fn validate_all(pbs: &[Playbook], known: &Known<'_>) -> Vec<PlaybookError> {
+    let mut errs: Vec<PlaybookError> = pbs
+        .iter()
+        .flat_map(|pb| validate_playbook(pb, known))
+        .collect();
     let mut ids: BTreeMap<&str, &str> = BTreeMap::new();
     let mut concl: BTreeMap<&str, &str> = BTreeMap::new();
     for pb in pbs {

@@ -11,7 +11,7 @@ use super::findings::{Finding, whats_wrong};
 use super::model::{Bindings, ConclusionKind};
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
-use crate::triage::Playbooks;
+use crate::settings::rules::Rules;
 use crate::triage::probes::{
     self, CapacityCheck, Evidence, NodeScope, ProbeSpec, ResourceCheck, Scope, SpecCheck, Verdict,
 };
@@ -88,9 +88,9 @@ impl Walkthrough {
     }
 
     /// Re-run every check against the world at `now_ms`.
-    pub fn probe(&mut self, pbs: &Playbooks, world: &World, now_ms: Millis) {
-        let findings = whats_wrong(pbs, world, now_ms);
-        self.checks = checks(world, now_ms, &findings);
+    pub fn probe(&mut self, rules: &Rules, world: &World, now_ms: Millis) {
+        let findings = whats_wrong(rules, world, now_ms);
+        self.checks = checks(rules, world, now_ms, &findings);
         let top = findings
             .iter()
             .find(|f| f.kind == ConclusionKind::RootCause && f.severity >= Severity::Warning)
@@ -154,8 +154,8 @@ impl Status {
 }
 
 /// The seven checks.
-pub fn checks(world: &World, now_ms: Millis, findings: &[Finding]) -> Vec<Check> {
-    let ctx = Ctx::new(world, now_ms);
+pub fn checks(rules: &Rules, world: &World, now_ms: Millis, findings: &[Finding]) -> Vec<Check> {
+    let ctx = Ctx::new(world, now_ms, rules);
     let gpu = |r| ProbeSpec::NodeResource {
         resource: "nvidia.com/gpu".into(),
         check: r,

@@ -1,10 +1,10 @@
-//! Probes over model-serving endpoints (`serving::derive::endpoints::discover`): an HPA pinned at its
-//! maximum while it asks for more replicas, an alert rule of `assets/alerts.toml` breached by an
-//! endpoint now (measured by `alert_eval::rule_value` over the World's MetricStore), and a
-//! Deployment whose newest pod-template-hash rolled out within a window.
+//! Probes over model-serving endpoints (`serving::derive::endpoints::discover`): an HPA pinned at
+//! its maximum while it asks for more replicas, an alert rule (`assets/alerts.toml` merged with
+//! the user's: the context's rule data) breached by an endpoint now (measured by
+//! `alert_eval::rule_value` over the World's MetricStore), and a Deployment whose newest
+//! pod-template-hash rolled out within a window.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -12,44 +12,10 @@ use crate::domain::Millis;
 use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::alert_eval::rule_value;
 use crate::serving::derive::endpoints::{Endpoint, discover, pod_selector};
-use crate::settings::alerts::{self, Op, Rule, RuleKind};
+use crate::settings::alerts::{Op, Rule, RuleKind};
 use crate::triage::engine::context::Ctx;
 use crate::triage::engine::model::Bindings;
 use crate::triage::probes::{Evidence, Outcome};
-
-/// The built-in alert rules do not load: how many of them are bad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("{bad} bad alert rule(s)")]
-pub struct RulesUnavailable {
-    pub bad: usize,
-}
-
-/// Why a playbook's `serving_alert` probe names no rule it can measure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RuleRefError {
-    #[error("alert rules unavailable: {0}")]
-    Unavailable(RulesUnavailable),
-    #[error("unknown alert rule {0:?} (see assets/alerts.toml)")]
-    Unknown(String),
-}
-
-/// The built-in alert rules, loaded once.
-fn rules() -> Result<&'static [Rule], RulesUnavailable> {
-    static R: OnceLock<Result<Vec<Rule>, RulesUnavailable>> = OnceLock::new();
-    R.get_or_init(|| alerts::load(None).map_err(|e| RulesUnavailable { bad: e.len() }))
-        .as_deref()
-        .map_err(|e| *e)
-}
-
-/// Whether `name` is a built-in alert rule (what `serving_alert` can measure).
-pub fn known_rule(name: &str) -> Result<(), RuleRefError> {
-    let rules = rules().map_err(RuleRefError::Unavailable)?;
-    if rules.iter().any(|r| r.name == name) {
-        Ok(())
-    } else {
-        Err(RuleRefError::Unknown(name.to_string()))
-    }
-}
 
 /// Serving endpoints, restricted to the bound workload when one is bound.
 fn endpoints(ctx: &Ctx<'_>, b: &Bindings) -> Vec<Endpoint> {
@@ -189,11 +155,7 @@ fn breaching_since(
 /// The alert rule `name` measured for every serving endpoint it applies to, now: yes when one
 /// breaches its threshold (the worst is reported).
 pub fn serving_alert(ctx: &Ctx<'_>, b: &Bindings, name: &str) -> Outcome {
-    let rules = match rules() {
-        Ok(r) => r,
-        Err(e) => return Outcome::unknown(e),
-    };
-    let Some(rule) = rules.iter().find(|r| r.name == name) else {
+    let Some(rule) = ctx.rules.alerts.iter().find(|r| r.name == name) else {
         return Outcome::unknown(format!("no alert rule named {name}"));
     };
     let mut gaps = Vec::new();

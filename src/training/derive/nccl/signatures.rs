@@ -1,6 +1,7 @@
-//! Failure signatures as data: the built-in `assets/signatures.toml` merged with optional user
-//! rules, validated at load (errors name the file and the rule) and compiled into one
-//! `RegexSet` so that a line is tested against every pattern in a single pass.
+//! Failure signatures as data: the built-in `assets/signatures.toml` merged with the texts of
+//! user rule files (read by the shell, loaded with the other rule data by `settings::rules`),
+//! validated at load (errors name the file and the rule) and compiled into one `RegexSet` so
+//! that a line is tested against every pattern in a single pass.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -11,7 +12,7 @@ use serde::Deserialize;
 
 /// The built-in rules.
 pub const BUILTIN: &str = include_str!("../../../../assets/signatures.toml");
-const BUILTIN_ORIGIN: &str = "built-in assets/signatures.toml";
+pub const BUILTIN_ORIGIN: &str = "built-in assets/signatures.toml";
 
 /// A rule as written in TOML.
 #[derive(Debug, Clone, Deserialize)]
@@ -178,21 +179,26 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, SignatureError> {
 }
 
 impl Signatures {
-    /// The built-in rules merged with `extra` (TOML text of user rules, from `origin`): a user
-    /// rule with an existing id replaces the built-in one; new ids are added.
-    pub fn load(extra: Option<&str>, origin: &str) -> Result<Self, SignatureError> {
+    /// The built-in rules merged with user rule files, (origin, TOML text), in order: a rule
+    /// with an existing id replaces the earlier one; new ids are added.
+    pub fn load<'a>(
+        user: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, SignatureError> {
         let mut specs: Vec<(RuleSpec, String)> = parse(BUILTIN, BUILTIN_ORIGIN)?
             .into_iter()
             .map(|s| (s, BUILTIN_ORIGIN.to_string()))
             .collect();
-        if let Some(text) = extra {
-            for s in parse(text, origin)? {
+        let mut origin = BUILTIN_ORIGIN.to_string();
+        for (file, text) in user {
+            for s in parse(text, file)? {
                 match specs.iter_mut().find(|(b, _)| b.id == s.id) {
-                    Some(slot) => *slot = (s, origin.to_string()),
-                    None => specs.push((s, origin.to_string())),
+                    Some(slot) => *slot = (s, file.to_string()),
+                    None => specs.push((s, file.to_string())),
                 }
             }
+            origin = file.to_string();
         }
+        let origin = origin.as_str();
         let rules = specs
             .into_iter()
             .map(|(s, o)| compile(s, &o))
@@ -266,7 +272,7 @@ impl Signatures {
 
     /// Only the built-in rules.
     pub fn builtin() -> Result<Self, SignatureError> {
-        Self::load(None, BUILTIN_ORIGIN)
+        Self::load([])
     }
 
     pub fn rules(&self) -> &[Rule] {

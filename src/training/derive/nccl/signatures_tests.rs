@@ -7,7 +7,7 @@ fn builtin_loads_and_user_rule_replaces() {
     let s = Signatures::builtin().expect("builtin");
     assert!(s.rule("nccl.duplicate_gpu").is_some());
     let user = "[[rule]]\nid = \"nccl.duplicate_gpu\"\nseverity = \"warning\"\npatterns = ['dup']\n\n[[rule]]\nid = \"site.custom\"\nseverity = \"info\"\npatterns = ['hello (?P<who>\\w+)']\n";
-    let s2 = Signatures::load(Some(user), "my.toml").expect("user");
+    let s2 = Signatures::load([("my.toml", user)]).expect("user");
     let r = s2.rule("nccl.duplicate_gpu").expect("replaced");
     assert_eq!(r.severity, Severity::Warning);
     assert_eq!(r.origin, "my.toml");
@@ -32,7 +32,7 @@ fn builtin_rules_all_have_prefilter_literals() {
     );
     // a user rule without literals turns the prefilter off and still matches
     let user = "[[rule]]\nid = \"site.x\"\nseverity = \"info\"\npatterns = ['Channel 00']\n";
-    let s2 = Signatures::load(Some(user), "u.toml").expect("user");
+    let s2 = Signatures::load([("u.toml", user)]).expect("user");
     assert!(s2.prefilter.is_none());
     assert_eq!(
         s2.matching("vm:1:1 [0] NCCL INFO Channel 00/64 : 0").len(),
@@ -43,7 +43,7 @@ fn builtin_rules_all_have_prefilter_literals() {
 #[test]
 fn validation_errors_name_file_and_rule() {
     let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"critical\"\npatterns = ['(unclosed']\n";
-    let e = Signatures::load(Some(bad), "extra.toml").expect_err("bad regex");
+    let e = Signatures::load([("extra.toml", bad)]).expect_err("bad regex");
     assert_eq!(
         (e.origin.as_str(), e.rule.as_deref()),
         ("extra.toml", Some("x.y"))
@@ -53,12 +53,12 @@ fn validation_errors_name_file_and_rule() {
             .starts_with("extra.toml: rule `x.y`: pattern 1")
     );
     let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"critical\"\npatterns = ['a']\noverrides = ['no.such']\n";
-    let e = Signatures::load(Some(bad), "extra.toml").expect_err("unknown override");
+    let e = Signatures::load([("extra.toml", bad)]).expect_err("unknown override");
     assert!(e.message.contains("no.such"));
     let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"fatal\"\npatterns = ['a']\n";
-    assert!(Signatures::load(Some(bad), "e.toml").is_err());
+    assert!(Signatures::load([("e.toml", bad)]).is_err());
     let bad = "[[rule]]\nid = \"x.y\"\nseverity = \"info\"\npatterns = ['a']\nfields = ['nope']\n";
-    let e = Signatures::load(Some(bad), "e.toml").expect_err("unknown field");
+    let e = Signatures::load([("e.toml", bad)]).expect_err("unknown field");
     assert!(e.message.contains("nope"));
 }
 
