@@ -1,8 +1,9 @@
 //! Scan throughput on a synthetic mixed training log (mostly NCCL INFO noise, some PyTorch
 //! lines and a few failures), generated in memory: >= 200 MB per iteration, one core.
 
+use aicockpit::settings::signatures::Signatures;
 use aicockpit::shell::cmd::scan_logs::for_each_line;
-use aicockpit::training::derive::nccl::{Scanner, Signatures};
+use aicockpit::training::derive::nccl::Scanner;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const TARGET_BYTES: usize = 200 * 1024 * 1024;

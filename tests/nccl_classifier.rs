@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use aicockpit::domain::severity::Severity;
-use aicockpit::training::derive::nccl::{SignatureHit, Signatures, classify_text};
+use aicockpit::settings::signatures::Signatures;
+use aicockpit::training::derive::nccl::{SignatureHit, classify_text};
 
 fn sigs() -> Signatures {
     Signatures::builtin().expect("built-in signatures load")

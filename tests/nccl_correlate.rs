@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use aicockpit::settings::signatures::Signatures;
 use aicockpit::training::derive::nccl::correlate::{first_failure, map_peers, peer_ip, watchdog};
-use aicockpit::training::derive::nccl::{SignatureHit, Signatures, classify_text};
+use aicockpit::training::derive::nccl::{SignatureHit, classify_text};
 
 fn rank_log(rank: u32, enqueued: u32, completed: u32, second: u32) -> String {
     format!(

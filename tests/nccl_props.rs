@@ -2,11 +2,12 @@
 //! line reader.
 
 use aicockpit::settings::rules::Rules;
+use aicockpit::settings::signatures::Signatures;
 use aicockpit::shell::cmd::scan_logs::for_each_line;
+use aicockpit::training::derive::nccl::Scanner;
 use aicockpit::training::derive::nccl::line::{
     parse_nccl, parse_retcode, strip_prefixes, timestamp,
 };
-use aicockpit::training::derive::nccl::{Scanner, Signatures};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use aicockpit::domain::severity::Severity;
-use aicockpit::training::derive::nccl::{Signatures, classify_text};
+use aicockpit::settings::signatures::Signatures;
+use aicockpit::training::derive::nccl::classify_text;
 
 const SIGNATURE_IDS: &[&str] = &[
     "nccl.watchdog_timeout",

@@ -2,12 +2,12 @@
 //! and the seeds/004 tree; broken playbooks are rejected with errors naming file and step; user
 //! playbooks from the config directory are merged.
 
+use aicockpit::settings::playbooks::model::Risk;
+use aicockpit::settings::playbooks::spec::ProbeSpec;
+use aicockpit::settings::playbooks::validate::Known;
+use aicockpit::settings::playbooks::{Playbooks, join};
 use aicockpit::settings::rules::Rules;
 use aicockpit::shell::settings_files;
-use aicockpit::triage::engine::model::Risk;
-use aicockpit::triage::engine::validate::Known;
-use aicockpit::triage::probes::ProbeSpec;
-use aicockpit::triage::{Playbooks, join};
 
 fn builtin() -> &'static Rules {
     Rules::builtin().expect("built-in rule data")

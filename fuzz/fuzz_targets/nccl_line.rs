@@ -5,7 +5,8 @@
 use std::sync::OnceLock;
 
 use aicockpit::training::derive::nccl::line::{parse_nccl, parse_retcode, strip_prefixes, timestamp};
-use aicockpit::training::derive::nccl::{Scanner, Signatures};
+use aicockpit::training::derive::nccl::Scanner;
+use aicockpit::settings::signatures::Signatures;
 use aicockpit::training::logs::{NcclState, classify_line};
 use libfuzzer_sys::fuzz_target;
 

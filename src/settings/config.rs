@@ -222,14 +222,6 @@ impl Config {
         C.get_or_init(Config::defaults).as_ref()
     }
 
-    /// How much the world keeps (`metrics.points`, `logs.max_bytes`).
-    pub fn world_limits(&self) -> crate::world::Limits {
-        crate::world::Limits {
-            metric_points: self.metrics.points,
-            log_bytes: self.logs.max_bytes,
-        }
-    }
-
     /// The defaults with a user file's text merged over them; errors name `origin`.
     pub fn from_user_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let mut merged = parse_table(DEFAULT_CONFIG, DEFAULT_ORIGIN)?;

@@ -7,5 +7,7 @@ pub mod alerts;
 pub mod config;
 pub mod keymap;
 pub mod paths;
+pub mod playbooks;
 pub mod rules;
+pub mod signatures;
 pub mod theme;

@@ -7,9 +7,9 @@
 use std::sync::OnceLock;
 
 use crate::settings::alerts::{self, Rule, RuleError};
-use crate::training::derive::nccl::{SignatureError, Signatures};
-use crate::triage::Playbooks;
-use crate::triage::engine::validate::{Known, PlaybookError};
+use crate::settings::playbooks::Playbooks;
+use crate::settings::playbooks::validate::{Known, PlaybookError};
+use crate::settings::signatures::{SignatureError, Signatures};
 
 /// The user's rule files of each kind, (origin, text), in the order they are merged.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -66,7 +66,7 @@ impl Rules {
             signatures: &signatures,
             alerts: &alerts,
         };
-        let mut files: Vec<(String, &str)> = crate::triage::builtin_files().collect();
+        let mut files: Vec<(String, &str)> = crate::settings::playbooks::builtin_files().collect();
         files.extend(user.playbooks.iter().map(|(o, t)| (o.clone(), t.as_str())));
         let playbooks = Playbooks::from_texts(files, &known).map_err(RulesError::Playbooks)?;
         Ok(Rules {

@@ -85,7 +85,7 @@ fn a_session_starts_with_its_rule_data_and_tuning() {
     };
     let rules = Rules::load(&texts).expect("valid rules").leak();
     let mut st = initial_state(Mode::Demo, Keymap::default(), rules, &tuning, true);
-    assert_eq!(st.world.limits(), config.world_limits());
+    assert_eq!(st.world.limits(), crate::state::world_limits(&config));
     assert_eq!(st.accel.settings.thresholds.gpu_util.value, 50.0);
     assert!(std::ptr::eq(st.rules().expect("rules"), rules));
     assert_eq!(st.ui.focus, crate::state::ui::Pane::Nodes);
@@ -93,5 +93,5 @@ fn a_session_starts_with_its_rule_data_and_tuning() {
     assert!(st.serving.rules().iter().any(|r| r.name == "SiteLatency"));
     // A replay started over keeps the limits.
     state::update(&mut st, Msg::ResetWorld);
-    assert_eq!(st.world.limits(), config.world_limits());
+    assert_eq!(st.world.limits(), crate::state::world_limits(&config));
 }

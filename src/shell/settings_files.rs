@@ -11,8 +11,8 @@ use crate::settings::config::{Config, ConfigError, ConfigProblem, Paths};
 use crate::settings::keymap::{Keymap, KeymapError, KeymapProblem};
 use crate::settings::paths::{self, RULE_DIRS};
 use crate::settings::rules::{self, RuleTexts, Rules, RulesError};
+use crate::settings::signatures::Signatures;
 use crate::settings::theme::{self, Theme};
-use crate::training::derive::nccl::Signatures;
 
 /// The text of `path`; `Ok(None)` when there is no such file; `Err` the reason it cannot be read.
 fn read_optional(path: &Path) -> Result<Option<String>, String> {

@@ -29,7 +29,7 @@ impl Tuning {
             theme: c.ui.theme.clone(),
             tick: Duration::from_millis(c.ui.tick_ms),
             speed: c.replay.speed,
-            limits: c.world_limits(),
+            limits: crate::state::world_limits(c),
             thresholds: crate::accel::view::thresholds_from(&c.thresholds),
         }
     }

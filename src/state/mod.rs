@@ -76,7 +76,7 @@ impl AppState {
     /// with a loaded configuration set `world` from it (`World::with_limits`).
     pub fn new(mode: Mode, keymap: Keymap) -> Self {
         let world = match Config::embedded() {
-            Ok(c) => World::with_limits(c.world_limits()),
+            Ok(c) => World::with_limits(world_limits(c)),
             Err(_) => World::default(),
         };
         AppState {
@@ -108,6 +108,14 @@ impl AppState {
             Some(r) => Ok(r),
             None => Rules::builtin(),
         }
+    }
+}
+
+/// How much the world keeps, from the config (`metrics.points`, `logs.max_bytes`).
+pub fn world_limits(c: &Config) -> crate::world::Limits {
+    crate::world::Limits {
+        metric_points: c.metrics.points,
+        log_bytes: c.logs.max_bytes,
     }
 }
 

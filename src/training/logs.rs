@@ -8,8 +8,9 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::domain::severity::Severity;
 use crate::settings::rules::RulesError;
+use crate::settings::signatures::Signatures;
 use crate::training::derive::nccl::line::{self, NcclLevel};
-use crate::training::derive::nccl::{Scanner, SignatureHit, Signatures, pod_source};
+use crate::training::derive::nccl::{Scanner, SignatureHit, pod_source};
 use crate::world::log_store::LogStore;
 
 /// What a line is, for colouring and navigation.

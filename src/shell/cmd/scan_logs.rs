@@ -13,9 +13,10 @@ use serde::Serialize;
 
 use crate::domain::severity::Severity;
 use crate::settings::rules::RulesError;
+use crate::settings::signatures::Signatures;
 use crate::shell::settings_files;
 use crate::training::derive::nccl::line::MAX_LINE;
-use crate::training::derive::nccl::{Correlation, Scanner, SignatureHit, Signatures, correlate};
+use crate::training::derive::nccl::{Correlation, Scanner, SignatureHit, correlate};
 
 /// Inputs larger than this get progress lines on stderr.
 pub const PROGRESS_MIN_BYTES: u64 = 64 << 20;

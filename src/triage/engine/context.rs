@@ -7,15 +7,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::model::Bindings;
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{AccelKind, NodeInfo, PodInfo};
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::{NodeScope, Scope};
 use crate::settings::rules::Rules;
+use crate::settings::signatures::Signatures;
 use crate::training::derive::nccl::classify::Scanner;
-use crate::training::derive::nccl::signatures::Signatures;
-use crate::triage::probes::{NodeScope, Scope};
 use crate::world::World;
 
 /// One classified log finding, with where and when the line was seen.

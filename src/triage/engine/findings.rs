@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::context::Ctx;
-use super::model::{Bindings, ConclusionKind, Playbook};
 use super::walk::{FilledFix, Walk, fill_fixes, walk};
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
+use crate::settings::playbooks::model::{Bindings, ConclusionKind, Playbook};
 use crate::settings::rules::Rules;
 use crate::triage::probes::{Evidence, Verdict};
 use crate::world::World;

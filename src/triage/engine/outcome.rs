@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::model::Bindings;
 use crate::domain::Millis;
+use crate::settings::playbooks::model::Bindings;
 
 /// What a probe answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

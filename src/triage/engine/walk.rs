@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::context::Ctx;
-use super::model::{Bindings, Conclusion, Fix, OK, Playbook, Risk};
+use crate::settings::playbooks::model::{Bindings, Conclusion, Fix, OK, Playbook, Risk};
 use crate::triage::probes::{self, Outcome, Verdict};
 
 /// One step as it ran.

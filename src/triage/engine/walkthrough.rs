@@ -8,13 +8,14 @@ use serde::Serialize;
 
 use super::context::Ctx;
 use super::findings::{Finding, whats_wrong};
-use super::model::{Bindings, ConclusionKind};
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
-use crate::settings::rules::Rules;
-use crate::triage::probes::{
-    self, CapacityCheck, Evidence, NodeScope, ProbeSpec, ResourceCheck, Scope, SpecCheck, Verdict,
+use crate::settings::playbooks::model::{Bindings, ConclusionKind};
+use crate::settings::playbooks::spec::{
+    CapacityCheck, NodeScope, ProbeSpec, ResourceCheck, Scope, SpecCheck,
 };
+use crate::settings::rules::Rules;
+use crate::triage::probes::{self, Evidence, Verdict};
 use crate::world::World;
 
 /// The walkthrough's clock.

@@ -10,11 +10,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::settings::playbooks::model::Risk;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::triage::engine::findings::Finding;
-use crate::triage::engine::model::Risk;
 use crate::triage::engine::walkthrough::Status;
 use crate::triage::probes::{Evidence, Verdict};
 use crate::ui::widgets::table::pane_block;

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 
 use crate::domain::{NodeInfo, PodInfo};
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::{LabelCheck, NodeScope, Scope};
 use crate::triage::engine::context::Ctx;
-use crate::triage::engine::model::Bindings;
 use crate::triage::probes::pods::bind_pod;
-use crate::triage::probes::{Evidence, LabelCheck, NodeScope, Outcome, Scope};
+use crate::triage::probes::{Evidence, Outcome};
 
 fn node_subject(n: &NodeInfo) -> String {
     format!("Node {}", n.name)

@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::{ConfigMapCheck, Scope};
 use crate::triage::engine::context::{Ctx, LogHit};
-use crate::triage::engine::model::Bindings;
 use crate::triage::probes::pods::bind_pod;
-use crate::triage::probes::{ConfigMapCheck, Evidence, Outcome, Scope};
+use crate::triage::probes::{Evidence, Outcome};
 
 /// Binds the pod that logged a line. A node daemon's pod (device plugin, exporter) reports on
 /// its node's hardware, so the finding is then about the node.

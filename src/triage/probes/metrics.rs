@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::domain::Millis;
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::{Agg, Cmp};
 use crate::triage::engine::context::Ctx;
-use crate::triage::engine::model::Bindings;
-use crate::triage::probes::{Agg, Cmp, Evidence, Outcome};
+use crate::triage::probes::{Evidence, Outcome};
 
 fn agg_of(vals: &[f64], agg: Agg) -> f64 {
     match agg {

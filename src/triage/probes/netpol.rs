@@ -3,10 +3,11 @@
 
 use serde_json::Value;
 
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::Scope;
 use crate::triage::engine::context::Ctx;
-use crate::triage::engine::model::Bindings;
 use crate::triage::probes::pods::{arr, bind_pod};
-use crate::triage::probes::{Evidence, Outcome, Scope};
+use crate::triage::probes::{Evidence, Outcome};
 
 /// Whether a label selector (`matchLabels` / `matchExpressions`) matches labels.
 pub fn selector_matches(sel: &Value, labels: &std::collections::BTreeMap<String, String>) -> bool {

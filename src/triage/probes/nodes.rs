@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::domain::{NodeInfo, PodInfo};
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::{CapacityCheck, NodeScope, ResourceCheck, Scope};
 use crate::triage::engine::context::Ctx;
-use crate::triage::engine::model::Bindings;
 use crate::triage::probes::pods::bind_pod;
-use crate::triage::probes::{CapacityCheck, Evidence, NodeScope, Outcome, ResourceCheck, Scope};
+use crate::triage::probes::{Evidence, Outcome};
 
 fn node_subject(n: &NodeInfo) -> String {
     format!("Node {}", n.name)

@@ -5,9 +5,10 @@
 use serde_json::Value;
 
 use crate::domain::PodInfo;
+use crate::settings::playbooks::model::Bindings;
+use crate::settings::playbooks::spec::{EnvCheck, Scope, SpecCheck};
 use crate::triage::engine::context::Ctx;
-use crate::triage::engine::model::Bindings;
-use crate::triage::probes::{EnvCheck, Evidence, Outcome, Scope, SpecCheck};
+use crate::triage::probes::{Evidence, Outcome};
 use crate::world::objects::is_accel_resource;
 
 fn pod_subject(p: &PodInfo) -> String {

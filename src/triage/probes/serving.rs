@@ -13,8 +13,8 @@ use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::alert_eval::rule_value;
 use crate::serving::derive::endpoints::{Endpoint, discover, pod_selector};
 use crate::settings::alerts::{Op, Rule, RuleKind};
+use crate::settings::playbooks::model::Bindings;
 use crate::triage::engine::context::Ctx;
-use crate::triage::engine::model::Bindings;
 use crate::triage::probes::{Evidence, Outcome};
 
 /// Serving endpoints, restricted to the bound workload when one is bound.

@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::codes;
 use super::line::{self, MAX_LINE, NcclLevel};
-use super::signatures::Signatures;
 use crate::domain::severity::Severity;
+use crate::settings::signatures::Signatures;
 
 #[path = "classify_memo.rs"]
 mod memo;

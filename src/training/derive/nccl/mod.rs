@@ -8,8 +8,6 @@ pub mod classify;
 pub mod codes;
 pub mod correlate;
 pub mod line;
-pub mod signatures;
 
 pub use classify::{Scanner, SignatureHit, SourceScan, classify_text, pod_source};
 pub use correlate::{Correlation, WatchdogReport, correlate};
-pub use signatures::{SignatureError, Signatures};

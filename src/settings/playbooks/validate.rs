@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{OK, PLACEHOLDERS, Playbook};
 use crate::settings::alerts::Rule;
-use crate::training::derive::nccl::Signatures;
-use crate::triage::probes::ProbeSpec;
+use crate::settings::playbooks::spec::ProbeSpec;
+use crate::settings::signatures::Signatures;
 
 /// One problem in a playbook file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,7 +69,7 @@ fn probe_errors(p: &ProbeSpec, known: &Known<'_>) -> Vec<String> {
         ProbeSpec::PodEnv {
             var, check, value, ..
         } => {
-            use crate::triage::probes::EnvCheck;
+            use crate::settings::playbooks::spec::EnvCheck;
             if var.trim().is_empty() {
                 out.push("pod_env needs `var`".into());
             }
@@ -78,7 +78,8 @@ fn probe_errors(p: &ProbeSpec, known: &Known<'_>) -> Vec<String> {
             }
         }
         ProbeSpec::NodeLabel { check, value, .. }
-            if *check == crate::triage::probes::LabelCheck::Equals && value.is_none() =>
+            if *check == crate::settings::playbooks::spec::LabelCheck::Equals
+                && value.is_none() =>
         {
             out.push("node_label check equals needs `value`".into())
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::severity::Severity;
-use crate::triage::probes::ProbeSpec;
+use crate::settings::playbooks::spec::ProbeSpec;
 
 /// A playbook file: one or more playbooks.
 #[derive(Debug, Clone, Deserialize)]

@@ -11,7 +11,7 @@ use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
 /// The built-in rules.
-pub const BUILTIN: &str = include_str!("../../../../assets/signatures.toml");
+pub const BUILTIN: &str = include_str!("../../assets/signatures.toml");
 pub const BUILTIN_ORIGIN: &str = "built-in assets/signatures.toml";
 
 /// A rule as written in TOML.
