@@ -7,7 +7,7 @@ mod common;
 use aicockpit::accel::derive::health::HealthFlag;
 use aicockpit::accel::derive::inventory::{InventoryConfig, build};
 use aicockpit::accel::derive::telemetry::{Field, Telemetry, UtilSource, xid_events};
-use aicockpit::accel::derive::thresholds::{Rule, Thresholds, evaluate};
+use aicockpit::accel::derive::thresholds::{ThresholdRule, Thresholds, evaluate};
 use aicockpit::accel::derive::xid::PodAttribution;
 use aicockpit::domain::Millis;
 use aicockpit::domain::severity::Severity;
@@ -292,28 +292,31 @@ fn thresholds_hold_for_their_duration() {
     let inv = build(&w, &InventoryConfig::default());
     let dev = &inv.nodes[0].telemetry.devices()[0];
     let th = Thresholds::embedded();
-    let rules = |now| -> Vec<Rule> {
+    let rules = |now| -> Vec<ThresholdRule> {
         evaluate(dev, &w.metrics, &th, now, true)
             .iter()
             .map(|b| b.rule)
             .collect()
     };
     // at 18 min the heat has lasted 1 min of the 2 needed
-    assert_eq!(rules(18 * MIN), vec![Rule::FbFull, Rule::IdleAllocated]);
+    assert_eq!(
+        rules(18 * MIN),
+        vec![ThresholdRule::FbFull, ThresholdRule::IdleAllocated]
+    );
     let at20 = evaluate(dev, &w.metrics, &th, 20 * MIN, true);
     let hot = at20
         .iter()
-        .find(|b| b.rule == Rule::GpuHot)
+        .find(|b| b.rule == ThresholdRule::GpuHot)
         .expect("hot at 20m");
     assert_eq!((hot.severity, hot.since_ms), (Severity::Critical, 17 * MIN));
     assert!(hot.text.contains("temperature > 80"), "{}", hot.text);
     // at 10 min the history covers less than the 15 min idle window
-    assert!(!rules(10 * MIN).contains(&Rule::IdleAllocated));
+    assert!(!rules(10 * MIN).contains(&ThresholdRule::IdleAllocated));
     // an unallocated device is never "waste"
     assert!(
         !evaluate(dev, &w.metrics, &th, 20 * MIN, false)
             .iter()
-            .any(|b| b.rule == Rule::IdleAllocated)
+            .any(|b| b.rule == ThresholdRule::IdleAllocated)
     );
 }
 
@@ -334,7 +337,7 @@ fn npu_memory_threshold() {
     assert_eq!(b.len(), 1);
     assert_eq!(
         (b[0].rule, b[0].severity),
-        (Rule::NpuMemFull, Severity::Critical)
+        (ThresholdRule::NpuMemFull, Severity::Critical)
     );
     assert!((b[0].latest - 60000.0 / 65536.0 * 100.0).abs() < 1e-9);
 }

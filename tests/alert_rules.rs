@@ -7,12 +7,12 @@ use aicockpit::domain::server::Server;
 use aicockpit::domain::severity::Severity;
 use aicockpit::serving::derive::alert_eval::{AlertEval, AlertState, rule_value};
 use aicockpit::serving::derive::histogram::Selector;
-use aicockpit::settings::alerts::{Rule, RuleKind, load, parse_duration};
+use aicockpit::settings::alerts::{AlertRule, RuleKind, load, parse_duration};
 use aicockpit::world::metrics::MetricStore;
 
 const MIN: i64 = 60_000;
 
-fn rule<'a>(rules: &'a [Rule], name: &str) -> &'a Rule {
+fn rule<'a>(rules: &'a [AlertRule], name: &str) -> &'a AlertRule {
     rules
         .iter()
         .find(|r| r.name == name)
@@ -86,7 +86,7 @@ severity = "info"
     assert!(rules.iter().all(|r| r.name != "NPUMemoryHighUsage"));
     assert_eq!(rules.last().map(|r| r.name.as_str()), Some("QueueTooLong"));
     // An overridden rule keeps its place.
-    let pos = |rs: &[Rule], n: &str| rs.iter().position(|r| r.name == n);
+    let pos = |rs: &[AlertRule], n: &str| rs.iter().position(|r| r.name == n);
     assert_eq!(pos(&rules, "HighLatency"), pos(&base, "HighLatency"));
 }
 

@@ -27,7 +27,7 @@ use crate::serving::derive::objectives::{
     EndpointStats, NoStats, Stat, endpoint_stats_with, rate_and_errors,
 };
 use crate::serving::view::hist::{EndpointHists, HistCache};
-use crate::settings::alerts::{Rule, RuleKind};
+use crate::settings::alerts::{AlertRule, RuleKind};
 use crate::state::AppState;
 use crate::world::metrics::MetricStore;
 
@@ -136,12 +136,12 @@ impl ServingView {
     }
 
     /// The rules in force (for tests and the help text).
-    pub fn rules(&self) -> &[Rule] {
+    pub fn rules(&self) -> &[AlertRule] {
         self.book.rules()
     }
 
     /// Replace the rules (a user rule file); evaluator state starts afresh.
-    pub fn set_rules(&mut self, rules: Vec<Rule>) {
+    pub fn set_rules(&mut self, rules: Vec<AlertRule>) {
         self.book = AlertBook::with_rules(rules);
     }
 }
@@ -182,7 +182,7 @@ fn template_image(objects: &BTreeMap<ObjKey, Value>, ep: &Endpoint) -> Option<St
 
 /// The objectives of `ep` from the rules that apply to it.
 fn objectives(
-    rules: &[Rule],
+    rules: &[AlertRule],
     ep: &Endpoint,
     stats: Option<&EndpointStats>,
     store: &MetricStore,

@@ -51,7 +51,7 @@ impl Op {
 
 /// One validated rule.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
+pub struct AlertRule {
     pub name: String,
     pub kind: RuleKind,
     pub op: Op,
@@ -66,7 +66,7 @@ pub struct Rule {
     pub servers: Vec<Server>,
 }
 
-impl Rule {
+impl AlertRule {
     /// Whether the rule applies to an endpoint running `server`.
     pub fn applies_to(&self, server: Server) -> bool {
         self.servers.is_empty() || self.servers.contains(&server)
@@ -144,7 +144,7 @@ pub fn parse_duration(s: &str) -> Option<Millis> {
     n.checked_mul(unit)
 }
 
-fn validate(raw: RawRule, file: &str) -> Result<Rule, RuleError> {
+fn validate(raw: RawRule, file: &str) -> Result<AlertRule, RuleError> {
     let err = |m: String| RuleError {
         file: file.to_string(),
         rule: Some(raw.name.clone()),
@@ -228,7 +228,7 @@ fn validate(raw: RawRule, file: &str) -> Result<Rule, RuleError> {
             })
         })
         .collect::<Result<Vec<Server>, RuleError>>()?;
-    Ok(Rule {
+    Ok(AlertRule {
         name: raw.name.clone(),
         kind,
         op,
@@ -243,7 +243,7 @@ fn validate(raw: RawRule, file: &str) -> Result<Rule, RuleError> {
 }
 
 /// Read one rule file. `Ok` holds rules by name with `None` for `enabled = false`.
-fn read(text: &str, file: &str) -> Result<Vec<(String, Option<Rule>)>, Vec<RuleError>> {
+fn read(text: &str, file: &str) -> Result<Vec<(String, Option<AlertRule>)>, Vec<RuleError>> {
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         vec![RuleError {
             file: file.to_string(),
@@ -277,8 +277,8 @@ fn read(text: &str, file: &str) -> Result<Vec<(String, Option<Rule>)>, Vec<RuleE
 /// The embedded rules, with user files (file name, text) merged over them by rule name, in order.
 pub fn load<'a>(
     user: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let mut merged: BTreeMap<String, (usize, Option<Rule>)> = BTreeMap::new();
+) -> Result<Vec<AlertRule>, Vec<RuleError>> {
+    let mut merged: BTreeMap<String, (usize, Option<AlertRule>)> = BTreeMap::new();
     let mut files = vec![("assets/alerts.toml", DEFAULT_RULES)];
     files.extend(user);
     let mut errs = Vec::new();
@@ -300,7 +300,7 @@ pub fn load<'a>(
     if !errs.is_empty() {
         return Err(errs);
     }
-    let mut rules: Vec<(usize, Rule)> = merged
+    let mut rules: Vec<(usize, AlertRule)> = merged
         .into_values()
         .filter_map(|(p, r)| Some((p, r?)))
         .collect();

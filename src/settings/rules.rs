@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use crate::settings::alerts::{self, Rule, RuleError};
+use crate::settings::alerts::{self, AlertRule, RuleError};
 use crate::settings::playbooks::Playbooks;
 use crate::settings::playbooks::validate::{Known, PlaybookError};
 use crate::settings::signatures::{SignatureError, Signatures};
@@ -23,7 +23,7 @@ pub struct RuleTexts {
 #[derive(Debug)]
 pub struct Rules {
     pub signatures: Signatures,
-    pub alerts: Vec<Rule>,
+    pub alerts: Vec<AlertRule>,
     pub playbooks: Playbooks,
 }
 

@@ -52,7 +52,7 @@ struct RuleFile {
 
 /// A validated, compiled rule.
 #[derive(Debug, Clone)]
-pub struct Rule {
+pub struct SignatureRule {
     pub id: String,
     pub severity: Severity,
     pub title: String,
@@ -84,7 +84,7 @@ pub struct SignatureError {
 /// The loaded rule set.
 #[derive(Debug, Clone)]
 pub struct Signatures {
-    rules: Vec<Rule>,
+    rules: Vec<SignatureRule>,
     set: RegexSet,
     /// For each pattern in `set`: (rule index, pattern index in the rule).
     pattern_owner: Vec<(usize, usize)>,
@@ -123,7 +123,7 @@ fn parse(text: &str, origin: &str) -> Result<Vec<RuleSpec>, SignatureError> {
     Ok(file.rule)
 }
 
-fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, SignatureError> {
+fn compile(spec: RuleSpec, origin: &str) -> Result<SignatureRule, SignatureError> {
     let id = spec.id.as_str();
     if !valid_id(id) {
         return Err(err(
@@ -160,7 +160,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, SignatureError> {
     } else {
         spec.fields
     };
-    Ok(Rule {
+    Ok(SignatureRule {
         id: spec.id,
         severity: spec.severity,
         title: spec.title,
@@ -275,11 +275,11 @@ impl Signatures {
         Self::load([])
     }
 
-    pub fn rules(&self) -> &[Rule] {
+    pub fn rules(&self) -> &[SignatureRule] {
         &self.rules
     }
 
-    pub fn rule(&self, id: &str) -> Option<&Rule> {
+    pub fn rule(&self, id: &str) -> Option<&SignatureRule> {
         self.rules.iter().find(|r| r.id == id)
     }
 

@@ -171,7 +171,7 @@ pub fn check_view(
 
 /// Which rule a breach is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rule {
+pub enum ThresholdRule {
     GpuHot,
     GpuBusy,
     FbFull,
@@ -179,14 +179,14 @@ pub enum Rule {
     NpuMemFull,
 }
 
-impl Rule {
+impl ThresholdRule {
     pub fn id(self) -> &'static str {
         match self {
-            Rule::GpuHot => "threshold.gpu_temp",
-            Rule::GpuBusy => "threshold.gpu_util",
-            Rule::FbFull => "threshold.fb_used",
-            Rule::IdleAllocated => "threshold.idle_allocated",
-            Rule::NpuMemFull => "threshold.npu_mem",
+            ThresholdRule::GpuHot => "threshold.gpu_temp",
+            ThresholdRule::GpuBusy => "threshold.gpu_util",
+            ThresholdRule::FbFull => "threshold.fb_used",
+            ThresholdRule::IdleAllocated => "threshold.idle_allocated",
+            ThresholdRule::NpuMemFull => "threshold.npu_mem",
         }
     }
 }
@@ -194,7 +194,7 @@ impl Rule {
 /// A threshold a device is past.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Breach {
-    pub rule: Rule,
+    pub rule: ThresholdRule,
     pub severity: Severity,
     pub since_ms: Millis,
     pub latest: f64,
@@ -262,20 +262,32 @@ pub fn evaluate(
     let util = util_view(d, store);
     if d.vendor == Vendor::Nvidia {
         let temp = HistView::of(d, store, Field::GpuTemp, 1.0);
-        check(Rule::GpuHot, &th.gpu_temp, &temp, "temperature", "°C");
-        check(Rule::GpuBusy, &th.gpu_util, &util, "utilisation", "%");
+        check(
+            ThresholdRule::GpuHot,
+            &th.gpu_temp,
+            &temp,
+            "temperature",
+            "°C",
+        );
+        check(
+            ThresholdRule::GpuBusy,
+            &th.gpu_util,
+            &util,
+            "utilisation",
+            "%",
+        );
         let fb = ratio_history(d, store, Field::FbUsed, Field::FbFree, true);
-        check(Rule::FbFull, &th.fb_used, &fb, "framebuffer", "%");
+        check(ThresholdRule::FbFull, &th.fb_used, &fb, "framebuffer", "%");
     } else {
         let mut mem = ratio_history(d, store, Field::NpuHbmUsed, Field::NpuHbmTotal, false);
         if mem.is_empty() {
             mem = ratio_history(d, store, Field::NpuUsedMem, Field::NpuTotalMem, false);
         }
-        check(Rule::NpuMemFull, &th.npu_mem, &mem, "memory", "%");
+        check(ThresholdRule::NpuMemFull, &th.npu_mem, &mem, "memory", "%");
     }
     if allocated {
         check(
-            Rule::IdleAllocated,
+            ThresholdRule::IdleAllocated,
             &th.idle,
             &util,
             "allocated but idle, utilisation",

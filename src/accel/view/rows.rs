@@ -6,7 +6,7 @@
 use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{NodeAccel, ResourceClass};
 use crate::accel::derive::telemetry::{Field, Telemetry};
-use crate::accel::derive::thresholds::{Breach, Rule};
+use crate::accel::derive::thresholds::{Breach, ThresholdRule};
 use crate::domain::severity::Severity;
 use crate::domain::{AccelKind, NodeInfo};
 
@@ -119,11 +119,11 @@ fn tag_text(f: &HealthFlag) -> String {
 
 fn breach_text(b: &Breach) -> &'static str {
     match b.rule {
-        Rule::GpuHot => "hot",
-        Rule::GpuBusy => "util>95%",
-        Rule::FbFull => "mem full",
-        Rule::IdleAllocated => "idle",
-        Rule::NpuMemFull => "NPU mem full",
+        ThresholdRule::GpuHot => "hot",
+        ThresholdRule::GpuBusy => "util>95%",
+        ThresholdRule::FbFull => "mem full",
+        ThresholdRule::IdleAllocated => "idle",
+        ThresholdRule::NpuMemFull => "NPU mem full",
     }
 }
 

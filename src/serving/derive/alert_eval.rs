@@ -8,7 +8,7 @@ use crate::serving::derive::histogram::{
     sum_rate,
 };
 use crate::serving::derive::objectives::{QuantileFn, Stat, e2e_quantile_with, rate_and_errors};
-use crate::settings::alerts::{Op, Rule, RuleKind};
+use crate::settings::alerts::{AlertRule, Op, RuleKind};
 use crate::world::metrics::MetricStore;
 
 /// Where one rule stands for one endpoint.
@@ -39,7 +39,7 @@ pub struct AlertEval {
 }
 
 impl AlertEval {
-    pub fn new(rule: &Rule) -> Self {
+    pub fn new(rule: &AlertRule) -> Self {
         AlertEval {
             op: rule.op,
             threshold: rule.threshold,
@@ -111,7 +111,7 @@ fn stat(s: Stat) -> Result<f64, &'static str> {
 
 /// What `rule` measures for the endpoint `sel` (running `server`) at `now`.
 pub fn rule_value(
-    rule: &Rule,
+    rule: &AlertRule,
     store: &MetricStore,
     server: Server,
     sel: &Selector,
@@ -123,7 +123,7 @@ pub fn rule_value(
 
 /// `rule_value` with the histogram quantiles taken from `hq` (the Serving view's indexes).
 pub fn rule_value_with(
-    rule: &Rule,
+    rule: &AlertRule,
     store: &MetricStore,
     server: Server,
     sel: &Selector,

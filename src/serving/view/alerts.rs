@@ -13,7 +13,7 @@ use crate::domain::server::Server;
 use crate::domain::severity::Severity;
 use crate::serving::derive::alert_eval::{AlertEval, AlertState, rule_value_with};
 use crate::serving::derive::histogram::{Gap, Selector, Window, histogram_quantiles};
-use crate::settings::alerts::{Op, Rule, RuleKind};
+use crate::settings::alerts::{AlertRule, Op, RuleKind};
 use crate::settings::rules::RulesError;
 use crate::world::metrics::MetricStore;
 
@@ -82,7 +82,7 @@ struct Slot {
 /// Rules, and their evaluators per (endpoint, rule index).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertBook {
-    rules: Vec<Rule>,
+    rules: Vec<AlertRule>,
     loaded: bool,
     /// Why the rules could not be loaded (the embedded ones are checked by tests).
     pub error: Option<String>,
@@ -92,7 +92,7 @@ pub struct AlertBook {
 
 impl AlertBook {
     /// A book over the given rules (tests, user files).
-    pub fn with_rules(rules: Vec<Rule>) -> Self {
+    pub fn with_rules(rules: Vec<AlertRule>) -> Self {
         AlertBook {
             rules,
             loaded: true,
@@ -100,7 +100,7 @@ impl AlertBook {
         }
     }
 
-    pub fn rules(&self) -> &[Rule] {
+    pub fn rules(&self) -> &[AlertRule] {
         &self.rules
     }
 
@@ -110,7 +110,7 @@ impl AlertBook {
     }
 
     /// Take the rules in force (the loaded rule data), once.
-    pub fn ensure_loaded(&mut self, rules: Result<&[Rule], &RulesError>) {
+    pub fn ensure_loaded(&mut self, rules: Result<&[AlertRule], &RulesError>) {
         if self.loaded {
             return;
         }
@@ -217,7 +217,7 @@ impl AlertBook {
 }
 
 /// A rule's measure in a few characters, for the pane's STATUS column.
-pub fn what(rule: &Rule) -> String {
+pub fn what(rule: &AlertRule) -> String {
     let op = match rule.op {
         Op::Above => ">",
         Op::Below => "<",
@@ -249,7 +249,7 @@ mod tests {
 
     use super::*;
 
-    fn gauge_rule() -> Rule {
+    fn gauge_rule() -> AlertRule {
         let text = r#"
 [[rule]]
 name = "QueueTooLong"

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{OK, PLACEHOLDERS, Playbook};
-use crate::settings::alerts::Rule;
+use crate::settings::alerts::AlertRule;
 use crate::settings::playbooks::spec::ProbeSpec;
 use crate::settings::signatures::Signatures;
 
@@ -28,7 +28,7 @@ pub struct PlaybookError {
 #[derive(Debug, Clone, Copy)]
 pub struct Known<'a> {
     pub signatures: &'a Signatures,
-    pub alerts: &'a [Rule],
+    pub alerts: &'a [AlertRule],
 }
 
 fn probe_errors(p: &ProbeSpec, known: &Known<'_>) -> Vec<String> {

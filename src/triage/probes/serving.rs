@@ -12,7 +12,7 @@ use crate::domain::Millis;
 use crate::domain::{ObjKey, PodInfo};
 use crate::serving::derive::alert_eval::rule_value;
 use crate::serving::derive::endpoints::{Endpoint, discover, pod_selector};
-use crate::settings::alerts::{Op, Rule, RuleKind};
+use crate::settings::alerts::{AlertRule, Op, RuleKind};
 use crate::settings::playbooks::model::Bindings;
 use crate::triage::engine::context::Ctx;
 use crate::triage::probes::{Evidence, Outcome};
@@ -116,7 +116,7 @@ pub fn hpa_at_max(ctx: &Ctx<'_>, b: &Bindings) -> Outcome {
 }
 
 /// How the value of `rule` reads (ratios as percent, latencies in seconds).
-fn show(rule: &Rule, v: f64) -> String {
+fn show(rule: &AlertRule, v: f64) -> String {
     let sym = if rule.op == Op::Above { ">" } else { "<" };
     match rule.kind {
         RuleKind::ErrorRatio { .. } => format!(
@@ -137,7 +137,7 @@ fn show(rule: &Rule, v: f64) -> String {
 /// most an hour).
 fn breaching_since(
     ctx: &Ctx<'_>,
-    rule: &Rule,
+    rule: &AlertRule,
     e: &Endpoint,
     sel: &crate::serving::derive::histogram::Selector,
 ) -> Millis {
