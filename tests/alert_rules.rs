@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use aicockpit::domain::duration::parse_ms;
 use aicockpit::domain::server::Server;
 use aicockpit::domain::severity::Severity;
 use aicockpit::serving::derive::alert_eval::{AlertEval, AlertState, rule_value};
 use aicockpit::serving::derive::histogram::Selector;
-use aicockpit::settings::alerts::{AlertRule, RuleKind, load, parse_duration};
+use aicockpit::settings::alerts::{AlertRule, RuleKind, load};
 use aicockpit::world::metrics::MetricStore;
 
 const MIN: i64 = 60_000;
@@ -122,8 +123,8 @@ window = "5m"
     let syntax = load(Some(("broken.toml", "[[rule]\nname = 1"))).expect_err("syntax");
     assert!(syntax[0].to_string().starts_with("broken.toml: "));
     assert_eq!(syntax[0].rule, None);
-    assert_eq!(parse_duration("15m"), Some(15 * MIN));
-    assert_eq!(parse_duration("m"), None);
+    assert_eq!(parse_ms("15m").ok(), u64::try_from(15 * MIN).ok());
+    assert!(parse_ms("m").is_err());
 }
 
 fn eval(name: &str) -> AlertEval {

@@ -2,6 +2,7 @@
 //! resource quantities, label selectors and workload ownership. Depends on nothing else in the
 //! crate.
 
+pub mod duration;
 pub mod kinds;
 pub mod quantity;
 pub mod selector;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::domain::Millis;
+use crate::domain::duration::parse_ms;
 use crate::domain::server::Server;
 use crate::domain::severity::Severity;
 
@@ -128,22 +129,6 @@ fn yes() -> bool {
     true
 }
 
-/// `30s`, `5m`, `1h`, `1d`, `0s` into milliseconds.
-pub fn parse_duration(s: &str) -> Option<Millis> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
-    let n: Millis = s[..split].parse().ok()?;
-    let unit = match &s[split..] {
-        "ms" => 1,
-        "s" => 1000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return None,
-    };
-    n.checked_mul(unit)
-}
-
 fn validate(raw: RawRule, file: &str) -> Result<AlertRule, RuleError> {
     let err = |m: String| RuleError {
         file: file.to_string(),
@@ -198,7 +183,9 @@ fn validate(raw: RawRule, file: &str) -> Result<AlertRule, RuleError> {
         .filter(|t| t.is_finite())
         .ok_or_else(|| err("missing or non-finite `threshold`".into()))?;
     let dur = |v: &Option<String>, what: &str, default: Option<Millis>| match v {
-        Some(t) => parse_duration(t)
+        Some(t) => parse_ms(t)
+            .ok()
+            .and_then(|v| Millis::try_from(v).ok())
             .ok_or_else(|| err(format!("`{what}` {t:?} is not a duration like 5m"))),
         None => default.ok_or_else(|| err(format!("missing `{what}`"))),
     };

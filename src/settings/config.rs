@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::contract::event::SPEEDS;
+use crate::domain::duration::parse_ms;
 use crate::domain::severity::Severity;
 
 pub use crate::settings::paths::{Paths, PathsError};
@@ -54,14 +55,6 @@ pub enum ConfigProblem {
         allowed: String,
         value: String,
     },
-}
-
-/// A duration that does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad duration {text:?}: {why}")]
-pub struct DurationError {
-    pub text: String,
-    pub why: &'static str,
 }
 
 /// All settings.
@@ -168,31 +161,9 @@ impl Direction {
     }
 }
 
-/// Parse "250ms", "90s", "2m", "1h" into milliseconds.
-pub fn parse_duration(text: &str) -> Result<u64, DurationError> {
-    let bad = |why| DurationError {
-        text: text.to_string(),
-        why,
-    };
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| bad("expected a number and a unit, like \"2m\""))?;
-    let scale = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return Err(bad("the unit must be ms, s, m or h")),
-    };
-    n.checked_mul(scale).ok_or_else(|| bad("too long"))
-}
-
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let s = String::deserialize(d)?;
-    parse_duration(&s).map_err(serde::de::Error::custom)
+    parse_ms(&s).map_err(serde::de::Error::custom)
 }
 
 fn ser_duration<S: serde::Serializer>(ms: &u64, s: S) -> Result<S::Ok, S::Error> {

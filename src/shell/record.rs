@@ -11,6 +11,7 @@ use anyhow::Context;
 
 use crate::contract::event::{Msg, TimedEvent};
 use crate::contract::scenario::{Header, Line, SCHEMA_VERSION};
+use crate::domain::duration::{DurationError, parse_ms};
 use crate::settings::keymap::Keymap;
 use crate::shell::live::{LiveSetup, LiveSources};
 use crate::sources::redact;
@@ -159,32 +160,13 @@ pub async fn record(
     Ok(w.stats)
 }
 
-/// A `--duration` that is not a whole number of seconds, minutes or hours.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
-    #[error("bad duration {0:?} (try 30s, 5m, 1h)")]
-    Number(String),
-    #[error("bad duration unit in {0:?} (s, m or h)")]
-    Unit(String),
-}
-
-/// `30`, `30s`, `5m`, `2h` as a duration.
+/// `30` (seconds), `30s`, `5m`, `2h` as a duration.
 pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
-    let s = s.trim();
-    let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| DurationError::Number(s.to_string()))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(DurationError::Unit(s.to_string())),
-    };
-    Ok(Duration::from_secs(secs))
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_ms(&format!("{t}s")).map(Duration::from_millis);
+    }
+    parse_ms(t).map(Duration::from_millis)
 }
 
 #[cfg(test)]
@@ -197,7 +179,8 @@ mod tests {
         assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert!(parse_duration("5d").is_err());
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert!(parse_duration("5w").is_err());
         assert!(parse_duration("m").is_err());
     }
 
