@@ -336,3 +336,21 @@ fn a_batch_limit_spreads_due_events_over_calls_without_losing_any() {
     }
     assert_eq!(seen, total);
 }
+
+#[test]
+fn seek_forward_delivers_what_became_due_and_back_replays_from_the_start() {
+    let mut r = Replayer::new(small());
+    r.prime();
+    let (reset, evs) = r.control(ReplayCmd::Seek(4_000));
+    assert!(!reset);
+    assert_eq!(evs.len(), 3, "1.5 s and both 4 s events");
+    assert_eq!(r.status().pos_ms, 4_000);
+    let (reset, evs) = r.control(ReplayCmd::Seek(1_500));
+    assert!(reset, "going back rebuilds the world");
+    assert_eq!(evs.len(), 3, "t=0 snapshot and the 1.5 s event");
+    assert_eq!(r.status().pos_ms, 1_500);
+    let (_, evs) = r.control(ReplayCmd::Seek(99_000));
+    assert_eq!(r.status().pos_ms, 10_000, "clamped to the end");
+    assert_eq!(evs.len(), 3);
+    assert!(r.finished());
+}

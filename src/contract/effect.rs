@@ -1,6 +1,8 @@
 //! Effect: the I/O that `update()` asks for, as data. The runner in `app.rs` carries effects out
 //! and answers with `Msg`s; the reducer itself never touches a file, socket or clock.
 
+use crate::domain::Millis;
+
 /// A command for the replay source's virtual clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplayCmd {
@@ -10,6 +12,8 @@ pub enum ReplayCmd {
     JumpStart,
     JumpEnd,
     Step,
+    /// Move to this offset from the start (backwards replays from the start).
+    Seek(Millis),
 }
 
 /// I/O requested by the reducer.

@@ -264,6 +264,16 @@ impl Replayer {
                 self.pos_ms = self.duration_ms();
                 return (false, self.take_until(self.pos_ms));
             }
+            ReplayCmd::Seek(to) => {
+                let to = to.clamp(0, self.duration_ms());
+                if to < self.pos_ms {
+                    self.cursor = 0;
+                    self.pos_ms = to;
+                    return (true, self.take_until(to));
+                }
+                self.pos_ms = to;
+                return (false, self.take_until(to));
+            }
             ReplayCmd::Step => {
                 self.paused = true;
                 if let Some(next) = self.times.get(self.cursor) {

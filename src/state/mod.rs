@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod live_cmd;
+pub mod seek;
 pub mod ui;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -32,6 +33,11 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Replaying a recording (embedded or a file): the clock can be moved.
+    pub fn is_replay(&self) -> bool {
+        matches!(self, Mode::Demo | Mode::Replay)
+    }
+
     pub fn read_only(&self) -> bool {
         match self {
             Mode::Demo | Mode::Replay => true,
@@ -244,6 +250,7 @@ fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
     match word {
         "q" | "quit" => return on_action(state, Action::Quit),
         "help" => state.ui.help = true,
+        "seek" => return seek::command(state, arg),
         "speed" => {
             let steps = match arg.trim() {
                 "1" => Some(0),
