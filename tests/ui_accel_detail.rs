@@ -291,3 +291,40 @@ fn small_panes_keep_the_cursor_in_view() {
         assert!(screen.contains(&format!("│{shown}")), "{w}x{h}\n{screen}");
     }
 }
+
+/// The node the view's device facts were worked out for, and how many devices they cover.
+fn facts_of(st: &AppState) -> Option<(String, usize)> {
+    st.accel
+        .drilled
+        .as_ref()
+        .map(|f| (f.node.clone(), f.devices.len()))
+}
+
+#[test]
+fn device_facts_follow_the_drilled_node_at_once() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut st = gpu_health();
+    assert_eq!(facts_of(&st), None, "nothing drilled, no facts");
+    drill(&mut st, MIG_NODE);
+    let count = device_labels(&st, MIG_NODE).len();
+    assert_eq!(facts_of(&st), Some((MIG_NODE.to_string(), count)));
+    act(&mut st, Action::Back);
+    assert_eq!(facts_of(&st), None);
+    drill(&mut st, NPU_NODE);
+    assert_eq!(facts_of(&st), Some((NPU_NODE.to_string(), 8)));
+    // a sort while drilled puts another row under the selection: the facts follow it
+    act(&mut st, Action::Sort);
+    let row = aicockpit::accel::view::selected_row(&st).expect("a row");
+    let name = row.name.clone();
+    assert_eq!(facts_of(&st).map(|f| f.0), Some(name));
+    // so does a filter typed while drilled
+    act(&mut st, Action::Filter);
+    for c in NPU_NODE.chars() {
+        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        state::update(&mut st, Msg::Key(key));
+    }
+    assert_eq!(facts_of(&st), Some((NPU_NODE.to_string(), 8)));
+    let screen = render(&st, 120, 40);
+    assert!(screen.contains(&format!("› {NPU_NODE}")), "{screen}");
+    assert!(screen.contains("resnet50-npu-worker"), "{screen}");
+}

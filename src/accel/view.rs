@@ -10,6 +10,7 @@ pub mod rows;
 use std::collections::BTreeMap;
 
 use crate::accel::derive::inventory::{Inventory, InventoryConfig, NodeAccel, ResourceClass};
+use crate::accel::derive::inventory_local::{local_snapshot, nvml_unavailable};
 use crate::accel::derive::mig_layout::MigLayout;
 use crate::accel::derive::telemetry::{Field, UtilSource, XidEvent, xid_events};
 use crate::accel::derive::thresholds::{Breach, Thresholds};
@@ -73,6 +74,17 @@ pub struct PendingPod {
     pub free: f64,
 }
 
+/// This machine, when NVML described its GPUs and it is no Kubernetes node (`--local`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LocalMachine {
+    /// The host name NVML reported (the local node's name).
+    pub host: String,
+    pub driver_version: String,
+    pub cuda_version: String,
+    /// Physical GPUs (MIG devices not counted).
+    pub gpus: usize,
+}
+
 /// The Nodes pane's view.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccelView {
@@ -99,12 +111,26 @@ pub struct AccelView {
     pub device_counts: Option<(u64, u64)>,
     /// What the last inventory was built from, so a refresh rebuilds only what changed.
     pub cache: crate::accel::derive::inventory_cache::InventoryCache,
+    /// This machine read through NVML, when it is no Kubernetes node.
+    pub local: Option<LocalMachine>,
+    /// Why NVML gave nothing, when it said so (its source health is `Unavailable`).
+    pub nvml_unavailable: Option<String>,
+    /// The device facts of the node drilled into (`detail::sync` keeps them to the drilled row).
+    pub drilled: Option<detail::DrilledFacts>,
 }
 
 impl AccelView {
     /// The inventory entry of a row, if the node has accelerators.
     pub fn node(&self, row: &NodeRow) -> Option<&NodeAccel> {
         row.inv.and_then(|i| self.inventory.nodes.get(i))
+    }
+
+    /// The facts of the devices of `node` in its drill-down (empty unless it is the drilled one).
+    pub fn device_facts(&self, node: &str) -> &[detail::DeviceFacts] {
+        match &self.drilled {
+            Some(f) if f.node == node => &f.devices,
+            _ => &[],
+        }
     }
 
     /// Name of the current sort column.
@@ -200,6 +226,14 @@ pub fn refresh(state: &mut AppState) {
     view.breaches = breaches;
     view.sorted_by = spec;
     view.at_ms = now;
+    view.local = local_snapshot(world).map(|(host, s)| LocalMachine {
+        host: host.to_string(),
+        driver_version: s.driver_version.clone(),
+        cuda_version: s.cuda_version.clone(),
+        gpus: s.devices.iter().filter(|d| d.parent_uuid.is_none()).count(),
+    });
+    view.nvml_unavailable = nvml_unavailable(world).map(str::to_string);
+    detail::refresh_facts(state);
 }
 
 /// The rows passing the pane's filter, in the view's sort order.

@@ -153,8 +153,16 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.views_stale = true;
             Vec::new()
         }
-        Msg::Key(key) => on_key(state, key),
-        Msg::Action(action) => on_action(state, action),
+        Msg::Key(key) => {
+            let effects = on_key(state, key);
+            after_input(state);
+            effects
+        }
+        Msg::Action(action) => {
+            let effects = on_action(state, action);
+            after_input(state);
+            effects
+        }
         Msg::Tick { now_ms } => {
             state.dirty = now_ms / 1000 != state.now_ms / 1000;
             state.now_ms = now_ms;
@@ -189,6 +197,12 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Keep what views hold for a drill-down to the row drilled into: a key or an action may open,
+/// close or move it (Enter, Esc, a sort, a filter) without the world changing.
+fn after_input(state: &mut AppState) {
+    crate::accel::view::detail::sync(state);
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {

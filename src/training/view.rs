@@ -6,6 +6,7 @@
 //! Levels: the jobs list; Enter opens the selected job's rank grid; there Enter opens the
 //! selected rank's log and `f` all ranks merged in arrival order; Esc goes back one level.
 
+pub mod log_lens;
 pub mod log_viewer;
 pub mod rows;
 

@@ -114,8 +114,7 @@ fn facts(n: &NodeAccel, row: &NodeRow, theme: &Theme) -> Vec<Line<'static>> {
 
 /// For this machine read through NVML: where the figures come from, instead of Kubernetes.
 fn local_line(state: &AppState, n: &NodeAccel, theme: &Theme) -> Option<Line<'static>> {
-    let (_, s) = crate::accel::derive::inventory_local::local_snapshot(&state.world)
-        .filter(|(h, _)| *h == n.name)?;
+    let s = state.accel.local.as_ref().filter(|m| m.host == n.name)?;
     Some(Line::from(Span::styled(
         format!(
             "local: this machine through NVML · driver {} · CUDA {} · not a Kubernetes node, \

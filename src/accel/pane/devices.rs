@@ -2,7 +2,8 @@
 //! utilisation, memory, temperature and power from the bounded metric history (an Ascend chip
 //! also says its health and, under its row, a non-zero `npu_chip_info_error_code`), then a line
 //! describing the device under the cursor and the exporters' notes. The list scrolls to keep the
-//! cursor (`accel::view::detail`) in view; the header and the lines under it stay put.
+//! cursor (`accel::view::detail`) in view; the header and the lines under it stay put. The pod,
+//! chip health and error code of each device come from the view (`AccelView::drilled`).
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -10,12 +11,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use crate::accel::derive::health::npu_error_hex;
 use crate::accel::derive::inventory::NodeAccel;
-use crate::accel::derive::labels::AscendCm;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Telemetry, Vendor};
-use crate::accel::derive::xid::{PodAttribution, attribute};
-use crate::accel::view::{detail, device_mem_pct, device_stale};
+use crate::accel::view::detail::{self, DeviceFacts};
+use crate::accel::view::{device_mem_pct, device_stale};
 use crate::contract::action::Action;
 use crate::settings::keymap::Keymap;
 use crate::settings::theme::Theme;
@@ -68,39 +67,33 @@ fn mem_hist(d: &DeviceTelemetry, store: &MetricStore, gfd_mib: Option<u64>) -> V
     hbm.map_or_else(Vec::new, |t| hist(d, store, Field::NpuHbmUsed, 100.0 / t))
 }
 
-/// An Ascend chip's health: unhealthy when the deviceinfo ConfigMap lists it or its
-/// `health_status` is not 1 (`None` for other devices).
-fn chip_bad(n: &NodeAccel, d: &DeviceTelemetry) -> Option<bool> {
-    if d.vendor != Vendor::Ascend {
-        return None;
-    }
-    let suffix = format!("-{}", d.key.index);
-    let listed = match n.ascend.as_ref().map(|a| &a.device_info) {
-        Some(AscendCm::Found(info)) => info.unhealthy.iter().any(|c| c.ends_with(&suffix)),
-        _ => false,
+/// The row of a device that stopped reporting: its name, its pod and since when.
+fn stale_line(d: &DeviceTelemetry, pod: &str, silent_ms: i64, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{:<20.20} ", d.label()), theme.crit),
+        Span::raw(format!("{pod:<22.22} ")),
+        Span::styled(
+            format!(
+                "stopped reporting {}s before the node's last scrape",
+                silent_ms / 1000
+            ),
+            theme.crit,
+        ),
+    ])
+}
+
+/// The line under a chip's row with its non-zero error code (critical on an unhealthy chip).
+fn error_line(hex: &str, facts: &DeviceFacts, theme: &Theme) -> Line<'static> {
+    let style = if facts.chip_unhealthy == Some(true) {
+        theme.crit
+    } else {
+        theme.warn
     };
-    let status = d.value(Field::NpuHealth);
-    Some(listed || status.is_some_and(|s| s != 1.0))
-}
-
-/// The pod holding a device, as shown.
-fn pod_of(n: &NodeAccel, d: &DeviceTelemetry) -> String {
-    let labelled = d
-        .pod
-        .as_ref()
-        .map(|(ns, p, c)| (ns.as_str(), p.as_str(), c.as_str()));
-    match attribute(labelled, &n.pods) {
-        PodAttribution::Labelled { pod, .. } => pod,
-        PodAttribution::OnlyPodOnNode { pod, .. } => format!("{pod} (only)"),
-        PodAttribution::Unknown(_) => "-".to_string(),
-    }
-}
-
-/// The non-zero error code a chip reports.
-fn error_code(d: &DeviceTelemetry) -> Option<u64> {
-    d.value(Field::NpuErrorCode)
-        .filter(|v| *v > 0.0)
-        .map(|v| v as u64)
+    Line::from(vec![
+        Span::raw("  └ "),
+        Span::styled(format!("err {hex}"), style),
+        Span::styled(" npu_chip_info_error_code", theme.dim),
+    ])
 }
 
 /// The lines of one device: its row, then its error code if it reports one.
@@ -108,23 +101,14 @@ fn device_lines(
     state: &AppState,
     n: &NodeAccel,
     d: &DeviceTelemetry,
+    facts: &DeviceFacts,
     last_ms: i64,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let store = &state.world.metrics;
-    let pod = pod_of(n, d);
+    let pod = &facts.pod;
     if let Some(last) = device_stale(d, last_ms) {
-        return vec![Line::from(vec![
-            Span::styled(format!("{:<20.20} ", d.label()), theme.crit),
-            Span::raw(format!("{pod:<22.22} ")),
-            Span::styled(
-                format!(
-                    "stopped reporting {}s before the node's last scrape",
-                    (last_ms - last) / 1000
-                ),
-                theme.crit,
-            ),
-        ])];
+        return vec![stale_line(d, pod, last_ms - last, theme)];
     }
     let util = d
         .util_history(store)
@@ -145,19 +129,18 @@ fn device_lines(
     let power = hist(d, store, pf, 1.0);
     let pmax = power.iter().copied().fold(1.0, f64::max);
     let now = |f: Field| d.value(f).map_or("-".into(), |v| format!("{v:.0}"));
-    let chip = chip_bad(n, d);
     let mut label = d.label();
-    if let Some(b) = chip {
+    if let Some(b) = facts.chip_unhealthy {
         label = format!("{label} {}", if b { "UNHEALTHY" } else { "ok" });
     }
-    let prefix = format!("{}:", d.label());
-    let bad = chip == Some(true) || n.flags.iter().any(|f| f.to_string().starts_with(&prefix));
+    let label_style = if facts.flagged {
+        theme.crit
+    } else {
+        theme.base
+    };
     let mut out = vec![Line::from(vec![
-        Span::styled(
-            format!("{label:<20.20} "),
-            if bad { theme.crit } else { theme.base },
-        ),
-        Span::raw(format!("{:<22} ", tail_fit(&pod, 22))),
+        Span::styled(format!("{label:<20.20} "), label_style),
+        Span::raw(format!("{:<22} ", tail_fit(pod, 22))),
         Span::styled(cell(&util, 0.0, 100.0, util_now), theme.sparkline),
         Span::raw(" "),
         Span::styled(cell(&mem, 0.0, 100.0, mem_now), theme.sparkline),
@@ -166,20 +149,12 @@ fn device_lines(
         Span::raw(" "),
         Span::styled(cell(&power, 0.0, pmax, now(pf)), theme.sparkline),
     ])];
-    if let Some(code) = error_code(d) {
-        out.push(Line::from(vec![
-            Span::raw("  └ "),
-            Span::styled(
-                format!("err {}", npu_error_hex(code)),
-                if chip == Some(true) {
-                    theme.crit
-                } else {
-                    theme.warn
-                },
-            ),
-            Span::styled(" npu_chip_info_error_code", theme.dim),
-        ]));
-    }
+    out.extend(
+        facts
+            .error_hex
+            .as_deref()
+            .map(|hex| error_line(hex, facts, theme)),
+    );
     out
 }
 
@@ -266,10 +241,16 @@ impl Section {
             ),
             theme.table_header,
         ));
+        let facts = state.accel.device_facts(name);
+        let unknown = DeviceFacts::unknown();
         let rows = t
             .devices
             .iter()
-            .map(|d| device_lines(state, n, d, t.last_ms, theme))
+            .enumerate()
+            .map(|(i, d)| {
+                let f = facts.get(i).unwrap_or(&unknown);
+                device_lines(state, n, d, f, t.last_ms, theme)
+            })
             .collect();
         let cursor = detail::cursor(state, name, t.devices.len());
         let copy_key = state

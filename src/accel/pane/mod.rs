@@ -112,6 +112,120 @@ fn health_line(r: &NodeRow, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The cells of one row, in `HEADERS` order (the health cell aside).
+fn row_texts(r: &NodeRow) -> [String; 7] {
+    [
+        r.name.clone(),
+        kind_text(r),
+        alloc_text(r),
+        pct(r.util, r.util_from_gr),
+        pct(r.mem_pct, false),
+        r.temp.map_or("-".to_string(), |t| format!("{t:.0}°C")),
+        power_text(r.power),
+    ]
+}
+
+/// Column widths fitted to the visible rows' texts.
+fn column_widths(texts: &[[String; 7]]) -> Vec<Constraint> {
+    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
+    vec![
+        col(0, 6, 28),
+        col(1, 4, 20),
+        col(2, 5, 20),
+        col(3, 4, 5),
+        col(4, 3, 4),
+        col(5, 4, 5),
+        col(6, 5, 6),
+        Constraint::Fill(1),
+    ]
+}
+
+/// The cells of one row, styled (the filter's matches highlighted).
+fn row_cells(
+    r: &NodeRow,
+    t: [String; 7],
+    hot_c: f64,
+    needle: Option<&Needle>,
+    theme: &Theme,
+) -> Vec<Cell<'static>> {
+    let hl = |s: String, base: Style| highlighted(s, needle, base, theme.highlight);
+    let [name, kind, alloc, util, mem, temp, power] = t;
+    let alloc_style = if r.allocatable < r.capacity || r.requested > r.allocatable {
+        theme.crit
+    } else {
+        theme.gauge
+    };
+    let hot = r.temp.is_some_and(|t| t > hot_c);
+    vec![
+        Cell::from(hl(name, name_style(theme, r.worst))),
+        Cell::from(hl(kind, theme.base)),
+        Cell::from(alloc).style(alloc_style),
+        Cell::from(util),
+        Cell::from(mem),
+        Cell::from(temp).style(if hot { theme.crit } else { theme.base }),
+        Cell::from(power),
+        Cell::from(health_line(r, theme)),
+    ]
+}
+
+/// The items of `items` whose column `keep` keeps (all when `keep` is shorter).
+fn kept<T>(items: impl IntoIterator<Item = T>, keep: &[bool]) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// The node table in `body`: the visible window of `rows` around the selection, with the
+/// columns that fit.
+fn draw_table(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme, rows: &[&NodeRow]) {
+    let pane = Pane::Nodes;
+    let needle = Needle::new(state.ui.filter(pane));
+    let win = table::window(
+        state.ui.selected(pane),
+        rows.len(),
+        body.height.saturating_sub(1) as usize,
+    );
+    let visible = &rows[win.offset..win.offset + win.len];
+    let texts: Vec<[String; 7]> = visible.iter().map(|r| row_texts(r)).collect();
+    let widths = column_widths(&texts);
+    let keep = keep_columns(&widths, DROPPABLE, body.width);
+    let hot_c = state.accel.settings.thresholds.gpu_temp_c;
+    let table_rows: Vec<Row> = visible
+        .iter()
+        .zip(texts)
+        .map(|(r, t)| Row::new(kept(row_cells(r, t, hot_c, needle.as_ref(), theme), &keep)))
+        .collect();
+    let header =
+        Row::new(kept(HEADERS.iter().map(|h| Line::from(*h)), &keep)).style(theme.table_header);
+    let selected = (state.ui.focus == pane)
+        .then(|| win.selected.and_then(|s| s.checked_sub(win.offset)))
+        .flatten();
+    let t = Table::new(table_rows, kept(widths, &keep))
+        .header(header)
+        .style(theme.base)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected);
+    let mut ts = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(t, body, &mut ts);
+}
+
+/// Why no row is listed: no nodes yet (or why NVML gave none), or no match for the filter.
+fn empty_text(state: &AppState) -> String {
+    let v = &state.accel;
+    if v.rows.is_empty() {
+        // with NVML the only source (`--local`), say why it gave nothing
+        v.nvml_unavailable
+            .clone()
+            .unwrap_or_else(|| "no nodes seen yet".to_string())
+    } else {
+        format!("no match for /{}", state.ui.filter(Pane::Nodes))
+    }
+}
+
+/// Draw the Nodes pane (or the drilled node's drill-down) into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if state.ui.drilled(Pane::Nodes)
         && let Some(row) = selected_row(state)
@@ -120,7 +234,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let pane = Pane::Nodes;
-    let needle = Needle::new(state.ui.filter(pane));
     let rows = visible_rows(state);
     let v = &state.accel;
     let dir = if v.sorted_by.reverse { "▲" } else { "▼" };
@@ -142,103 +255,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Layout::vertical([Constraint::Length(head_h), Constraint::Fill(1)]).areas(inner);
     frame.render_widget(Paragraph::new(head), top);
     if rows.is_empty() {
-        let text = if v.rows.is_empty() {
-            // with NVML the only source (`--local`), say why it gave nothing
-            crate::accel::derive::inventory_local::nvml_unavailable(&state.world)
-                .map_or_else(|| "no nodes seen yet".to_string(), str::to_string)
-        } else {
-            format!("no match for /{}", state.ui.filter(pane))
-        };
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), body);
+        let text = Span::styled(empty_text(state), theme.dim);
+        frame.render_widget(Paragraph::new(text), body);
         return;
     }
-    let win = table::window(
-        state.ui.selected(pane),
-        rows.len(),
-        body.height.saturating_sub(1) as usize,
-    );
-    let visible = &rows[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 7]> = visible
-        .iter()
-        .map(|r| {
-            [
-                r.name.clone(),
-                kind_text(r),
-                alloc_text(r),
-                pct(r.util, r.util_from_gr),
-                pct(r.mem_pct, false),
-                r.temp.map_or("-".to_string(), |t| format!("{t:.0}°C")),
-                power_text(r.power),
-            ]
-        })
-        .collect();
-    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
-    let widths = vec![
-        col(0, 6, 28),
-        col(1, 4, 20),
-        col(2, 5, 20),
-        col(3, 4, 5),
-        col(4, 3, 4),
-        col(5, 4, 5),
-        col(6, 5, 6),
-        Constraint::Fill(1),
-    ];
-    let keep = keep_columns(&widths, DROPPABLE, body.width);
-    let pick = |i: &usize| keep.get(*i).copied().unwrap_or(true);
-    let table_rows: Vec<Row> = visible
-        .iter()
-        .zip(texts)
-        .map(|(r, t)| {
-            let hl =
-                |s: String, base: Style| highlighted(s, needle.as_ref(), base, theme.highlight);
-            let [name, kind, alloc, util, mem, temp, power] = t;
-            let alloc_style = if r.allocatable < r.capacity || r.requested > r.allocatable {
-                theme.crit
-            } else {
-                theme.gauge
-            };
-            let hot = r.temp.is_some_and(|t| t > v.settings.thresholds.gpu_temp_c);
-            let cells = vec![
-                Cell::from(hl(name, name_style(theme, r.worst))),
-                Cell::from(hl(kind, theme.base)),
-                Cell::from(alloc).style(alloc_style),
-                Cell::from(util),
-                Cell::from(mem),
-                Cell::from(temp).style(if hot { theme.crit } else { theme.base }),
-                Cell::from(power),
-                Cell::from(health_line(r, theme)),
-            ];
-            Row::new(
-                cells
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| pick(i))
-                    .map(|(_, c)| c),
-            )
-        })
-        .collect();
-    let header = Row::new(
-        HEADERS
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| pick(i))
-            .map(|(_, h)| Line::from(*h)),
-    )
-    .style(theme.table_header);
-    let widths: Vec<Constraint> = widths
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| pick(i))
-        .map(|(_, w)| w)
-        .collect();
-    let selected = (state.ui.focus == pane)
-        .then(|| win.selected.and_then(|s| s.checked_sub(win.offset)))
-        .flatten();
-    let t = Table::new(table_rows, widths)
-        .header(header)
-        .style(theme.base)
-        .column_spacing(1)
-        .row_highlight_style(theme.selected);
-    let mut ts = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(t, body, &mut ts);
+    draw_table(frame, body, state, theme, &rows);
 }

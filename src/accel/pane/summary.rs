@@ -84,12 +84,11 @@ pub fn header_lines(state: &AppState, theme: &Theme, compact: bool) -> Vec<Line<
         v.summary.iter().map(|s| summary_line(s, theme)).collect()
     };
     if lines.is_empty() {
-        let text = match crate::accel::derive::inventory_local::local_snapshot(&state.world) {
-            Some((host, s)) => format!(
-                "{host}: {} GPU(s) read through NVML (driver {}) · not a Kubernetes node, \
+        let text = match &v.local {
+            Some(m) => format!(
+                "{}: {} GPU(s) read through NVML (driver {}) · not a Kubernetes node, \
                  nothing allocated through a device plugin",
-                s.devices.iter().filter(|d| d.parent_uuid.is_none()).count(),
-                s.driver_version
+                m.host, m.gpus, m.driver_version
             ),
             None => "no accelerator resources on any node".to_string(),
         };

@@ -7,9 +7,17 @@
 //!
 //! The cursor lives in `state.ui.detail_cursor` as (node name, device index) and is clamped
 //! against the node's current device list on every move and when drawn.
+//!
+//! What the device list shows of each device beyond its readings (the pod holding it, an Ascend
+//! chip's health and error code) is worked out here for the drilled node only: on every refresh
+//! (`refresh_facts`), and after every key or action that may change which node is drilled
+//! (`sync`), so the pane only draws `AccelView::drilled`.
 
+use crate::accel::derive::health::npu_error_hex;
 use crate::accel::derive::inventory::NodeAccel;
-use crate::accel::derive::telemetry::{DeviceTelemetry, Telemetry, Vendor};
+use crate::accel::derive::labels::AscendCm;
+use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Telemetry, Vendor};
+use crate::accel::derive::xid::{PodAttribution, attribute};
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
 use crate::contract::event::NoticeLevel;
@@ -54,6 +62,113 @@ pub fn copy_text(node: &str, d: &DeviceTelemetry) -> String {
     d.uuid
         .clone()
         .unwrap_or_else(|| format!("{node} {}", d.label()))
+}
+
+/// What the drill-down's device list shows of one device beyond its readings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceFacts {
+    /// The pod holding the device, as shown: the pod its series are labelled with, `<pod>
+    /// (only)` when it is the only accelerator pod on the node, else `-`.
+    pub pod: String,
+    /// An Ascend chip's health (`Some(true)`: unhealthy, because the deviceinfo ConfigMap lists
+    /// it or its `health_status` is not 1); `None` for other devices.
+    pub chip_unhealthy: Option<bool>,
+    /// The device's row is marked bad: an unhealthy chip, or a health flag of the node names it.
+    pub flagged: bool,
+    /// A non-zero `npu_chip_info_error_code`, in hex (`0x80E01801`).
+    pub error_hex: Option<String>,
+}
+
+impl DeviceFacts {
+    /// Facts of a device nothing is known about (no pod, no chip health, no error).
+    pub fn unknown() -> DeviceFacts {
+        DeviceFacts {
+            pod: "-".to_string(),
+            chip_unhealthy: None,
+            flagged: false,
+            error_hex: None,
+        }
+    }
+}
+
+/// The device facts of the drilled node, in the order of its device list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DrilledFacts {
+    /// The drilled row's name.
+    pub node: String,
+    /// One entry per device of `devices(node)` (none for a node without accelerators).
+    pub devices: Vec<DeviceFacts>,
+}
+
+/// The pod holding a device, as shown.
+fn pod_of(n: &NodeAccel, d: &DeviceTelemetry) -> String {
+    let labelled = d
+        .pod
+        .as_ref()
+        .map(|(ns, p, c)| (ns.as_str(), p.as_str(), c.as_str()));
+    match attribute(labelled, &n.pods) {
+        PodAttribution::Labelled { pod, .. } => pod,
+        PodAttribution::OnlyPodOnNode { pod, .. } => format!("{pod} (only)"),
+        PodAttribution::Unknown(_) => "-".to_string(),
+    }
+}
+
+/// An Ascend chip's health: unhealthy when the deviceinfo ConfigMap lists it or its
+/// `health_status` is not 1 (`None` for other devices).
+fn chip_bad(n: &NodeAccel, d: &DeviceTelemetry) -> Option<bool> {
+    if d.vendor != Vendor::Ascend {
+        return None;
+    }
+    let suffix = format!("-{}", d.key.index);
+    let listed = match n.ascend.as_ref().map(|a| &a.device_info) {
+        Some(AscendCm::Found(info)) => info.unhealthy.iter().any(|c| c.ends_with(&suffix)),
+        _ => false,
+    };
+    let status = d.value(Field::NpuHealth);
+    Some(listed || status.is_some_and(|s| s != 1.0))
+}
+
+/// The facts of device `d` of node `n`.
+pub fn facts_of(n: &NodeAccel, d: &DeviceTelemetry) -> DeviceFacts {
+    let chip_unhealthy = chip_bad(n, d);
+    let prefix = format!("{}:", d.label());
+    let flagged =
+        chip_unhealthy == Some(true) || n.flags.iter().any(|f| f.to_string().starts_with(&prefix));
+    let error_hex = d
+        .value(Field::NpuErrorCode)
+        .filter(|v| *v > 0.0)
+        .map(|v| npu_error_hex(v as u64));
+    DeviceFacts {
+        pod: pod_of(n, d),
+        chip_unhealthy,
+        flagged,
+        error_hex,
+    }
+}
+
+/// The facts of the node drilled into now, if one is.
+fn current_facts(state: &AppState) -> Option<DrilledFacts> {
+    let (name, n) = drilled(state)?;
+    Some(DrilledFacts {
+        node: name.to_string(),
+        devices: n.map_or_else(Vec::new, |n| {
+            devices(n).iter().map(|d| facts_of(n, d)).collect()
+        }),
+    })
+}
+
+/// Recompute the drilled node's device facts (on refresh: the world may have changed).
+pub fn refresh_facts(state: &mut AppState) {
+    state.accel.drilled = current_facts(state);
+}
+
+/// Recompute the device facts when the drill-down now shows another node than they were worked
+/// out for (opened, closed, or another row selected by a sort or a filter); cheap otherwise.
+pub fn sync(state: &mut AppState) {
+    let now = drilled(state).map(|(name, _)| name);
+    if now != state.accel.drilled.as_ref().map(|f| f.node.as_str()) {
+        refresh_facts(state);
+    }
 }
 
 /// A moved cursor: `cur` by `action` over `count` devices (`page`: rows per page).

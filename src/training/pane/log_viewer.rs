@@ -3,7 +3,8 @@
 //! and NCCL subsystems (`NET/IB`, `Bootstrap` ...) by the key role; `-> N` return-code chains are
 //! folded under the WARN they follow with the `ncclResult_t` decoded; InfiniBand completion
 //! statuses are decoded; lines where a classifier finding starts get its id and explanation
-//! beneath. The `/` filter text is the search: matches are highlighted, `n`/`N` jump.
+//! beneath. The `/` filter text is the search: matches are highlighted, `n`/`N` jump. What a
+//! line means comes from the view's lens (`training::view::log_lens`); this only styles it.
 
 use std::collections::VecDeque;
 
@@ -18,15 +19,12 @@ use crate::domain::LogLine;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::training::derive::nccl::codes;
-use crate::training::derive::nccl::line::{self, parse_retcode};
-use crate::training::logs::{LineKind, LineMeta, LogIntel};
+use crate::training::derive::nccl::line::NcclLevel;
+use crate::training::logs::{LineKind, LineMeta};
+use crate::training::view::log_lens::{LineLens, NcclSegments, explain};
 use crate::training::view::log_viewer::{LogViewer, search_regex, stamp};
 use crate::ui::widgets::table::pane_block;
 use crate::world::log_store::LogStore;
-
-/// Most lines looked at after a WARN for its return-code chain.
-const CHAIN_LOOKAHEAD: u64 = 64;
 
 fn kind_style(theme: &Theme, k: LineKind) -> Style {
     match k {
@@ -37,32 +35,32 @@ fn kind_style(theme: &Theme, k: LineKind) -> Style {
     }
 }
 
-/// Style segments covering `text`: the NCCL level word and subsystem get their own roles.
-fn segments(text: &str, base: Style, theme: &Theme) -> Vec<(usize, usize, Style)> {
-    let mut out = Vec::new();
-    let body_at = text.len() - line::strip_prefixes(text).body.len();
-    let body = &text[body_at..];
-    if let Some(n) = line::parse_nccl(body)
-        && let Some(lvl) = memchr::memmem::find(body.as_bytes(), b" NCCL ")
-    {
-        let lvl_start = body_at + lvl + 1;
-        let msg_start = text.len() - n.msg.len();
-        out.push((0, lvl_start, theme.dim));
-        let lvl_style = match n.level {
-            line::NcclLevel::Warn => theme.warn,
-            line::NcclLevel::Abort => theme.crit,
-            _ => theme.info,
-        };
-        out.push((lvl_start, msg_start, lvl_style));
-        if let Some(sub) = n.subsys {
-            out.push((msg_start, msg_start + sub.len(), theme.key));
-            out.push((msg_start + sub.len(), text.len(), base));
-        } else {
-            out.push((msg_start, text.len(), base));
-        }
-        return out;
+/// Style segments covering `text` (`len` bytes): the NCCL level word and subsystem the lens
+/// found get their own roles.
+fn segments(
+    len: usize,
+    nccl: Option<NcclSegments>,
+    base: Style,
+    theme: &Theme,
+) -> Vec<(usize, usize, Style)> {
+    let Some(n) = nccl else {
+        return vec![(0, len, base)];
+    };
+    let lvl_style = match n.level {
+        NcclLevel::Warn => theme.warn,
+        NcclLevel::Abort => theme.crit,
+        _ => theme.info,
+    };
+    let mut out = vec![
+        (0, n.level_at, theme.dim),
+        (n.level_at, n.msg_at, lvl_style),
+    ];
+    if let Some(end) = n.subsys_end {
+        out.push((n.msg_at, end, theme.key));
+        out.push((end, len, base));
+    } else {
+        out.push((n.msg_at, len, base));
     }
-    out.push((0, text.len(), base));
     out
 }
 
@@ -102,30 +100,8 @@ fn spans(
     out
 }
 
-fn retcode_chain(store: &LogStore, intel: &LogIntel, seq: u64, pod: &str) -> Vec<(String, u32)> {
-    let mut chain = Vec::new();
-    for s in seq + 1..seq + 1 + CHAIN_LOOKAHEAD {
-        let Some(l) = store
-            .lines()
-            .get(usize::try_from(s.saturating_sub(store.dropped)).unwrap_or(usize::MAX))
-        else {
-            break;
-        };
-        if l.pod != pod {
-            continue;
-        }
-        if intel.meta(s).map(|m| m.kind) != Some(LineKind::RetCode) {
-            break;
-        }
-        let body = line::strip_prefixes(&l.line).body;
-        if let Some(rc) = line::parse_nccl(body).and_then(|n| parse_retcode(n.msg)) {
-            chain.push((rc.at.to_string(), rc.code));
-        }
-    }
-    chain
-}
-
-/// The rows one entry draws: the line itself, then folded chains and explanations.
+/// The rows one entry draws: the line itself, then what the lens adds under it (the folded
+/// return-code chain, the decoded completion status, the finding that starts there).
 fn entry_rows(
     v: &LogViewer,
     state: &AppState,
@@ -135,7 +111,14 @@ fn entry_rows(
     meta: LineMeta,
     hl: Option<&Regex>,
 ) -> Vec<Line<'static>> {
-    let intel = &state.training.intel;
+    let lens = explain(
+        &state.world.logs,
+        &state.training.intel,
+        seq,
+        l,
+        meta,
+        v.fold,
+    );
     let mut head = Vec::new();
     if v.timestamps {
         head.push(Span::styled(format!("{} ", stamp(l.at_ms)), theme.dim));
@@ -144,46 +127,30 @@ fn entry_rows(
         head.push(Span::styled(format!("{} │ ", l.pod), theme.title));
     }
     let base = kind_style(theme, meta.kind);
-    head.extend(spans(
-        &l.line,
-        &segments(&l.line, base, theme),
-        hl,
-        theme.highlight,
-    ));
+    let segs = segments(l.line.len(), lens.nccl, base, theme);
+    head.extend(spans(&l.line, &segs, hl, theme.highlight));
     let mut rows = vec![Line::from(head)];
+    rows.extend(lens_rows(&lens, theme));
+    rows
+}
+
+/// The rows the lens adds under a line.
+fn lens_rows(lens: &LineLens, theme: &Theme) -> Vec<Line<'static>> {
     let indent = "    ↳ ";
-    if meta.kind == LineKind::Warn && v.fold {
-        let chain = retcode_chain(&state.world.logs, intel, seq, &l.pod);
-        if let Some(&(_, code)) = chain.last() {
-            let links: Vec<String> = chain.iter().map(|(a, c)| format!("{a} -> {c}")).collect();
-            let meaning = codes::nccl_result(code)
-                .map(|(n, m)| format!(" · {n}: {m}"))
-                .unwrap_or_default();
-            rows.push(Line::from(Span::styled(
-                format!("{indent}{}{meaning}", links.join(", ")),
-                theme.dim,
-            )));
-        }
+    let mut rows = Vec::new();
+    if let Some(chain) = &lens.chain {
+        rows.push(Line::from(Span::styled(
+            format!("{indent}{chain}"),
+            theme.dim,
+        )));
     }
-    if let Some(i) = l.line.find("status=") {
-        let n: String = l.line[i + 7..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        if let Some((name, m)) = n.parse().ok().and_then(codes::ibv_wc_status)
-            && name != "IBV_WC_SUCCESS"
-        {
-            rows.push(Line::from(Span::styled(
-                format!("{indent}status={n} is {name}: {m}"),
-                theme.warn,
-            )));
-        }
+    if let Some(status) = &lens.ibv_status {
+        rows.push(Line::from(Span::styled(
+            format!("{indent}{status}"),
+            theme.warn,
+        )));
     }
-    if meta.rule > 0
-        && let Some(p) = intel.pod(&l.namespace, &l.pod)
-        && let Ok(i) = p.findings.binary_search_by_key(&(seq + 1), |f| f.line_no)
-        && let Some(f) = p.findings.get(i)
-    {
+    if let Some(f) = lens.finding {
         let mut s = vec![
             Span::styled(indent.to_string(), theme.dim),
             Span::styled(format!("{} ", f.id), theme.severity(f.severity)),
@@ -206,11 +173,8 @@ fn rows_height(rows: &[Line<'_>], width: u16, wrap: bool) -> usize {
         .sum()
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let Some(v) = &state.training.viewer else {
-        return;
-    };
-    let store = &state.world.logs;
+/// The viewer's title: what it shows, the cursor, its switches and filters, dropped lines.
+fn title(v: &LogViewer, store: &LogStore) -> String {
     let mut flags = vec![if v.follow { "follow" } else { "paused" }];
     if v.wrap {
         flags.push("wrap");
@@ -237,8 +201,65 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if store.dropped > 0 {
         title.push_str(&format!("· {} older lines dropped ", store.dropped));
     }
+    title
+}
+
+/// The lines shown `height` rows high, and how many rows of them scroll off the top.
+/// Following: the cursor's entry sits at the bottom. Otherwise a third of the way down, with
+/// the lines after it below; fill upwards again when the end of the log leaves room.
+fn window(
+    v: &LogViewer,
+    height: usize,
+    width: u16,
+    build: impl Fn(usize) -> Vec<Line<'static>>,
+) -> (Vec<Line<'static>>, usize) {
+    let up_budget = if v.follow {
+        height
+    } else {
+        (height / 3).max(1)
+    };
+    let mut blocks: VecDeque<Vec<Line<'static>>> = VecDeque::new();
+    let mut used = 0;
+    let mut last_up = true;
+    let mut i = v.cursor as isize;
+    while i >= 0 && used < up_budget {
+        let rows = build(i as usize);
+        used += rows_height(&rows, width, v.wrap);
+        blocks.push_front(rows);
+        i -= 1;
+    }
+    let mut j = v.cursor + 1;
+    while used < height && j < v.entries.len() {
+        let rows = build(j);
+        used += rows_height(&rows, width, v.wrap);
+        blocks.push_back(rows);
+        last_up = false;
+        j += 1;
+    }
+    while i >= 0 && used < height {
+        let rows = build(i as usize);
+        used += rows_height(&rows, width, v.wrap);
+        blocks.push_front(rows);
+        last_up = true;
+        i -= 1;
+    }
+    // An entry taller than the room left was cut at the top.
+    let scroll = if last_up {
+        used.saturating_sub(height)
+    } else {
+        0
+    };
+    (blocks.into_iter().flatten().collect(), scroll)
+}
+
+/// Draw the log viewer into `area`: the lines around the cursor, styled as the lens says.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some(v) = &state.training.viewer else {
+        return;
+    };
+    let store = &state.world.logs;
     let block = pane_block(state, theme, Pane::Training, None)
-        .title_bottom(Line::from(Span::styled(title, theme.dim)).right_aligned());
+        .title_bottom(Line::from(Span::styled(title(v, store), theme.dim)).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
@@ -254,7 +275,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let hl = search_regex(state.ui.filter(Pane::Training));
-    let height = inner.height as usize;
     let build = |i: usize| -> Vec<Line<'static>> {
         let (Some(&seq), Some(l)) = (v.entries.get(i), v.line(store, i)) else {
             return Vec::new();
@@ -268,45 +288,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
         rows
     };
-    // Following: the cursor's entry sits at the bottom. Otherwise a third of the way down, with
-    // the lines after it below; fill upwards again when the end of the log leaves room.
-    let up_budget = if v.follow {
-        height
-    } else {
-        (height / 3).max(1)
-    };
-    let mut blocks: VecDeque<Vec<Line<'static>>> = VecDeque::new();
-    let mut used = 0;
-    let mut last_up = true;
-    let mut i = v.cursor as isize;
-    while i >= 0 && used < up_budget {
-        let rows = build(i as usize);
-        used += rows_height(&rows, inner.width, v.wrap);
-        blocks.push_front(rows);
-        i -= 1;
-    }
-    let mut j = v.cursor + 1;
-    while used < height && j < v.entries.len() {
-        let rows = build(j);
-        used += rows_height(&rows, inner.width, v.wrap);
-        blocks.push_back(rows);
-        last_up = false;
-        j += 1;
-    }
-    while i >= 0 && used < height {
-        let rows = build(i as usize);
-        used += rows_height(&rows, inner.width, v.wrap);
-        blocks.push_front(rows);
-        last_up = true;
-        i -= 1;
-    }
-    // An entry taller than the room left was cut at the top.
-    let scroll = if last_up {
-        used.saturating_sub(height)
-    } else {
-        0
-    };
-    let mut lines: Vec<Line<'static>> = blocks.into_iter().flatten().collect();
+    let (mut lines, scroll) = window(v, inner.height as usize, inner.width, build);
     if !v.wrap && scroll > 0 {
         lines.drain(..scroll.min(lines.len()));
     }

@@ -87,6 +87,72 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
+/// The cells of one job, in `HEADERS` order.
+fn job_texts(j: &JobRow) -> [String; 8] {
+    let phase = if j.noncanonical {
+        format!("{} (not in state machine)", j.phase)
+    } else {
+        j.phase.clone()
+    };
+    [
+        j.name.clone(),
+        j.namespace.clone(),
+        j.kind.clone(),
+        phase,
+        ranks_text(j),
+        j.restarts().to_string(),
+        job_nccl(j).0,
+        j.worst().map(|f| f.0.clone()).unwrap_or_default(),
+    ]
+}
+
+/// Column widths fitted to the visible jobs' texts.
+fn job_widths(texts: &[[String; 8]]) -> Vec<Constraint> {
+    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
+    vec![
+        col(0, 3, 28),
+        col(1, 9, 16),
+        col(2, 4, 13),
+        col(3, 5, 20),
+        col(4, 5, 24),
+        col(5, 8, 8),
+        col(6, 4, 34),
+        Constraint::Fill(1),
+    ]
+}
+
+/// The cells of one job, styled (the filter's matches highlighted).
+fn job_cells(
+    j: &JobRow,
+    t: [String; 8],
+    needle: Option<&Needle>,
+    theme: &Theme,
+) -> Vec<Cell<'static>> {
+    let [name, ns, kind, phase, ranks, rs, nccl, finding] = t;
+    let hl = |s: String, base| highlighted(s, needle, base, theme.highlight);
+    let ph = table::severity_style(theme, phase_trouble(&j.phase), theme.ok);
+    let all_up = j.running() == j.ranks.len() && !j.ranks.is_empty();
+    let rk = if all_up { theme.ok } else { theme.warn };
+    let rst = if j.restarts() > 0 {
+        theme.warn
+    } else {
+        theme.base
+    };
+    let nc = table::severity_style(theme, job_nccl(j).1, theme.base);
+    let fs = j.worst().map_or(theme.dim, |f| theme.severity(f.1));
+    vec![
+        Cell::from(hl(name, theme.title)),
+        Cell::from(hl(ns, theme.base)),
+        Cell::from(hl(kind, theme.base)),
+        Cell::from(hl(phase, ph)),
+        Cell::from(ranks).style(rk),
+        Cell::from(rs).style(rst),
+        Cell::from(nccl).style(nc),
+        Cell::from(finding).style(fs),
+    ]
+}
+
+/// The jobs list: every training job passing the filter, around the selection.
 fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Training;
     let jobs = &state.training.jobs;
@@ -105,84 +171,26 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         table::body_height(area),
     );
     let visible = &matched[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 8]> = visible
-        .iter()
-        .map(|j| {
-            let phase = if j.noncanonical {
-                format!("{} (not in state machine)", j.phase)
-            } else {
-                j.phase.clone()
-            };
-            [
-                j.name.clone(),
-                j.namespace.clone(),
-                j.kind.clone(),
-                phase,
-                ranks_text(j),
-                j.restarts().to_string(),
-                job_nccl(j).0,
-                j.worst().map(|f| f.0.clone()).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
-    let widths = vec![
-        col(0, 3, 28),
-        col(1, 9, 16),
-        col(2, 4, 13),
-        col(3, 5, 20),
-        col(4, 5, 24),
-        col(5, 8, 8),
-        col(6, 4, 34),
-        Constraint::Fill(1),
-    ];
+    let texts: Vec<[String; 8]> = visible.iter().map(|j| job_texts(j)).collect();
+    let widths = job_widths(&texts);
     let rows = visible
         .iter()
         .zip(texts)
-        .map(|(j, t)| {
-            let [name, ns, kind, phase, ranks, rs, nccl, finding] = t;
-            let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
-            let ph = table::severity_style(theme, phase_trouble(&j.phase), theme.ok);
-            let all_up = j.running() == j.ranks.len() && !j.ranks.is_empty();
-            let rk = if all_up { theme.ok } else { theme.warn };
-            let rst = if j.restarts() > 0 {
-                theme.warn
-            } else {
-                theme.base
-            };
-            let nc = table::severity_style(theme, job_nccl(j).1, theme.base);
-            let fs = j.worst().map_or(theme.dim, |f| theme.severity(f.1));
-            vec![
-                Cell::from(hl(name, theme.title)),
-                Cell::from(hl(ns, theme.base)),
-                Cell::from(hl(kind, theme.base)),
-                Cell::from(hl(phase, ph)),
-                Cell::from(ranks).style(rk),
-                Cell::from(rs).style(rst),
-                Cell::from(nccl).style(nc),
-                Cell::from(finding).style(fs),
-            ]
-        })
+        .map(|(j, t)| job_cells(j, t, needle.as_ref(), theme))
         .collect();
-    table::draw_table(
-        frame,
-        area,
-        state,
-        theme,
-        pane,
-        Columns {
-            headers: HEADERS,
-            widths,
-            droppable: &[1, 5, 2],
-        },
-        Visible {
-            rows,
-            window: win,
-            shown: matched.len(),
-            total: jobs.len(),
-            empty: "no training jobs seen (Kubeflow, JobSet, Volcano, AscendJob, FineTuningJob, \
-                    Jobs labelled training=distributed)"
-                .into(),
-        },
-    );
+    let columns = Columns {
+        headers: HEADERS,
+        widths,
+        droppable: &[1, 5, 2],
+    };
+    let visible = Visible {
+        rows,
+        window: win,
+        shown: matched.len(),
+        total: jobs.len(),
+        empty: "no training jobs seen (Kubeflow, JobSet, Volcano, AscendJob, FineTuningJob, \
+                Jobs labelled training=distributed)"
+            .into(),
+    };
+    table::draw_table(frame, area, state, theme, pane, columns, visible);
 }

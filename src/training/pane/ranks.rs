@@ -147,6 +147,110 @@ fn detail_lines(job: &JobRow, sel: Option<&RankRow>, theme: &Theme) -> Vec<Line<
     out
 }
 
+/// The cells of one rank, in `HEADERS` order.
+fn rank_texts(r: &RankRow, now_ms: i64) -> [String; 11] {
+    [
+        rank_label(r),
+        r.pod.clone(),
+        r.node.clone(),
+        r.devices.clone(),
+        r.status.clone(),
+        r.restarts.to_string(),
+        age(now_ms, r.created_ms),
+        nccl_cell(r).0,
+        env_cell(r).0,
+        if r.shm_default {
+            "default".into()
+        } else {
+            r.shm.clone()
+        },
+        r.last_line.clone(),
+    ]
+}
+
+/// Column widths fitted to the visible ranks' texts.
+fn rank_widths(texts: &[[String; 11]]) -> Vec<Constraint> {
+    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
+    vec![
+        col(0, 4, 12),
+        col(1, 3, 28),
+        col(2, 4, 16),
+        col(3, 7, 14),
+        col(4, 6, 17),
+        col(5, 8, 8),
+        col(6, 3, 4),
+        col(7, 4, 34),
+        col(8, 3, 26),
+        col(9, 3, 8),
+        Constraint::Fill(1),
+    ]
+}
+
+/// The cells of one rank, styled (the filter's matches highlighted).
+fn rank_cells(
+    r: &RankRow,
+    t: [String; 11],
+    needle: Option<&Needle>,
+    theme: &Theme,
+) -> Vec<Cell<'static>> {
+    let [rank, pod, node, dev, status, rs, ag, nccl, env, shm, last] = t;
+    let hl = |s: String, base| highlighted(s, needle, base, theme.highlight);
+    let st = table::severity_style(theme, r.trouble, theme.ok);
+    let rst = if r.restarts > 0 {
+        theme.warn
+    } else {
+        theme.base
+    };
+    let nc = match &r.finding {
+        Some((_, s)) if nccl_cell(r).1 == Some(true) => theme.severity(*s),
+        _ => table::severity_style(theme, nccl_cell(r).1, theme.base),
+    };
+    let en = table::severity_style(theme, env_cell(r).1, theme.ok);
+    let sh = if r.shm_default {
+        theme.warn
+    } else {
+        theme.base
+    };
+    vec![
+        Cell::from(rank),
+        Cell::from(hl(pod, theme.base)),
+        Cell::from(hl(node, theme.base)),
+        Cell::from(dev),
+        Cell::from(hl(status, st)),
+        Cell::from(rs).style(rst),
+        Cell::from(ag).style(theme.dim),
+        Cell::from(nccl).style(nc),
+        Cell::from(env).style(en),
+        Cell::from(shm).style(sh),
+        Cell::from(last).style(theme.dim),
+    ]
+}
+
+/// The selected rank's details in a box titled with the job.
+fn draw_details(
+    frame: &mut Frame,
+    area: Rect,
+    job: &JobRow,
+    details: Vec<Line<'static>>,
+    theme: &Theme,
+) {
+    let title = format!(
+        " {} {}/{} · {} ",
+        job.kind, job.namespace, job.name, job.phase
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    frame.render_widget(
+        Paragraph::new(details)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// Draw the open job's rank grid, the selected rank's details under it.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Training;
     let Some(job) = state.training.open_job() else {
@@ -176,111 +280,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let visible = &matched[win.offset..win.offset + win.len];
     let texts: Vec<[String; 11]> = visible
         .iter()
-        .map(|r| {
-            [
-                rank_label(r),
-                r.pod.clone(),
-                r.node.clone(),
-                r.devices.clone(),
-                r.status.clone(),
-                r.restarts.to_string(),
-                age(state.now_ms, r.created_ms),
-                nccl_cell(r).0,
-                env_cell(r).0,
-                if r.shm_default {
-                    "default".into()
-                } else {
-                    r.shm.clone()
-                },
-                r.last_line.clone(),
-            ]
-        })
+        .map(|r| rank_texts(r, state.now_ms))
         .collect();
-    let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
-    let widths = vec![
-        col(0, 4, 12),
-        col(1, 3, 28),
-        col(2, 4, 16),
-        col(3, 7, 14),
-        col(4, 6, 17),
-        col(5, 8, 8),
-        col(6, 3, 4),
-        col(7, 4, 34),
-        col(8, 3, 26),
-        col(9, 3, 8),
-        Constraint::Fill(1),
-    ];
+    let widths = rank_widths(&texts);
     let rows = visible
         .iter()
         .zip(texts)
-        .map(|(r, t)| {
-            let [rank, pod, node, dev, status, rs, ag, nccl, env, shm, last] = t;
-            let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
-            let st = table::severity_style(theme, r.trouble, theme.ok);
-            let rst = if r.restarts > 0 {
-                theme.warn
-            } else {
-                theme.base
-            };
-            let nc = match &r.finding {
-                Some((_, s)) if nccl_cell(r).1 == Some(true) => theme.severity(*s),
-                _ => table::severity_style(theme, nccl_cell(r).1, theme.base),
-            };
-            let en = table::severity_style(theme, env_cell(r).1, theme.ok);
-            let sh = if r.shm_default {
-                theme.warn
-            } else {
-                theme.base
-            };
-            vec![
-                Cell::from(rank),
-                Cell::from(hl(pod, theme.base)),
-                Cell::from(hl(node, theme.base)),
-                Cell::from(dev),
-                Cell::from(hl(status, st)),
-                Cell::from(rs).style(rst),
-                Cell::from(ag).style(theme.dim),
-                Cell::from(nccl).style(nc),
-                Cell::from(env).style(en),
-                Cell::from(shm).style(sh),
-                Cell::from(last).style(theme.dim),
-            ]
-        })
+        .map(|(r, t)| rank_cells(r, t, needle.as_ref(), theme))
         .collect();
-    table::draw_table(
-        frame,
-        top,
-        state,
-        theme,
-        pane,
-        Columns {
-            headers: HEADERS,
-            widths,
-            droppable: &[6, 5, 9, 3, 2],
-        },
-        Visible {
-            rows,
-            window: win,
-            shown: matched.len(),
-            total: job.ranks.len(),
-            empty: format!(
-                "{} {} has no pods yet (phase {})",
-                job.kind, job.name, job.phase
-            ),
-        },
+    let columns = Columns {
+        headers: HEADERS,
+        widths,
+        droppable: &[6, 5, 9, 3, 2],
+    };
+    let empty = format!(
+        "{} {} has no pods yet (phase {})",
+        job.kind, job.name, job.phase
     );
-    let title = format!(
-        " {} {}/{} · {} ",
-        job.kind, job.namespace, job.name, job.phase
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(Span::styled(title, theme.title));
-    frame.render_widget(
-        Paragraph::new(details)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        bottom,
-    );
+    let visible = Visible {
+        rows,
+        window: win,
+        shown: matched.len(),
+        total: job.ranks.len(),
+        empty,
+    };
+    table::draw_table(frame, top, state, theme, pane, columns, visible);
+    draw_details(frame, bottom, job, details, theme);
 }

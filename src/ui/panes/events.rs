@@ -17,12 +17,10 @@ fn object(e: &KEvent) -> String {
     format!("{}/{}", e.object_kind.to_ascii_lowercase(), e.object_name)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let pane = Pane::Events;
-    let needle = Needle::new(state.ui.filter(pane));
-    let events = &state.world.events;
-    let newest_first = events.iter().rev();
-    let matched: Vec<&KEvent> = match &needle {
+/// The events passing the filter, newest first.
+fn matched<'a>(state: &'a AppState, needle: Option<&Needle>) -> Vec<&'a KEvent> {
+    let newest_first = state.world.events.iter().rev();
+    match needle {
         None => newest_first.collect(),
         Some(n) => newest_first
             .filter(|e| {
@@ -35,15 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 ])
             })
             .collect(),
-    };
-    let win = table::window(
-        state.ui.selected(pane),
-        matched.len(),
-        table::body_height(area),
-    );
-    let visible = &matched[win.offset..win.offset + win.len];
-    let objects: Vec<String> = visible.iter().map(|e| object(e)).collect();
-    let widths = vec![
+    }
+}
+
+/// Column widths fitted to the visible events' reasons and objects.
+fn widths(visible: &[&KEvent], objects: &[String]) -> Vec<Constraint> {
+    vec![
         Constraint::Length(4),
         Constraint::Length(7),
         Constraint::Length(table::fit(
@@ -60,46 +55,64 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         )),
         Constraint::Length(5),
         Constraint::Fill(1),
-    ];
+    ]
+}
+
+/// The cells of one event, styled (Warnings marked, the filter's matches highlighted).
+fn cells(
+    e: &KEvent,
+    obj: String,
+    now_ms: i64,
+    needle: Option<&Needle>,
+    theme: &Theme,
+) -> Vec<Cell<'static>> {
+    let warn = e.type_ == "Warning";
+    let hl = |s: String, base| highlighted(s, needle, base, theme.highlight);
+    vec![
+        Cell::from(age(now_ms, e.last_ms)).style(theme.dim),
+        Cell::from(hl(
+            e.type_.clone(),
+            if warn { theme.warn } else { theme.dim },
+        )),
+        Cell::from(hl(
+            e.reason.clone(),
+            if warn { theme.warn } else { theme.base },
+        )),
+        Cell::from(hl(obj, theme.base)),
+        Cell::from(e.count.to_string()),
+        Cell::from(hl(e.message.clone(), theme.base)),
+    ]
+}
+
+/// Draw the Events pane into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let pane = Pane::Events;
+    let needle = Needle::new(state.ui.filter(pane));
+    let matched = matched(state, needle.as_ref());
+    let win = table::window(
+        state.ui.selected(pane),
+        matched.len(),
+        table::body_height(area),
+    );
+    let visible = &matched[win.offset..win.offset + win.len];
+    let objects: Vec<String> = visible.iter().map(|e| object(e)).collect();
+    let widths = widths(visible, &objects);
     let rows = visible
         .iter()
         .zip(objects)
-        .map(|(e, obj)| {
-            let warn = e.type_ == "Warning";
-            let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
-            vec![
-                Cell::from(age(state.now_ms, e.last_ms)).style(theme.dim),
-                Cell::from(hl(
-                    e.type_.clone(),
-                    if warn { theme.warn } else { theme.dim },
-                )),
-                Cell::from(hl(
-                    e.reason.clone(),
-                    if warn { theme.warn } else { theme.base },
-                )),
-                Cell::from(hl(obj, theme.base)),
-                Cell::from(e.count.to_string()),
-                Cell::from(hl(e.message.clone(), theme.base)),
-            ]
-        })
+        .map(|(e, obj)| cells(e, obj, state.now_ms, needle.as_ref(), theme))
         .collect();
-    table::draw_table(
-        frame,
-        area,
-        state,
-        theme,
-        pane,
-        Columns {
-            headers: HEADERS,
-            widths,
-            droppable: &[4],
-        },
-        Visible {
-            rows,
-            window: win,
-            shown: matched.len(),
-            total: events.len(),
-            empty: "no events seen yet".into(),
-        },
-    );
+    let columns = Columns {
+        headers: HEADERS,
+        widths,
+        droppable: &[4],
+    };
+    let visible = Visible {
+        rows,
+        window: win,
+        shown: matched.len(),
+        total: state.world.events.len(),
+        empty: "no events seen yet".into(),
+    };
+    table::draw_table(frame, area, state, theme, pane, columns, visible);
 }
