@@ -3,7 +3,7 @@
 
 pub mod filter;
 pub mod live_cmd;
-pub mod seek;
+pub mod replay_cmd;
 pub mod ui;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -264,30 +264,8 @@ fn run_command(state: &mut AppState, cmd: &str) -> Vec<Effect> {
     match word {
         "q" | "quit" => return on_action(state, Action::Quit),
         "help" => state.ui.help = true,
-        "seek" => return seek::command(state, arg),
-        "speed" => {
-            let steps = match arg.trim() {
-                "1" => Some(0),
-                "4" => Some(1),
-                "16" => Some(2),
-                "60" => Some(3),
-                _ => None,
-            };
-            let Some(target) = steps else {
-                state.ui.notify(
-                    NoticeLevel::Warn,
-                    format!("speed must be 1, 4, 16 or 60, not {arg:?}"),
-                    state.now_ms,
-                );
-                return Vec::new();
-            };
-            let mut effects = vec![Effect::Replay(ReplayCmd::Slower); 3];
-            effects.extend(std::iter::repeat_n(
-                Effect::Replay(ReplayCmd::Faster),
-                target,
-            ));
-            return effects;
-        }
+        "seek" => return replay_cmd::seek(state, arg),
+        "speed" => return replay_cmd::speed(state, arg),
         other
             if state.ui.focus == Pane::Training
                 && crate::training::view::on_command(state, other, arg) => {}

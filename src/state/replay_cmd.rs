@@ -1,10 +1,11 @@
-//! `:seek WHEN`: move the replay clock. WHEN is an offset from the start (`5:30`, `90s`, `2m`),
-//! a step from the current position (`+30s`, `-1m`), or a wall-clock time of day in UTC, as the
-//! header shows it (`10:32:30`). Only a replay can seek; out-of-range targets are refused with
-//! the range in words.
+//! The replay commands. `:speed N` sets the replay speed (1, 4, 16 or 60). `:seek WHEN` moves
+//! the replay clock: WHEN is an offset from the start (`5:30`, `90s`, `2m`), a step from the
+//! current position (`+30s`, `-1m`), or a wall-clock time of day in UTC, as the header shows it
+//! (`10:32:30`). Only a replay can seek; out-of-range targets are refused with the range in
+//! words.
 
 use crate::contract::effect::{Effect, ReplayCmd};
-use crate::contract::event::NoticeLevel;
+use crate::contract::event::{NoticeLevel, SPEEDS};
 use crate::domain::Millis;
 use crate::domain::duration::parse_ms;
 use crate::state::AppState;
@@ -96,8 +97,26 @@ pub fn target(
     Ok(offset)
 }
 
+/// Run `:speed ARG`: the effects that set the replay speed, or a notice saying why not.
+pub fn speed(state: &mut AppState, arg: &str) -> Vec<Effect> {
+    let Some(target) = SPEEDS.iter().position(|s| s.to_string() == arg.trim()) else {
+        state.ui.notify(
+            NoticeLevel::Warn,
+            format!("speed must be 1, 4, 16 or 60, not {arg:?}"),
+            state.now_ms,
+        );
+        return Vec::new();
+    };
+    let mut effects = vec![Effect::Replay(ReplayCmd::Slower); SPEEDS.len() - 1];
+    effects.extend(std::iter::repeat_n(
+        Effect::Replay(ReplayCmd::Faster),
+        target,
+    ));
+    effects
+}
+
 /// Run `:seek ARG`: an effect moving the replay clock, or a notice saying why not.
-pub fn command(state: &mut AppState, arg: &str) -> Vec<Effect> {
+pub fn seek(state: &mut AppState, arg: &str) -> Vec<Effect> {
     let found = match (&state.replay, &state.replay_status) {
         (Some(info), status) if state.mode.is_replay() => target(
             arg,
