@@ -51,3 +51,36 @@ fn default_scenario_end_training_zoomed() {
     zoom(&mut st, Pane::Training);
     insta::assert_snapshot!(render(&st, 120, 40));
 }
+
+/// The README's screen: the default demo at 120×40 at the end of the incident, paused there
+/// as `]` leaves it. `AICOCKPIT_UPDATE_README=1 cargo test --test ui_default_scenario` rewrites
+/// the README's block from the current code.
+#[test]
+fn readme_screen_is_the_current_screen() {
+    let mut st = state_from(&default_text(), None);
+    if let Some(mut status) = st.replay_status.clone() {
+        status.paused = true;
+        state::update(&mut st, aicockpit::contract::event::Msg::Replay(status));
+    }
+    let screen = render(&st, 120, 40);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let anchor = "## The screen";
+    let at = readme.find(anchor).expect("README has a screen section");
+    let open = at + readme[at..].find("```text\n").expect("text block") + "```text\n".len();
+    let close = open + readme[open..].find("```").expect("block end");
+    let shown: Vec<&str> = readme[open..close].lines().map(str::trim_end).collect();
+    let now: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    if shown != now && std::env::var_os("AICOCKPIT_UPDATE_README").is_some() {
+        let mut text = now.join("\n");
+        text.push('\n');
+        let updated = format!("{}{text}{}", &readme[..open], &readme[close..]);
+        std::fs::write(&path, updated).expect("write README.md");
+        return;
+    }
+    assert_eq!(
+        shown.join("\n"),
+        now.join("\n"),
+        "README's screen is out of date: run AICOCKPIT_UPDATE_README=1 cargo test --test ui_default_scenario"
+    );
+}
