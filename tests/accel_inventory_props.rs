@@ -1,5 +1,6 @@
-//! Properties of the allocation arithmetic: free never hides over-allocation, requested sums the
-//! live pods, and cluster totals are the sums of the per-node lines.
+//! Properties of the allocation arithmetic: free never hides over-allocation, used + free +
+//! unhealthy = total with used clamped to what is allocatable, requested sums the live pods, and
+//! cluster totals are the sums of the per-node lines.
 
 mod common;
 
@@ -64,6 +65,8 @@ proptest! {
                 let flagged = n.flags.iter().any(|f| f.id() == "devices.over_allocated");
                 prop_assert_eq!(flagged, l.requested > l.allocatable);
                 prop_assert_eq!(l.unhealthy, l.capacity - l.allocatable);
+                prop_assert_eq!(l.used + l.free + l.unhealthy, l.total);
+                prop_assert!(l.used <= l.allocatable && l.used <= l.requested);
                 let t = sums.entry(l.class).or_default();
                 t.capacity += l.capacity;
                 t.allocatable += l.allocatable;

@@ -48,17 +48,31 @@ pub fn thresholds_from(c: &crate::settings::config::Thresholds) -> Thresholds {
     Thresholds::from_config(c)
 }
 
-/// Totals of one resource class, for the summary lines.
+/// Totals of one resource class, for the summary lines: the inventory's class totals, so
+/// `allocated + free + unhealthy = total` (each defined in `accel::derive::accounting`) and the
+/// header's accelerator count is the sum of the classes' `devices` (`summary::accel_counts`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassSummary {
     pub class: ResourceClass,
     pub nodes: u32,
     pub flagged_nodes: u32,
     pub total: f64,
+    /// The healthy units, `allocated + free`: the nodes' allocatable less what is flagged
+    /// broken, missing or on a node not Ready.
     pub allocatable: f64,
+    /// Used: requested by pods on healthy capacity, never above `allocatable`.
     pub allocated: f64,
     pub free: f64,
     pub unhealthy: f64,
+    /// What the pods ask for, as reported (may exceed `allocated`).
+    pub requested: f64,
+    /// Units requested beyond the nodes' allocatable (clamped out of `allocated`; the nodes are
+    /// flagged `devices.over_allocated`): a note for the summary head when above zero.
+    pub over_allocated: f64,
+    /// Physical devices behind the class and those of them not healthy (for whole GPUs and
+    /// NPUs the same as `total` and `unhealthy`).
+    pub devices: f64,
+    pub devices_unhealthy: f64,
 }
 
 /// A pod waiting to be scheduled that asks for an accelerator resource.
@@ -146,11 +160,15 @@ fn summarize(inv: &Inventory) -> Vec<ClassSummary> {
             class: *class,
             nodes: t.nodes,
             flagged_nodes: t.flagged_nodes,
-            total: t.capacity,
-            allocatable: t.allocatable,
-            allocated: t.requested,
+            total: t.total,
+            allocatable: t.used + t.free,
+            allocated: t.used,
             free: t.free,
             unhealthy: t.unhealthy,
+            requested: t.requested,
+            over_allocated: t.over_allocated,
+            devices: t.devices,
+            devices_unhealthy: t.devices_unhealthy,
         })
         .collect()
 }

@@ -1,14 +1,16 @@
 //! The header's headline counts: nodes ready, accelerators healthy, training jobs failing and
 //! endpoints breaching, computed from the world (and its ingest-time indexes) without scanning
-//! every pod.
+//! every pod. The node count lists what the Nodes pane lists, and the accelerator count is the
+//! sum of the pane's class totals (`accel_counts`), both at the same refresh, so the header and
+//! the pane never disagree, during a sync as after it.
 
 use serde_json::Value;
 
-use crate::accel::derive::health::HealthFlag;
-use crate::accel::derive::inventory::{Inventory, ResourceClass};
+use crate::accel::derive::accounting::unlisted_devices;
+use crate::accel::derive::inventory::Inventory;
+use crate::accel::derive::inventory_local::local_snapshot;
 use crate::domain::ObjKey;
 use crate::domain::kinds;
-use crate::domain::severity::Severity;
 use crate::training::derive::jobs::job_object;
 
 use crate::world::World;
@@ -16,12 +18,12 @@ use crate::world::World;
 /// Headline counts for the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Summary {
+    /// The rows of the Nodes pane (`node_counts`): Ready ones, and all.
     pub nodes_ready: usize,
     pub nodes_total: usize,
-    /// Accelerator devices allocatable on Ready nodes (`accel_counts` refines it from the
-    /// inventory once the Nodes view has been computed).
+    /// Physical accelerator devices that are healthy, and all of them (`accel_counts`, from the
+    /// Nodes view's inventory; `summarize` leaves both 0 for the view's refresh to fill).
     pub accel_healthy: u64,
-    /// Accelerator devices in capacity on every node.
     pub accel_total: u64,
     pub jobs_failing: usize,
     pub jobs_total: usize,
@@ -35,81 +37,42 @@ fn has_failed(obj: &Value) -> bool {
     job_object(obj).is_some_and(|j| j.phase == "Failed")
 }
 
-/// The physical device a device-level health flag is about (`gpu3` for `gpu3/mig13 (1g.5gb)`),
-/// when the flag is critical: such a device cannot be counted healthy.
-fn broken_device(f: &HealthFlag) -> Option<&str> {
-    use HealthFlag::*;
-    let d = match f {
-        Xid { device, .. } | EccDbe { device, .. } | RowRemapFailure { device } => device,
-        NpuChipUnhealthy { chip, .. } | NpuLinkDown { chip } => chip,
-        _ => return None,
-    };
-    (f.severity() == Severity::Critical).then(|| d.split('/').next().unwrap_or(d))
-}
-
-/// The header's accelerator count from the inventory: (healthy, total) physical devices (GPUs
-/// and NPUs) over the accelerator nodes. A device is healthy when its node is Ready, the device
-/// plugin does not withhold it (capacity above allocatable) and no critical device-level flag
-/// names it (an XID such as 79 or 48, ECC DBE, a row-remap failure, an NPU chip unhealthy or
-/// its link down). Withheld and flagged devices are usually the same ones, so the larger of the
-/// two counts is taken off, never their sum.
+/// The header's accelerator count from the inventory: (healthy, total) physical devices, the
+/// sums of the classes' `devices` and `devices - devices_unhealthy` (the Nodes pane's summary
+/// head shows the same totals; `accel::derive::accounting` defines them), plus the devices of a
+/// node outside Kubernetes that no class lists (this machine read through NVML).
 pub fn accel_counts(inv: &Inventory) -> (u64, u64) {
     let (mut healthy, mut total) = (0.0, 0.0);
-    for n in &inv.nodes {
-        let whole: f64 = n
-            .resources
-            .iter()
-            .filter(|l| matches!(l.class, ResourceClass::Gpu | ResourceClass::Npu))
-            .map(|l| l.capacity)
-            .sum();
-        let devices = n.physical_devices.unwrap_or(whole).max(0.0);
-        total += devices;
-        if !n.ready {
-            continue;
-        }
-        let replicas = f64::from(n.gfd.shared_replicas().unwrap_or(1).max(1));
-        let withheld: f64 = n
-            .resources
-            .iter()
-            .map(|l| match l.class {
-                ResourceClass::Gpu | ResourceClass::Npu => l.unhealthy,
-                ResourceClass::GpuShared => l.unhealthy / replicas,
-                _ => 0.0,
-            })
-            .sum();
-        let mut broken: Vec<&str> = n.flags.iter().filter_map(broken_device).collect();
-        broken.sort_unstable();
-        broken.dedup();
-        let npu_cm: usize = n
-            .flags
-            .iter()
-            .map(|f| match f {
-                HealthFlag::NpuUnhealthy { chips } => chips.len(),
-                _ => 0,
-            })
-            .sum();
-        let off = withheld.max(broken.len().max(npu_cm) as f64);
-        healthy += (devices - off).max(0.0);
+    for t in inv.by_class.values() {
+        total += t.devices;
+        healthy += t.devices - t.devices_unhealthy;
     }
-    (healthy.round() as u64, total.round() as u64)
+    for (h, t) in inv.nodes.iter().filter_map(unlisted_devices) {
+        healthy += h;
+        total += t;
+    }
+    (
+        healthy.round().max(0.0) as u64,
+        total.round().max(0.0) as u64,
+    )
+}
+
+/// (Ready, all) nodes as the Nodes pane lists them: every Kubernetes node, and this machine
+/// when it is read through NVML and is none of them.
+pub fn node_counts(world: &World) -> (usize, usize) {
+    let ready = world.nodes.values().filter(|n| n.ready).count();
+    let local = usize::from(local_snapshot(world).is_some());
+    (ready + local, world.nodes.len() + local)
 }
 
 /// Count what the header shows.
 pub fn summarize(world: &World) -> Summary {
+    let (nodes_ready, nodes_total) = node_counts(world);
     let mut s = Summary {
-        nodes_total: world.nodes.len(),
+        nodes_ready,
+        nodes_total,
         ..Summary::default()
     };
-    let (mut healthy, mut total) = (0.0, 0.0);
-    for n in world.nodes.values() {
-        total += n.accel_capacity;
-        if n.ready {
-            s.nodes_ready += 1;
-            healthy += n.accel_allocatable;
-        }
-    }
-    s.accel_healthy = healthy.round().max(0.0) as u64;
-    s.accel_total = total.round().max(0.0) as u64;
     s.jobs_total = world.index.jobs.len();
     s.jobs_failing = world
         .index
@@ -191,7 +154,11 @@ mod tests {
         apply(&mut w, node("c", true, 0, 0));
         let s = summarize(&w);
         assert_eq!((s.nodes_ready, s.nodes_total), (2, 3));
-        assert_eq!((s.accel_healthy, s.accel_total), (7, 16));
+        assert_eq!((s.accel_healthy, s.accel_total), (0, 0), "left to the view");
+        let cfg = crate::accel::derive::inventory::InventoryConfig::default();
+        let inv = crate::accel::derive::inventory::build(&w, &cfg);
+        // a: one withheld; b: not Ready, none healthy; c: nothing advertised
+        assert_eq!(accel_counts(&inv), (7, 16));
     }
 
     #[test]

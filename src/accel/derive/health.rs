@@ -243,14 +243,14 @@ pub fn static_flags(n: &mut NodeAccel) {
     flags.extend(n.conditions.iter().cloned().map(HealthFlag::Condition));
     crate::accel::derive::inventory_pods::daemon_flags(n, &mut flags);
     for l in &n.resources {
-        if l.unhealthy > 0.0 {
+        if l.capacity > l.allocatable {
             flags.push(HealthFlag::DevicesUnhealthy {
                 resource: l.resource.clone(),
                 capacity: l.capacity,
                 allocatable: l.allocatable,
             });
         }
-        if l.over_allocated > 0.0 {
+        if l.requested > l.allocatable {
             flags.push(HealthFlag::OverAllocated {
                 resource: l.resource.clone(),
                 requested: l.requested,

@@ -1,5 +1,6 @@
 //! Accelerator inventory: per node, every accelerator resource (whole GPUs, shared GPUs, MIG
-//! slices by profile, Ascend NPUs) with capacity / allocatable / requested-by-pods / free, the
+//! slices by profile, Ascend NPUs) with capacity / allocatable / requested-by-pods as reported
+//! and total / used / free / unhealthy as `accounting` defines them, the
 //! GFD and Ascend facts, the device-plugin and exporter pods, health flags and (joined by
 //! `telemetry`) device series; and a cluster summary per resource class. Pure over `World`.
 
@@ -13,6 +14,7 @@ use crate::accel::derive::telemetry::{self, Telemetry};
 use crate::domain::{AccelKind, NodeInfo, ObjKey, PodInfo};
 use crate::world::World;
 
+pub use crate::accel::derive::accounting::{Totals, summarize};
 pub use crate::accel::derive::inventory_pods::{DaemonPod, DaemonState, is_terminated};
 pub use crate::accel::derive::resources::{
     InventoryConfig, ResourceClass, ResourceMatcher, classify,
@@ -25,15 +27,22 @@ pub struct ResourceLine {
     pub class: ResourceClass,
     /// `1g.10gb` for `nvidia.com/mig-1g.10gb`.
     pub mig_profile: Option<String>,
+    /// `status.capacity`, as reported.
     pub capacity: f64,
+    /// `status.allocatable`, as reported (capacity when the node gives none).
     pub allocatable: f64,
     /// Summed over non-terminated pods bound to the node.
     pub requested: f64,
-    /// `max(allocatable - requested, 0)`.
+    /// `used + free + unhealthy`; these four are defined in `accounting` and set by
+    /// `accounting::settle`, once the node's flags are known.
+    pub total: f64,
+    /// Requested units on healthy capacity: never above `total - unhealthy`.
+    pub used: f64,
+    /// Healthy units no pod requests.
     pub free: f64,
     /// `max(requested - allocatable, 0)`: never hidden inside a zero `free`.
     pub over_allocated: f64,
-    /// `max(capacity - allocatable, 0)`: devices the plugin withholds as unhealthy.
+    /// Withheld by the device plugin, missing, flagged critical, or on a node not Ready.
     pub unhealthy: f64,
     /// Pods holding some of it.
     pub pods: u32,
@@ -93,20 +102,6 @@ impl NodeAccel {
     pub fn worst(&self) -> Option<crate::domain::severity::Severity> {
         self.flags.iter().map(HealthFlag::severity).max()
     }
-}
-
-/// Totals of one resource class.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Totals {
-    pub nodes: u32,
-    /// Nodes carrying at least one warning or critical flag.
-    pub flagged_nodes: u32,
-    pub capacity: f64,
-    pub allocatable: f64,
-    pub requested: f64,
-    pub free: f64,
-    pub over_allocated: f64,
-    pub unhealthy: f64,
 }
 
 /// The cluster's accelerators.
@@ -210,9 +205,12 @@ fn resource_lines(
                 capacity,
                 allocatable,
                 requested,
-                free: (allocatable - requested).max(0.0),
-                over_allocated: (requested - allocatable).max(0.0),
-                unhealthy: (capacity - allocatable).max(0.0),
+                // set by `accounting::settle`
+                total: 0.0,
+                used: 0.0,
+                free: 0.0,
+                over_allocated: 0.0,
+                unhealthy: 0.0,
                 pods: holders,
             }
         })
@@ -304,33 +302,8 @@ pub fn node_accel(
         telemetry: Telemetry::Missing("telemetry not joined".to_string()),
     };
     crate::accel::derive::health::static_flags(&mut n);
+    crate::accel::derive::accounting::settle(&mut n);
     n
-}
-
-/// Sum per-node lines into per-class totals.
-pub fn summarize(nodes: &[NodeAccel]) -> BTreeMap<ResourceClass, Totals> {
-    let mut out: BTreeMap<ResourceClass, Totals> = BTreeMap::new();
-    for n in nodes {
-        let flagged = n
-            .worst()
-            .is_some_and(|s| s >= crate::domain::severity::Severity::Warning);
-        let mut seen: Vec<ResourceClass> = Vec::new();
-        for l in &n.resources {
-            let t = out.entry(l.class).or_default();
-            if !seen.contains(&l.class) {
-                seen.push(l.class);
-                t.nodes += 1;
-                t.flagged_nodes += u32::from(flagged);
-            }
-            t.capacity += l.capacity;
-            t.allocatable += l.allocatable;
-            t.requested += l.requested;
-            t.free += l.free;
-            t.over_allocated += l.over_allocated;
-            t.unhealthy += l.unhealthy;
-        }
-    }
-    out
 }
 
 /// The inventory of every accelerator node, with telemetry joined and telemetry-derived flags,
@@ -355,7 +328,7 @@ pub fn build(world: &World, cfg: &InventoryConfig) -> Inventory {
         .collect();
     crate::accel::derive::inventory_local::add(world, &mut nodes);
     let unjoined_series = telemetry::join(world, &mut nodes);
-    let by_class = summarize(&nodes);
+    let by_class = crate::accel::derive::accounting::finish(&mut nodes);
     Inventory {
         nodes,
         by_class,

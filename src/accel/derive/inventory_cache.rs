@@ -153,7 +153,7 @@ impl InventoryCache {
         stats.devices_kept = keep.iter().filter(|k| **k).count();
         self.stats = stats;
         self.stamps = stamps;
-        let by_class = crate::accel::derive::inventory::summarize(&nodes);
+        let by_class = crate::accel::derive::accounting::finish(&mut nodes);
         Inventory {
             nodes,
             by_class,

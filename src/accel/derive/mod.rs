@@ -1,7 +1,8 @@
 //! Pure derivations for accelerators over the world: inventory (incremental, with its reference
-//! build), telemetry join, health flags, thresholds, MIG layout and XID decoding. Reads domain,
+//! build), the allocation arithmetic (`accounting`), telemetry join, health flags, thresholds, MIG layout and XID decoding. Reads domain,
 //! world and settings; never state, ui, sources or shell.
 
+pub mod accounting;
 pub mod field_map;
 pub mod health;
 pub mod hist_view;

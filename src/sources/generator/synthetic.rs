@@ -80,11 +80,12 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
         tl.upsert(0, k8s::namespace(ns, created));
     }
     let duration = Millis::from(o.duration_s) * 1000;
+    let mut gpus = GpuRoom::new(&workers);
     for i in 0..o.pods {
         let ns = namespaces[i % namespaces.len()];
-        let node = workers[(i * 7919) % workers.len().max(1)];
+        let mut at = (i * 7919) % workers.len().max(1);
         let app = format!("app-{}", i / 20);
-        let gpu = i % 3 == 0 && node.capacity.iter().any(|(k, _)| k == "nvidia.com/gpu");
+        let gpu = i % 3 == 0 && gpus.offers(at);
         let mut c = Container {
             name: "main".into(),
             image: "registry.example.com/ml/worker:1.4.2".into(),
@@ -95,7 +96,16 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
             c.limits = kv(&[("nvidia.com/gpu", "1")]);
         }
         let roll = rng.below(100);
-        let pending = roll < 2;
+        // a GPU pod goes where a GPU is free (its own node first), else it cannot be scheduled
+        let mut unschedulable = false;
+        if gpu && roll >= 2 {
+            match gpus.take(at) {
+                Some(w) => at = w,
+                None => unschedulable = true,
+            }
+        }
+        let node = workers[at];
+        let pending = roll < 2 || unschedulable;
         let p = PodSpec {
             namespace: ns.into(),
             name: format!("{app}-{i:06}"),
@@ -141,10 +151,13 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
                 field_path: String::new(),
             };
             let (reason, msg) = if pending {
-                (
-                    "FailedScheduling",
-                    "0/2000 nodes are available: 2000 Insufficient nvidia.com/gpu.".to_string(),
-                )
+                let (all, full) = (nodes.len(), gpus.nodes());
+                let msg = if unschedulable {
+                    format!("0/{all} nodes are available: {full} Insufficient nvidia.com/gpu.")
+                } else {
+                    format!("0/{all} nodes are available: {all} Insufficient nvidia.com/gpu.")
+                };
+                ("FailedScheduling", msg)
             } else {
                 (
                     "BackOff",
@@ -228,6 +241,64 @@ pub fn synthetic(o: &SyntheticOpts) -> Scenario {
         START,
         start_ms,
     )
+}
+
+/// Free GPUs per worker node (its `nvidia.com/gpu` allocatable, by index in the workers), so no
+/// node is given more GPU pods than it has GPUs.
+struct GpuRoom {
+    free: Vec<u32>,
+    /// Workers with GPUs, in order; those before `cursor` have none left.
+    with_gpus: Vec<usize>,
+    cursor: usize,
+}
+
+impl GpuRoom {
+    fn new(workers: &[&k8s::NodeSpec]) -> Self {
+        let free: Vec<u32> = workers
+            .iter()
+            .map(|n| {
+                n.allocatable
+                    .iter()
+                    .find(|(k, _)| k == "nvidia.com/gpu")
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let with_gpus = (0..free.len()).filter(|i| free[*i] > 0).collect();
+        GpuRoom {
+            free,
+            with_gpus,
+            cursor: 0,
+        }
+    }
+
+    /// Nodes that have GPUs at all.
+    fn nodes(&self) -> usize {
+        self.with_gpus.len()
+    }
+
+    fn offers(&self, worker: usize) -> bool {
+        self.with_gpus.binary_search(&worker).is_ok()
+    }
+
+    /// One GPU: on worker `want` if it has one free, else on the first that has; `None` when
+    /// every GPU is taken.
+    fn take(&mut self, want: usize) -> Option<usize> {
+        let at = if self.free.get(want).is_some_and(|f| *f > 0) {
+            want
+        } else {
+            while self
+                .with_gpus
+                .get(self.cursor)
+                .is_some_and(|w| self.free[*w] == 0)
+            {
+                self.cursor += 1;
+            }
+            *self.with_gpus.get(self.cursor)?
+        };
+        self.free[at] -= 1;
+        Some(at)
+    }
 }
 
 #[cfg(test)]
