@@ -185,6 +185,7 @@ fn evidence_of_a_serving_finding_replays_to_it_without_false_daemon_findings() {
         let f = whats_wrong(pbs, &st.world, st.now_ms);
         let text = aicockpit::triage::engine::report::evidence_scenario(
             &st.world,
+            pbs,
             &f[..1],
             name,
             st.now_ms,

@@ -8,14 +8,19 @@
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
 use crate::contract::event::NoticeLevel;
+use crate::contract::scenario;
 use crate::domain::Millis;
+use crate::settings::rules::Rules;
+use crate::sources::redact;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::triage::engine::context::Ctx;
 use crate::triage::engine::findings::{Finding, whats_wrong};
 use crate::triage::engine::report;
+use crate::triage::engine::report_evidence::evidence;
 use crate::triage::engine::walk::{Walk, walk};
 use crate::triage::engine::walkthrough::Walkthrough;
+use crate::world::World;
 
 /// What the pane shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,17 +117,20 @@ fn finish_walkthrough(state: &mut AppState) -> Vec<Effect> {
         .as_ref()
         .map(|r| r.name.clone())
         .unwrap_or_else(|| "live".into());
-    let findings = match state.rules() {
-        Ok(r) => whats_wrong(r, &state.world, now),
-        Err(_) => Vec::new(),
-    };
+    let rules = state.rules().ok();
     let Some(w) = state.triage.walkthrough.as_mut() else {
         return Vec::new();
     };
     w.finished_ms = Some(now);
-    let md = report::incident_markdown(&name, &findings, Some(w), now);
-    let ev = report::evidence_scenario(&state.world, &findings, &name, now);
     let base = format!("aicockpit-{name}-{}", stamp(now));
+    let Some(rules) = rules else {
+        return vec![Effect::WriteFile {
+            path: format!("{base}-report.md"),
+            contents: report::incident_markdown(&name, &[], Some(w), None, now),
+        }];
+    };
+    let findings = whats_wrong(rules, &state.world, now);
+    let (md, ev) = incident_files(&state.world, rules, &findings, Some(w), &name, now);
     vec![
         Effect::WriteFile {
             path: format!("{base}-report.md"),
@@ -133,6 +141,26 @@ fn finish_walkthrough(state: &mut AppState) -> Vec<Effect> {
             contents: ev,
         },
     ]
+}
+
+/// The incident report and the evidence file beside it, as the walkthrough and
+/// `aicockpit triage --out` write them: the evidence redacted as `aicockpit record` redacts
+/// (`sources::redact`: Secret data, environment values, token-like text), the report describing
+/// that file and its text redacted the same way. Returns (report, evidence).
+pub fn incident_files(
+    world: &World,
+    rules: &Rules,
+    findings: &[Finding],
+    wt: Option<&Walkthrough>,
+    name: &str,
+    now: Millis,
+) -> (String, String) {
+    let mut ev = evidence(world, rules, findings, name, now);
+    for l in &mut ev.scenario.events {
+        redact::event(&mut l.ev);
+    }
+    let md = report::incident_markdown(name, findings, wt, Some(&ev.summary), now);
+    (redact::text(&md), scenario::to_text(&ev.scenario))
 }
 
 /// The fix command the selection points at, if any.

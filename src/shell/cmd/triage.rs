@@ -1,6 +1,7 @@
 //! `aicockpit triage`: replay a whole scenario (embedded or a file) through the reducer, run
 //! "what's wrong?" at its end and print the ranked findings as text, JSON or Markdown; with
-//! `--out DIR` also write the report, the JSON and an evidence scenario there. Reads the same
+//! `--out DIR` also write the report, the JSON and the evidence file there (a redacted scenario
+//! that replays to the same findings: `triage::view::incident_files`). Reads the same
 //! settings as the cockpit: `config.toml` (what the world keeps) and the user's playbooks, alert
 //! rules and signatures from the config directory. Exit 0 when it ran, 2 on errors (bad
 //! scenario, bad config or rule files, unwritable output).
@@ -20,7 +21,7 @@ use crate::sources::embedded;
 use crate::state::{AppState, Mode, update};
 use crate::triage::engine::findings::{Finding, whats_wrong};
 use crate::triage::engine::render::{self, Format};
-use crate::triage::engine::report;
+use crate::triage::view::incident_files;
 use crate::world::World;
 
 /// Arguments of `aicockpit triage`.
@@ -125,19 +126,14 @@ fn run_inner(args: &TriageArgs, paths: Option<&Paths>, out: &mut dyn Write) -> a
         .context("cannot write output")?;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let (md, evidence) = incident_files(&st.world, rules, &findings, None, &name, st.now_ms);
         let files = [
-            (
-                "report.md",
-                report::incident_markdown(&name, &findings, None, st.now_ms),
-            ),
+            ("report.md", md),
             (
                 "findings.json",
                 render::findings(&findings, Format::Json, &name, st.now_ms),
             ),
-            (
-                "evidence.jsonl",
-                report::evidence_scenario(&st.world, &findings, &name, st.now_ms),
-            ),
+            ("evidence.jsonl", evidence),
         ];
         for (f, body) in files {
             let p = dir.join(f);
