@@ -1,15 +1,13 @@
-//! The header's headline counts: nodes ready, accelerators healthy, training jobs failing and
-//! endpoints breaching, computed from the world (and its ingest-time indexes) without scanning
-//! every pod.
-
-use serde_json::Value;
+//! The header's headline counts: nodes ready, accelerators healthy, training jobs failing or
+//! stuck and endpoints breaching, computed from the world (and its ingest-time indexes) without
+//! scanning every pod; the job counts are the Training view's rows counted, so that the header
+//! and the pane agree.
 
 use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{Inventory, ResourceClass};
-use crate::domain::ObjKey;
-use crate::domain::kinds;
 use crate::domain::severity::Severity;
-use crate::training::derive::jobs::job_object;
+use crate::training::derive::health::JobHealth;
+use crate::training::view::rows::JobRow;
 
 use crate::world::World;
 
@@ -23,16 +21,13 @@ pub struct Summary {
     pub accel_healthy: u64,
     /// Accelerator devices in capacity on every node.
     pub accel_total: u64,
+    /// Training jobs Failed or Failing, or with a pod crashing now (`derive::health`).
     pub jobs_failing: usize,
+    /// Training jobs Stuck (a pod waiting past `[training] stuck_after`) and not failing.
+    pub jobs_stuck: usize,
     pub jobs_total: usize,
     /// Endpoints past their latency objective; `None` until that can be computed.
     pub endpoints_breaching: Option<usize>,
-}
-
-/// A job object's phase says it failed: the same phase the Training pane shows, for every
-/// training-job kind of `domain::kinds`.
-fn has_failed(obj: &Value) -> bool {
-    job_object(obj).is_some_and(|j| j.phase == "Failed")
 }
 
 /// The physical device a device-level health flag is about (`gpu3` for `gpu3/mig13 (1g.5gb)`),
@@ -94,8 +89,9 @@ pub fn accel_counts(inv: &Inventory) -> (u64, u64) {
     (healthy.round() as u64, total.round() as u64)
 }
 
-/// Count what the header shows.
-pub fn summarize(world: &World) -> Summary {
+/// Count what the header shows; `jobs` are the Training view's rows (every job with pods, and
+/// every job object without, each once).
+pub fn summarize(world: &World, jobs: &[JobRow]) -> Summary {
     let mut s = Summary {
         nodes_total: world.nodes.len(),
         ..Summary::default()
@@ -110,35 +106,12 @@ pub fn summarize(world: &World) -> Summary {
     }
     s.accel_healthy = healthy.round().max(0.0) as u64;
     s.accel_total = total.round().max(0.0) as u64;
-    s.jobs_total = world.index.jobs.len();
-    s.jobs_failing = world
-        .index
-        .jobs
-        .values()
-        .filter(|e| !e.failing.is_empty())
-        .count();
-    // Job objects: counted once, whether or not their pods have been seen.
-    for kind in kinds::kind_names() {
-        let from = ObjKey::new(kind, "", "");
-        for (key, obj) in world
-            .objects
-            .range(from..)
-            .take_while(|(k, _)| k.kind == kind)
-        {
-            if job_object(obj).is_none() {
-                continue;
-            }
-            let id = (key.namespace.clone(), key.name.clone());
-            match world.index.jobs.get(&id) {
-                None => {
-                    s.jobs_total += 1;
-                    s.jobs_failing += usize::from(has_failed(obj));
-                }
-                Some(e) if e.failing.is_empty() && has_failed(obj) => {
-                    s.jobs_failing += 1;
-                }
-                Some(_) => {}
-            }
+    s.jobs_total = jobs.len();
+    for j in jobs {
+        match j.health {
+            JobHealth::Failing => s.jobs_failing += 1,
+            JobHealth::Stuck => s.jobs_stuck += 1,
+            JobHealth::Ok => {}
         }
     }
     s
@@ -148,7 +121,24 @@ pub fn summarize(world: &World) -> Summary {
 mod tests {
     use super::*;
     use crate::contract::event::{SourceEvent, TimedEvent};
-    use serde_json::json;
+    use crate::domain::Millis;
+    use crate::training::logs::LogIntel;
+    use crate::training::view::rows::build;
+    use serde_json::{Value, json};
+
+    const MIN: Millis = 60_000;
+
+    /// The counts at `now_ms` with the embedded 5-minute grace period.
+    fn counts(w: &World, now_ms: Millis) -> Summary {
+        let jobs = build(
+            w,
+            &LogIntel::default(),
+            &mut Default::default(),
+            now_ms,
+            Some(5 * MIN),
+        );
+        summarize(w, &jobs)
+    }
 
     fn apply(w: &mut World, object: Value) {
         w.apply(&TimedEvent {
@@ -178,7 +168,7 @@ mod tests {
 
     #[test]
     fn empty_world_counts_nothing_and_breaches_are_unknown() {
-        let s = summarize(&World::default());
+        let s = counts(&World::default(), 0);
         assert_eq!(s.nodes_total, 0);
         assert_eq!(s.endpoints_breaching, None);
     }
@@ -189,7 +179,7 @@ mod tests {
         apply(&mut w, node("a", true, 8, 7));
         apply(&mut w, node("b", false, 8, 8));
         apply(&mut w, node("c", true, 0, 0));
-        let s = summarize(&w);
+        let s = counts(&w, 0);
         assert_eq!((s.nodes_ready, s.nodes_total), (2, 3));
         assert_eq!((s.accel_healthy, s.accel_total), (7, 16));
     }
@@ -206,10 +196,10 @@ mod tests {
                 "metadata": {"name": "c", "namespace": "ml"},
                 "status": {"conditions": [{"type": "Failed", "status": "True"}]}}),
         );
-        let s = summarize(&w);
+        let s = counts(&w, 0);
         assert_eq!((s.jobs_failing, s.jobs_total), (2, 3));
         apply(&mut w, rank_pod("a-1", "a", None));
-        assert_eq!(summarize(&w).jobs_failing, 1);
+        assert_eq!(counts(&w, 0).jobs_failing, 1);
     }
 
     #[test]
@@ -233,7 +223,38 @@ mod tests {
                 "metadata": {"name": "backup", "namespace": "ops"},
                 "status": {"conditions": failed}}),
         );
-        let s = summarize(&w);
+        let s = counts(&w, 0);
         assert_eq!((s.jobs_failing, s.jobs_total), (1, 2));
+    }
+
+    #[test]
+    fn a_job_pending_past_the_threshold_is_stuck_not_healthy() {
+        let mut w = World::default();
+        let created = "2026-11-22T10:00:00Z";
+        let t0 = crate::world::objects::parse_time(created).expect("time");
+        apply(
+            &mut w,
+            json!({"apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": "ft", "namespace": "ml", "creationTimestamp": created,
+                    "labels": {"training": "distributed"}},
+                "status": {"active": 1, "startTime": created}}),
+        );
+        apply(
+            &mut w,
+            json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "ft-0", "namespace": "ml", "creationTimestamp": created,
+                    "labels": {"training": "distributed", "job-name": "ft"},
+                    "ownerReferences": [{"kind": "Job", "name": "ft"}]},
+                "spec": {"containers": [{"name": "c"}]},
+                "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled",
+                    "status": "False", "reason": "Unschedulable"}]}}),
+        );
+        let early = counts(&w, t0 + 2 * MIN);
+        assert_eq!((early.jobs_stuck, early.jobs_failing), (0, 0));
+        let late = counts(&w, t0 + 9 * MIN);
+        assert_eq!(
+            (late.jobs_stuck, late.jobs_failing, late.jobs_total),
+            (1, 0, 1)
+        );
     }
 }

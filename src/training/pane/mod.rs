@@ -1,5 +1,5 @@
-//! The Training pane: the list of distributed training jobs (kind, phase, ranks running, restarts,
-//! NCCL transport, worst finding). Enter drills into the job's rank grid (`training_ranks`), and
+//! The Training pane: the list of distributed training jobs (kind, phase as the pods show it and
+//! since when, ranks running, restarts, NCCL transport, worst finding). Enter drills into the job's rank grid (`training_ranks`), and
 //! from there into the log viewer (`logview`). Reads `state.training`, refreshed on tick.
 
 pub mod log_viewer;
@@ -12,17 +12,19 @@ use ratatui::widgets::Cell;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
+use crate::training::derive::health::JobHealth;
 use crate::training::logs::Transport;
 use crate::training::view::Level;
 use crate::training::view::rows::JobRow;
 use crate::ui::widgets::table::{self, Columns, Visible};
-use crate::ui::widgets::text::{Needle, highlighted};
+use crate::ui::widgets::text::{Needle, age, highlighted};
 
 const HEADERS: &[&str] = &[
     "JOB",
     "NAMESPACE",
     "KIND",
     "PHASE",
+    "SINCE",
     "RANKS",
     "RESTARTS",
     "NCCL",
@@ -71,10 +73,15 @@ fn ranks_text(j: &JobRow) -> String {
     }
 }
 
-fn phase_trouble(phase: &str) -> Option<bool> {
-    match phase {
-        "Failed" | "Failing" | "Restarting" | "Cancelled" => Some(true),
-        "Pending" | "Preparing" | "Suspended" | "Created" => Some(false),
+/// The phase's trouble level; a job the header counts failing or stuck is shown so.
+fn phase_trouble(j: &JobRow) -> Option<bool> {
+    match (j.health, j.phase.as_str()) {
+        (JobHealth::Failing, _) | (_, "Failed" | "Failing" | "Restarting" | "Cancelled") => {
+            Some(true)
+        }
+        (JobHealth::Stuck, _) | (_, "Pending" | "Preparing" | "Suspended" | "Created") => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -105,7 +112,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         table::body_height(area),
     );
     let visible = &matched[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 8]> = visible
+    let texts: Vec<[String; 9]> = visible
         .iter()
         .map(|j| {
             let phase = if j.noncanonical {
@@ -118,6 +125,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 j.namespace.clone(),
                 j.kind.clone(),
                 phase,
+                age(state.now_ms, j.since_ms),
                 ranks_text(j),
                 j.restarts().to_string(),
                 job_nccl(j).0,
@@ -131,18 +139,19 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         col(1, 9, 16),
         col(2, 4, 13),
         col(3, 5, 20),
-        col(4, 5, 24),
-        col(5, 8, 8),
-        col(6, 4, 34),
+        col(4, 5, 5),
+        col(5, 5, 24),
+        col(6, 8, 8),
+        col(7, 4, 34),
         Constraint::Fill(1),
     ];
     let rows = visible
         .iter()
         .zip(texts)
         .map(|(j, t)| {
-            let [name, ns, kind, phase, ranks, rs, nccl, finding] = t;
+            let [name, ns, kind, phase, since, ranks, rs, nccl, finding] = t;
             let hl = |s: String, base| highlighted(s, needle.as_ref(), base, theme.highlight);
-            let ph = table::severity_style(theme, phase_trouble(&j.phase), theme.ok);
+            let ph = table::severity_style(theme, phase_trouble(j), theme.ok);
             let all_up = j.running() == j.ranks.len() && !j.ranks.is_empty();
             let rk = if all_up { theme.ok } else { theme.warn };
             let rst = if j.restarts() > 0 {
@@ -157,6 +166,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Cell::from(hl(ns, theme.base)),
                 Cell::from(hl(kind, theme.base)),
                 Cell::from(hl(phase, ph)),
+                Cell::from(since).style(theme.dim),
                 Cell::from(ranks).style(rk),
                 Cell::from(rs).style(rst),
                 Cell::from(nccl).style(nc),
@@ -173,7 +183,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Columns {
             headers: HEADERS,
             widths,
-            droppable: &[1, 5, 2],
+            droppable: &[1, 6, 2, 4],
         },
         Visible {
             rows,
