@@ -67,7 +67,12 @@ fn load(opts: &SyntheticOpts) -> Load {
         }
         let t = Instant::now();
         update(&mut st, Msg::Source(evs));
-        update(&mut st, Msg::Tick { now_ms: rp.now_ms() });
+        update(
+            &mut st,
+            Msg::Tick {
+                now_ms: rp.now_ms(),
+            },
+        );
         update(&mut st, Msg::Replay(rp.status()));
         out.batches.push(t.elapsed());
         let t = Instant::now();
@@ -130,8 +135,5 @@ fn main() {
         quantile(key_p50, 0.5),
         quantile(key_p99, 0.5)
     );
-    println!(
-        "time to full screen: median {:.0} ms",
-        quantile(full, 0.5)
-    );
+    println!("time to full screen: median {:.0} ms", quantile(full, 0.5));
 }

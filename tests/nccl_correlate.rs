@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use aicockpit::settings::signatures::Signatures;
-use aicockpit::training::derive::nccl::correlate::{first_failure, map_peers, peer_ip, watchdog};
+use aicockpit::training::derive::nccl::correlate::{
+    first_failure, laggard_pods, map_peers, peer_ip, watchdog,
+};
 use aicockpit::training::derive::nccl::{SignatureHit, classify_text};
 
 fn rank_log(rank: u32, enqueued: u32, completed: u32, second: u32) -> String {
@@ -64,6 +66,29 @@ fn silent_rank_is_named_when_all_reporting_ranks_agree() {
     let w = watchdog(&all_same, Some(2)).expect("report");
     assert!(w.laggards.is_empty());
     assert!(watchdog(&[], None).is_none());
+}
+
+#[test]
+fn a_laggard_is_named_by_the_pod_holding_its_rank() {
+    // worker-1.log holds rank 2 (replica index 1 of a job with a master): the silent laggard
+    // is found only through who holds which rank; a reporting laggard through its own report.
+    let f = scan_ranks(&[(0, 8, 7, 1), (1, 8, 7, 1), (3, 8, 7, 1)]);
+    let w = watchdog(&f, Some(4)).expect("report");
+    let holders: Vec<(String, Vec<u32>)> = [("master-0", 0), ("worker-0", 1), ("worker-1", 2)]
+        .iter()
+        .map(|(p, r)| (p.to_string(), vec![*r]))
+        .collect();
+    assert_eq!(
+        laggard_pods(&w, &holders),
+        [(2, Some("worker-1".to_string()))]
+    );
+    assert_eq!(laggard_pods(&w, &[]), [(2, None)]);
+    let f = scan_ranks(&[(0, 8, 7, 1), (1, 8, 7, 1), (2, 7, 7, 2)]);
+    let w = watchdog(&f, None).expect("report");
+    assert_eq!(
+        laggard_pods(&w, &[]),
+        [(2, Some("worker-2.log".to_string()))]
+    );
 }
 
 #[test]

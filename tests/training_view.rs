@@ -83,8 +83,12 @@ fn jobs_of_every_kind_and_unknown_crds_ignored() {
             ("sweep", "JobSet", "Created")
         ]
     );
-    let ranks: Vec<u32> = jobs[1].ranks.iter().map(|r| r.rank).collect();
-    assert_eq!(ranks, [0, 1]);
+    let ranks: Vec<Option<u32>> = jobs[1].ranks.iter().map(|r| r.rank()).collect();
+    assert_eq!(
+        ranks,
+        [Some(0), Some(1)],
+        "a JobSet's completion index is its rank"
+    );
     assert!(jobs[0].ranks.is_empty());
 }
 
@@ -137,11 +141,12 @@ fn ranks_carry_nccl_state_env_and_correlation() {
     assert!(w0.shm_default);
     assert_eq!(w0.devices, "gpu×1");
     let c = &job.correlation;
-    assert_eq!(c.laggards, [2], "rank 2 reported no timeout: {c:?}");
+    assert_eq!(c.laggard_ranks(), [2], "rank 2 reported no timeout: {c:?}");
+    assert_eq!(c.laggards[0].pod.as_deref(), Some("w2"), "{c:?}");
     assert!(
         c.peers
             .iter()
-            .any(|(ip, pod, _)| ip == "10.0.0.2" && pod.as_deref() == Some("w2")),
+            .any(|p| p.ip == "10.0.0.2" && p.who.pod.as_deref() == Some("w2")),
         "{c:?}"
     );
     assert_eq!(job.ranks[1].nccl.warns, 1);

@@ -65,11 +65,12 @@ pub struct Config {
     pub replay: ReplayConfig,
     pub logs: LogsConfig,
     pub metrics: MetricsConfig,
+    pub training: TrainingConfig,
     pub thresholds: Thresholds,
 }
 
 /// The sections, as written in the file.
-const SECTIONS: &[&str] = &["ui", "replay", "logs", "metrics", "thresholds"];
+const SECTIONS: &[&str] = &["ui", "replay", "logs", "metrics", "training", "thresholds"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +100,19 @@ pub struct LogsConfig {
 pub struct MetricsConfig {
     /// Points kept per metric series.
     pub points: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// How long a job's pod may stay Pending, or crash-loop, before the job is Stuck or
+    /// Failing, in milliseconds (written "5m").
+    #[serde(
+        rename = "stuck_after",
+        deserialize_with = "de_duration",
+        serialize_with = "ser_duration"
+    )]
+    pub stuck_after_ms: u64,
 }
 
 /// Device alert thresholds (values from the seed alert rules; see `assets/config.toml`). The
@@ -283,6 +297,7 @@ fn from_table(table: toml::Table, origin: &str) -> Result<Config, ConfigError> {
         replay: part(&table, "replay", "replay").map_err(in_file)?,
         logs: part(&table, "logs", "logs").map_err(in_file)?,
         metrics: part(&table, "metrics", "metrics").map_err(in_file)?,
+        training: part(&table, "training", "training").map_err(in_file)?,
         thresholds,
     };
     config.validate().map_err(in_file)?;

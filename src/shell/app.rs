@@ -228,8 +228,8 @@ async fn next_live(live: &mut Option<LiveSources>) -> Option<Msg> {
     }
 }
 
-/// The state a session starts from: its rule data, the world's limits and the device thresholds
-/// config.toml tunes; `--local` opens on the Nodes pane, zoomed.
+/// The state a session starts from: its rule data, the world's limits, the device thresholds
+/// and the training grace period config.toml tunes; `--local` opens on the Nodes pane, zoomed.
 pub fn initial_state(
     mode: Mode,
     keymap: Keymap,
@@ -241,6 +241,7 @@ pub fn initial_state(
     state.rules = Some(rules);
     state.world = crate::world::World::with_limits(tuning.limits);
     state.accel.settings.thresholds = tuning.thresholds.clone();
+    state.training.settings = crate::training::view::TrainingSettings::tuned(tuning.stuck_after_ms);
     if local {
         state.ui.focus = crate::state::ui::Pane::Nodes;
         state.ui.zoom = true;

@@ -21,6 +21,9 @@ pub struct Tuning {
     pub limits: Limits,
     /// `[thresholds.*]`: the device thresholds of the Nodes pane.
     pub thresholds: Thresholds,
+    /// `training.stuck_after`: how long a job's pod may wait or crash-loop before the job is
+    /// Stuck or Failing (milliseconds).
+    pub stuck_after_ms: u64,
 }
 
 impl Tuning {
@@ -31,6 +34,7 @@ impl Tuning {
             speed: c.replay.speed,
             limits: crate::state::world_limits(c),
             thresholds: crate::accel::view::thresholds_from(&c.thresholds),
+            stuck_after_ms: c.training.stuck_after_ms,
         }
     }
 }

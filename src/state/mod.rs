@@ -133,7 +133,7 @@ pub fn refresh_views(state: &mut AppState) {
     crate::training::view::refresh(state);
     crate::serving::view::refresh(state);
     crate::triage::view::refresh(state);
-    let mut s = summarize(&state.world);
+    let mut s = summarize(&state.world, &state.training.jobs);
     s.endpoints_breaching = state.serving.breaching();
     // the inventory's health flags, once the Nodes view has them
     if let Some((healthy, total)) = state.accel.device_counts {
@@ -166,7 +166,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now_ms } => {
             state.dirty = now_ms / 1000 != state.now_ms / 1000;
             state.now_ms = now_ms;
-            if state.views_stale {
+            // A job turns Stuck or Failing with time alone once a pod waits long enough.
+            let due = state.training.due_ms.is_some_and(|d| d <= now_ms);
+            if state.views_stale || due {
                 refresh_views(state);
                 state.dirty = true;
             }

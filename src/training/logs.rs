@@ -1,8 +1,9 @@
 //! Log intelligence kept beside the world's byte-bounded `LogStore`: a per-line classification
 //! (level, return-code line, first line of a classifier finding) computed once when the line is
 //! ingested, and per-pod NCCL state (init, transport IB or Socket, fallback, warnings) with the
-//! pod's streaming classifier and its findings. Updated incrementally from the lines that
-//! arrived since the last refresh, never per frame. Four bytes per line on top of the store.
+//! pod's streaming classifier and its findings, and the global ranks its log prefixes name.
+//! Updated incrementally from the lines that arrived since the last refresh, never per frame.
+//! Four bytes per line on top of the store.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -11,6 +12,7 @@ use crate::settings::rules::RulesError;
 use crate::settings::signatures::Signatures;
 use crate::training::derive::nccl::line::{self, NcclLevel};
 use crate::training::derive::nccl::{Scanner, SignatureHit, pod_source};
+use crate::training::derive::ranks;
 use crate::world::log_store::LogStore;
 
 /// What a line is, for colouring and navigation.
@@ -71,11 +73,16 @@ pub struct PodIntel {
     pub findings: Vec<SignatureHit>,
     pub nccl: NcclState,
     pub lines: u64,
+    /// Global ranks the pod's log prefixes name (`[rankN]:`), sorted (`derive::ranks`).
+    pub ranks: Vec<u32>,
 }
 
 impl PartialEq for PodIntel {
     fn eq(&self, o: &Self) -> bool {
-        self.findings == o.findings && self.nccl == o.nccl && self.lines == o.lines
+        self.findings == o.findings
+            && self.nccl == o.nccl
+            && self.lines == o.lines
+            && self.ranks == o.ranks
     }
 }
 
@@ -235,10 +242,12 @@ impl LogIntel {
                         findings: Vec::new(),
                         nccl: NcclState::default(),
                         lines: 0,
+                        ranks: Vec::new(),
                     })
                 }
             };
             pod.lines += 1;
+            ranks::note_log_rank(&mut pod.ranks, &l.line);
             let mut kind = classify_line(&l.line, Some(&mut pod.nccl));
             let before = pod.scanner.findings().len();
             pod.scanner.feed_str(seq + 1, &l.line);

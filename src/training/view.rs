@@ -1,11 +1,14 @@
-//! Derived view state for the Training pane: jobs, each job's rank grid (with NCCL state, key
-//! env and cross-rank correlation) and the log viewer. Recomputed by `refresh` on a tick after
-//! the world changed (never per frame); the log classification is incremental. Pane-specific
-//! actions arrive through `on_action` while the pane has focus, `:grep` through `on_command`.
+//! Derived view state for the Training pane: jobs (with their phase as the pods show it), each
+//! job's rank grid (global ranks, NCCL state, key env and cross-rank correlation) and the log
+//! viewer. Recomputed by `refresh` on a tick after the world changed, or once a waiting pod
+//! reaches the Stuck threshold (never per frame); the log classification is incremental.
+//! Pane-specific actions arrive through `on_action` while the pane has focus, `:grep` through
+//! `on_command`.
 //!
 //! Levels: the jobs list; Enter opens the selected job's rank grid; there Enter opens the
 //! selected rank's log and `f` all ranks merged in arrival order; Esc goes back one level.
 
+pub mod correlation;
 pub mod log_lens;
 pub mod log_viewer;
 pub mod rows;
@@ -13,6 +16,8 @@ pub mod rows;
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
 use crate::contract::event::NoticeLevel;
+use crate::domain::Millis;
+use crate::settings::config::Config;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::training::logs::LogIntel;
@@ -28,9 +33,42 @@ pub enum Level {
     Logs,
 }
 
+/// What config.toml tunes in this view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrainingSettings {
+    /// `[training] stuck_after`: how long a job's pod may wait or crash-loop before the job is
+    /// Stuck or Failing; `None` (the embedded file unreadable) turns the rule off.
+    pub stuck_after_ms: Option<Millis>,
+}
+
+impl TrainingSettings {
+    /// From a loaded configuration's `training.stuck_after` (milliseconds).
+    pub fn tuned(stuck_after_ms: u64) -> TrainingSettings {
+        TrainingSettings {
+            stuck_after_ms: Some(Millis::try_from(stuck_after_ms).unwrap_or(Millis::MAX)),
+        }
+    }
+}
+
+impl Default for TrainingSettings {
+    /// The embedded `assets/config.toml` value.
+    fn default() -> Self {
+        match Config::embedded() {
+            Ok(c) => TrainingSettings::tuned(c.training.stuck_after_ms),
+            Err(_) => TrainingSettings {
+                stuck_after_ms: None,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrainingView {
     pub jobs: Vec<JobRow>,
+    pub settings: TrainingSettings,
+    /// The next event time at which a job may turn Stuck or Failing with no new event (a
+    /// waiting or crashing pod reaching `stuck_after`): the reducer refreshes then.
+    pub due_ms: Option<Millis>,
     pub level: Level,
     /// The job whose ranks are shown: (namespace, name).
     pub job: Option<(String, String)>,
@@ -61,7 +99,15 @@ pub fn refresh(state: &mut AppState) {
         let pods = &state.world.pods;
         v.intel.pods.retain(|k, _| pods.contains_key(k));
     }
-    v.jobs = build(&state.world, &v.intel, &mut v.cache);
+    let stuck_after = v.settings.stuck_after_ms;
+    v.jobs = build(
+        &state.world,
+        &v.intel,
+        &mut v.cache,
+        state.now_ms,
+        stuck_after,
+    );
+    v.due_ms = next_due(&v.jobs, state.now_ms, stuck_after);
     if let Some(viewer) = &mut v.viewer {
         viewer.extend(&state.world.logs, &v.intel);
     }
@@ -69,6 +115,26 @@ pub fn refresh(state: &mut AppState) {
         v.level = Level::Jobs;
         v.job = None;
     }
+}
+
+/// The earliest time after `now_ms` at which a pod's condition reaches `stuck_after`.
+fn next_due(jobs: &[JobRow], now_ms: Millis, stuck_after: Option<Millis>) -> Option<Millis> {
+    let after = stuck_after?;
+    let pods = jobs.iter().flat_map(|j| {
+        j.ranks
+            .iter()
+            .filter(|r| r.waiting || r.trouble == Some(true))
+            .map(|r| r.since_ms)
+    });
+    let pod_less = jobs
+        .iter()
+        .filter(|j| j.ranks.is_empty())
+        .map(|j| j.since_ms);
+    pods.chain(pod_less)
+        .flatten()
+        .map(|s| s.saturating_add(after))
+        .filter(|&due| due > now_ms)
+        .min()
 }
 
 fn notify(state: &mut AppState, level: NoticeLevel, text: String) {

@@ -9,6 +9,7 @@ use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::domain::workloads::pod_trouble;
 use crate::domain::{NodeInfo, PodInfo};
+use crate::training::derive::since::{FirstEvents, condition_since, object_since};
 use crate::world::{SourceHealthEntry, World};
 
 /// What an attention item is about (borrowed from the world; text is made only for shown rows).
@@ -112,6 +113,7 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
             });
         }
     }
+    let first_events = FirstEvents::new(&world.events);
     for key in &world.index.attention {
         let Some(p) = world.pods.get(key) else {
             continue;
@@ -125,7 +127,14 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
             } else {
                 Severity::Warning
             },
-            since_ms: p.created_ms,
+            // When the pod's condition began, not its age (see `training::derive::since`).
+            since_ms: condition_since(
+                &p.namespace,
+                &p.name,
+                &p.status,
+                object_since(&p.raw),
+                &first_events,
+            ),
             subject: Subject::Pod(p),
         });
     }

@@ -1,17 +1,14 @@
-//! The header's headline counts: nodes ready, accelerators healthy, training jobs failing and
-//! endpoints breaching, computed from the world (and its ingest-time indexes) without scanning
-//! every pod. The node count lists what the Nodes pane lists, and the accelerator count is the
-//! sum of the pane's class totals (`accel_counts`), both at the same refresh, so the header and
-//! the pane never disagree, during a sync as after it.
-
-use serde_json::Value;
+//! The header's headline counts: nodes ready, accelerators healthy, training jobs failing or
+//! stuck and endpoints breaching. The node count lists what the Nodes pane lists, and the
+//! accelerator count is the sum of the pane's class totals (`accel_counts`), both at the same
+//! refresh, so the header and the pane never disagree, during a sync as after it; the job
+//! counts are the Training view's rows counted, so the header and that pane agree too.
 
 use crate::accel::derive::accounting::unlisted_devices;
 use crate::accel::derive::inventory::Inventory;
 use crate::accel::derive::inventory_local::local_snapshot;
-use crate::domain::ObjKey;
-use crate::domain::kinds;
-use crate::training::derive::jobs::job_object;
+use crate::training::derive::health::JobHealth;
+use crate::training::view::rows::JobRow;
 
 use crate::world::World;
 
@@ -25,16 +22,13 @@ pub struct Summary {
     /// Nodes view's inventory; `summarize` leaves both 0 for the view's refresh to fill).
     pub accel_healthy: u64,
     pub accel_total: u64,
+    /// Training jobs Failed or Failing, or with a pod crashing now (`derive::health`).
     pub jobs_failing: usize,
+    /// Training jobs Stuck (a pod waiting past `[training] stuck_after`) and not failing.
+    pub jobs_stuck: usize,
     pub jobs_total: usize,
     /// Endpoints past their latency objective; `None` until that can be computed.
     pub endpoints_breaching: Option<usize>,
-}
-
-/// A job object's phase says it failed: the same phase the Training pane shows, for every
-/// training-job kind of `domain::kinds`.
-fn has_failed(obj: &Value) -> bool {
-    job_object(obj).is_some_and(|j| j.phase == "Failed")
 }
 
 /// The header's accelerator count from the inventory: (healthy, total) physical devices, the
@@ -65,43 +59,21 @@ pub fn node_counts(world: &World) -> (usize, usize) {
     (ready + local, world.nodes.len() + local)
 }
 
-/// Count what the header shows.
-pub fn summarize(world: &World) -> Summary {
+/// Count what the header shows; `jobs` are the Training view's rows (every job with pods, and
+/// every job object without, each once).
+pub fn summarize(world: &World, jobs: &[JobRow]) -> Summary {
     let (nodes_ready, nodes_total) = node_counts(world);
     let mut s = Summary {
         nodes_ready,
         nodes_total,
         ..Summary::default()
     };
-    s.jobs_total = world.index.jobs.len();
-    s.jobs_failing = world
-        .index
-        .jobs
-        .values()
-        .filter(|e| !e.failing.is_empty())
-        .count();
-    // Job objects: counted once, whether or not their pods have been seen.
-    for kind in kinds::kind_names() {
-        let from = ObjKey::new(kind, "", "");
-        for (key, obj) in world
-            .objects
-            .range(from..)
-            .take_while(|(k, _)| k.kind == kind)
-        {
-            if job_object(obj).is_none() {
-                continue;
-            }
-            let id = (key.namespace.clone(), key.name.clone());
-            match world.index.jobs.get(&id) {
-                None => {
-                    s.jobs_total += 1;
-                    s.jobs_failing += usize::from(has_failed(obj));
-                }
-                Some(e) if e.failing.is_empty() && has_failed(obj) => {
-                    s.jobs_failing += 1;
-                }
-                Some(_) => {}
-            }
+    s.jobs_total = jobs.len();
+    for j in jobs {
+        match j.health {
+            JobHealth::Failing => s.jobs_failing += 1,
+            JobHealth::Stuck => s.jobs_stuck += 1,
+            JobHealth::Ok => {}
         }
     }
     s
@@ -111,7 +83,24 @@ pub fn summarize(world: &World) -> Summary {
 mod tests {
     use super::*;
     use crate::contract::event::{SourceEvent, TimedEvent};
-    use serde_json::json;
+    use crate::domain::Millis;
+    use crate::training::logs::LogIntel;
+    use crate::training::view::rows::build;
+    use serde_json::{Value, json};
+
+    const MIN: Millis = 60_000;
+
+    /// The counts at `now_ms` with the embedded 5-minute grace period.
+    fn counts(w: &World, now_ms: Millis) -> Summary {
+        let jobs = build(
+            w,
+            &LogIntel::default(),
+            &mut Default::default(),
+            now_ms,
+            Some(5 * MIN),
+        );
+        summarize(w, &jobs)
+    }
 
     fn apply(w: &mut World, object: Value) {
         w.apply(&TimedEvent {
@@ -141,7 +130,7 @@ mod tests {
 
     #[test]
     fn empty_world_counts_nothing_and_breaches_are_unknown() {
-        let s = summarize(&World::default());
+        let s = counts(&World::default(), 0);
         assert_eq!(s.nodes_total, 0);
         assert_eq!(s.endpoints_breaching, None);
     }
@@ -152,7 +141,7 @@ mod tests {
         apply(&mut w, node("a", true, 8, 7));
         apply(&mut w, node("b", false, 8, 8));
         apply(&mut w, node("c", true, 0, 0));
-        let s = summarize(&w);
+        let s = counts(&w, 0);
         assert_eq!((s.nodes_ready, s.nodes_total), (2, 3));
         assert_eq!((s.accel_healthy, s.accel_total), (0, 0), "left to the view");
         let cfg = crate::accel::derive::inventory::InventoryConfig::default();
@@ -173,10 +162,10 @@ mod tests {
                 "metadata": {"name": "c", "namespace": "ml"},
                 "status": {"conditions": [{"type": "Failed", "status": "True"}]}}),
         );
-        let s = summarize(&w);
+        let s = counts(&w, 0);
         assert_eq!((s.jobs_failing, s.jobs_total), (2, 3));
         apply(&mut w, rank_pod("a-1", "a", None));
-        assert_eq!(summarize(&w).jobs_failing, 1);
+        assert_eq!(counts(&w, 0).jobs_failing, 1);
     }
 
     #[test]
@@ -200,7 +189,38 @@ mod tests {
                 "metadata": {"name": "backup", "namespace": "ops"},
                 "status": {"conditions": failed}}),
         );
-        let s = summarize(&w);
+        let s = counts(&w, 0);
         assert_eq!((s.jobs_failing, s.jobs_total), (1, 2));
+    }
+
+    #[test]
+    fn a_job_pending_past_the_threshold_is_stuck_not_healthy() {
+        let mut w = World::default();
+        let created = "2026-11-22T10:00:00Z";
+        let t0 = crate::world::objects::parse_time(created).expect("time");
+        apply(
+            &mut w,
+            json!({"apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": "ft", "namespace": "ml", "creationTimestamp": created,
+                    "labels": {"training": "distributed"}},
+                "status": {"active": 1, "startTime": created}}),
+        );
+        apply(
+            &mut w,
+            json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "ft-0", "namespace": "ml", "creationTimestamp": created,
+                    "labels": {"training": "distributed", "job-name": "ft"},
+                    "ownerReferences": [{"kind": "Job", "name": "ft"}]},
+                "spec": {"containers": [{"name": "c"}]},
+                "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled",
+                    "status": "False", "reason": "Unschedulable"}]}}),
+        );
+        let early = counts(&w, t0 + 2 * MIN);
+        assert_eq!((early.jobs_stuck, early.jobs_failing), (0, 0));
+        let late = counts(&w, t0 + 9 * MIN);
+        assert_eq!(
+            (late.jobs_stuck, late.jobs_failing, late.jobs_total),
+            (1, 0, 1)
+        );
     }
 }

@@ -81,6 +81,11 @@ fn counts_line(theme: &Theme, s: &Summary) -> Line<'static> {
         format!("{}/{}", s.jobs_failing, s.jobs_total),
         jobs_style,
     ));
+    // Stuck jobs (a pod waiting past `[training] stuck_after`), when there are any.
+    if s.jobs_stuck > 0 {
+        spans.push(Span::styled(" · stuck ", theme.dim));
+        spans.push(Span::styled(s.jobs_stuck.to_string(), theme.warn));
+    }
     spans.push(sep());
     spans.push(Span::styled("endpoints breaching ", theme.dim));
     spans.push(match s.endpoints_breaching {

@@ -151,6 +151,8 @@ pub const PLACEHOLDERS: &[&str] = &[
     "revision",
     "image",
     "hash",
+    "laggard_rank",
+    "laggard_pod",
 ];
 
 /// Values bound by probes along a walk, keyed by placeholder name.

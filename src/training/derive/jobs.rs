@@ -6,7 +6,9 @@
 
 use serde_json::Value;
 
+use crate::domain::Millis;
 use crate::domain::kinds::{JobStatus, job_kind};
+use crate::world::objects::parse_time;
 
 /// A training job object and its phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub struct JobObject {
     pub phase: String,
     /// The phase is not one of the FineTuningJob state machine's (seeds/003).
     pub noncanonical: bool,
+    /// When the object entered its phase (see `phase_since`).
+    pub since_ms: Option<Millis>,
 }
 
 /// The FineTuningJob phases in order (seeds/003): Pending → Preparing → Running → Succeeded /
@@ -40,6 +44,25 @@ fn true_condition(obj: &Value) -> Option<&str> {
         .rev()
         .find(|c| c.get("status").and_then(Value::as_str) == Some("True"))
         .and_then(|c| c.get("type").and_then(Value::as_str))
+}
+
+/// When a job object entered its phase: the newest `True` condition's `lastTransitionTime`
+/// (Volcano: `status.state.lastTransitionTime`), else `status.startTime`, else its creation.
+pub fn phase_since(obj: &Value) -> Option<Millis> {
+    let newest_true = obj
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .rev()
+                .find(|c| c.get("status").and_then(Value::as_str) == Some("True"))
+        })
+        .and_then(|c| text(c, "/lastTransitionTime"));
+    newest_true
+        .or_else(|| text(obj, "/status/state/lastTransitionTime"))
+        .or_else(|| text(obj, "/status/startTime"))
+        .or_else(|| text(obj, "/metadata/creationTimestamp"))
+        .and_then(parse_time)
 }
 
 /// A batch Job's phase from its conditions and counts.
@@ -75,6 +98,7 @@ pub fn job_object(obj: &Value) -> Option<JobObject> {
                 kind: kind.into(),
                 phase: p,
                 noncanonical,
+                since_ms: phase_since(obj),
             });
         }
         Some(JobStatus::StatePhase) => text(obj, "/status/state/phase")
@@ -97,6 +121,7 @@ pub fn job_object(obj: &Value) -> Option<JobObject> {
         kind: kind.into(),
         phase,
         noncanonical: false,
+        since_ms: phase_since(obj),
     })
 }
 
@@ -161,6 +186,10 @@ pub struct SpecFacts {
     pub shm_default: bool,
     /// Accelerator devices named by the pod (`CUDA_VISIBLE_DEVICES`, Ascend annotation).
     pub visible_devices: Option<String>,
+    /// The literal value of the spec's `RANK` variable (`ranks::env_rank`).
+    pub env_rank: Option<u32>,
+    /// When the pod entered its current state, from the object (`since::object_since`).
+    pub since_ms: Option<Millis>,
 }
 
 fn env_value(c: &Value, name: &str) -> Option<String> {
@@ -238,6 +267,8 @@ pub fn spec_facts(raw: &str) -> SpecFacts {
         shm,
         shm_default,
         visible_devices,
+        env_rank: crate::training::derive::ranks::env_rank(&v),
+        since_ms: crate::training::derive::since::object_since(raw),
     }
 }
 
@@ -266,6 +297,22 @@ mod tests {
         let etl = json!({"kind": "Job", "apiVersion": "batch/v1", "status": {"active": 1}});
         assert!(job_object(&etl).is_none());
         assert!(job_object(&json!({"kind": "Widget", "apiVersion": "x.io/v1"})).is_none());
+    }
+
+    #[test]
+    fn the_phase_is_dated_by_its_own_transition() {
+        let pt = json!({"kind": "PyTorchJob", "apiVersion": "kubeflow.org/v1",
+            "metadata": {"creationTimestamp": "2026-11-22T08:00:00Z"},
+            "status": {"conditions": [
+                {"type": "Created", "status": "True", "lastTransitionTime": "2026-11-22T08:00:00Z"},
+                {"type": "Restarting", "status": "True", "lastTransitionTime": "2026-11-22T10:31:00Z"},
+                {"type": "Running", "status": "False", "lastTransitionTime": "2026-11-22T10:32:00Z"}]}});
+        let at = |t| parse_time(t);
+        assert_eq!(phase_since(&pt), at("2026-11-22T10:31:00Z"));
+        let job = json!({"kind": "Job", "status": {"active": 1, "startTime": "2026-11-22T10:00:00Z"},
+            "metadata": {"creationTimestamp": "2026-11-22T09:59:00Z"}});
+        assert_eq!(phase_since(&job), at("2026-11-22T10:00:00Z"));
+        assert_eq!(phase_since(&json!({})), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The Training pane: the list of distributed training jobs (kind, phase, ranks running, restarts,
-//! NCCL transport, worst finding). Enter drills into the job's rank grid (`training_ranks`), and
+//! The Training pane: the list of distributed training jobs (kind, phase as the pods show it and
+//! since when, ranks running, restarts, NCCL transport, worst finding). Enter drills into the job's rank grid (`training_ranks`), and
 //! from there into the log viewer (`logview`). Reads `state.training`, refreshed on tick.
 
 pub mod log_viewer;
@@ -9,20 +9,23 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Cell;
 
+use crate::domain::Millis;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
+use crate::training::derive::health::JobHealth;
 use crate::training::logs::Transport;
 use crate::training::view::Level;
 use crate::training::view::rows::JobRow;
 use crate::ui::widgets::table::{self, Columns, Visible};
-use crate::ui::widgets::text::{Needle, highlighted};
+use crate::ui::widgets::text::{Needle, age, highlighted};
 
 const HEADERS: &[&str] = &[
     "JOB",
     "NAMESPACE",
     "KIND",
     "PHASE",
+    "SINCE",
     "RANKS",
     "RESTARTS",
     "NCCL",
@@ -71,10 +74,15 @@ fn ranks_text(j: &JobRow) -> String {
     }
 }
 
-fn phase_trouble(phase: &str) -> Option<bool> {
-    match phase {
-        "Failed" | "Failing" | "Restarting" | "Cancelled" => Some(true),
-        "Pending" | "Preparing" | "Suspended" | "Created" => Some(false),
+/// The phase's trouble level; a job the header counts failing or stuck is shown so.
+fn phase_trouble(j: &JobRow) -> Option<bool> {
+    match (j.health, j.phase.as_str()) {
+        (JobHealth::Failing, _) | (_, "Failed" | "Failing" | "Restarting" | "Cancelled") => {
+            Some(true)
+        }
+        (JobHealth::Stuck, _) | (_, "Pending" | "Preparing" | "Suspended" | "Created") => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -88,7 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 /// The cells of one job, in `HEADERS` order.
-fn job_texts(j: &JobRow) -> [String; 8] {
+fn job_texts(j: &JobRow, now_ms: Millis) -> [String; 9] {
     let phase = if j.noncanonical {
         format!("{} (not in state machine)", j.phase)
     } else {
@@ -99,6 +107,7 @@ fn job_texts(j: &JobRow) -> [String; 8] {
         j.namespace.clone(),
         j.kind.clone(),
         phase,
+        age(now_ms, j.since_ms),
         ranks_text(j),
         j.restarts().to_string(),
         job_nccl(j).0,
@@ -107,16 +116,17 @@ fn job_texts(j: &JobRow) -> [String; 8] {
 }
 
 /// Column widths fitted to the visible jobs' texts.
-fn job_widths(texts: &[[String; 8]]) -> Vec<Constraint> {
+fn job_widths(texts: &[[String; 9]]) -> Vec<Constraint> {
     let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
     vec![
         col(0, 3, 28),
         col(1, 9, 16),
         col(2, 4, 13),
         col(3, 5, 20),
-        col(4, 5, 24),
-        col(5, 8, 8),
-        col(6, 4, 34),
+        col(4, 5, 5),
+        col(5, 5, 24),
+        col(6, 8, 8),
+        col(7, 4, 34),
         Constraint::Fill(1),
     ]
 }
@@ -124,13 +134,13 @@ fn job_widths(texts: &[[String; 8]]) -> Vec<Constraint> {
 /// The cells of one job, styled (the filter's matches highlighted).
 fn job_cells(
     j: &JobRow,
-    t: [String; 8],
+    t: [String; 9],
     needle: Option<&Needle>,
     theme: &Theme,
 ) -> Vec<Cell<'static>> {
-    let [name, ns, kind, phase, ranks, rs, nccl, finding] = t;
+    let [name, ns, kind, phase, since, ranks, rs, nccl, finding] = t;
     let hl = |s: String, base| highlighted(s, needle, base, theme.highlight);
-    let ph = table::severity_style(theme, phase_trouble(&j.phase), theme.ok);
+    let ph = table::severity_style(theme, phase_trouble(j), theme.ok);
     let all_up = j.running() == j.ranks.len() && !j.ranks.is_empty();
     let rk = if all_up { theme.ok } else { theme.warn };
     let rst = if j.restarts() > 0 {
@@ -145,6 +155,7 @@ fn job_cells(
         Cell::from(hl(ns, theme.base)),
         Cell::from(hl(kind, theme.base)),
         Cell::from(hl(phase, ph)),
+        Cell::from(since).style(theme.dim),
         Cell::from(ranks).style(rk),
         Cell::from(rs).style(rst),
         Cell::from(nccl).style(nc),
@@ -171,7 +182,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         table::body_height(area),
     );
     let visible = &matched[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 8]> = visible.iter().map(|j| job_texts(j)).collect();
+    let texts: Vec<[String; 9]> = visible.iter().map(|j| job_texts(j, state.now_ms)).collect();
     let widths = job_widths(&texts);
     let rows = visible
         .iter()
@@ -181,7 +192,7 @@ fn draw_jobs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let columns = Columns {
         headers: HEADERS,
         widths,
-        droppable: &[1, 5, 2],
+        droppable: &[1, 6, 2, 4],
     };
     let visible = Visible {
         rows,

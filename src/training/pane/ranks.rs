@@ -1,7 +1,8 @@
-//! The rank grid of one training job: rank, pod, node, devices, status, restarts, age, NCCL
-//! state (init, transport, fallback, warnings, worst finding), key env differing from the
-//! seeds/004 reference, `/dev/shm`, last log line; below it the selected rank's env against the
-//! reference and the cross-rank correlation (first failure, watchdog laggard, peer → pod).
+//! The rank grid of one training job: global rank, replica, pod, node, devices, status,
+//! restarts, since when the status holds, NCCL state (init, transport, fallback, warnings,
+//! worst finding), key env differing from the seeds/004 reference, `/dev/shm`, last log line;
+//! below it the selected rank's env against the reference and the cross-rank correlation
+//! (first failure, watchdog laggard, peer → pod), each naming rank, pod and replica.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,7 +17,8 @@ use crate::ui::widgets::table::{self, Columns, Visible};
 use crate::ui::widgets::text::{Needle, age, highlighted};
 
 const HEADERS: &[&str] = &[
-    "RANK", "POD", "NODE", "DEVICES", "STATUS", "RESTARTS", "AGE", "NCCL", "ENV", "SHM", "LAST LOG",
+    "RANK", "REPLICA", "POD", "NODE", "DEVICES", "STATUS", "RESTARTS", "SINCE", "NCCL", "ENV",
+    "SHM", "LAST LOG",
 ];
 
 fn short_env(name: &str) -> &str {
@@ -71,15 +73,6 @@ fn env_cell(r: &RankRow) -> (String, Option<bool>) {
     }
 }
 
-fn rank_label(r: &RankRow) -> String {
-    let role = if r.role.is_empty() { "-" } else { &r.role };
-    if r.rank == u32::MAX {
-        role.to_string()
-    } else {
-        format!("{role}/{}", r.rank)
-    }
-}
-
 fn detail_lines(job: &JobRow, sel: Option<&RankRow>, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let Some(r) = sel {
@@ -113,18 +106,18 @@ fn detail_lines(job: &JobRow, sel: Option<&RankRow>, theme: &Theme) -> Vec<Line<
         out.push(Line::from(spans));
     }
     let c = &job.correlation;
-    if let Some((rank, pod, id)) = &c.first_failure {
-        let rank = rank.map(|r| format!("rank {r} ")).unwrap_or_default();
+    if let Some((who, id)) = &c.first_failure {
         out.push(Line::from(vec![
             Span::styled("first failure: ", theme.dim),
-            Span::styled(format!("{rank}{pod} {id}"), theme.crit),
+            Span::styled(format!("{} {id}", who.label()), theme.crit),
         ]));
     }
     if let Some(reason) = &c.laggard_reason {
         let who = if c.laggards.is_empty() {
             "no single laggard".to_string()
         } else {
-            format!("laggard rank(s) {:?}", c.laggards)
+            let named: Vec<String> = c.laggards.iter().map(|l| l.label()).collect();
+            format!("laggard {}", named.join(", "))
         };
         out.push(Line::from(vec![
             Span::styled("watchdog: ", theme.dim),
@@ -132,12 +125,15 @@ fn detail_lines(job: &JobRow, sel: Option<&RankRow>, theme: &Theme) -> Vec<Line<
             Span::styled(format!(" — {reason}"), theme.base),
         ]));
     }
-    for (ip, pod, id) in c.peers.iter().take(3) {
-        let pod = pod.clone().unwrap_or_else(|| "no pod with this IP".into());
+    for p in c.peers.iter().take(3) {
+        let who = match p.who.pod {
+            Some(_) => p.who.label(),
+            None => "no pod with this IP".into(),
+        };
         out.push(Line::from(vec![
             Span::styled("peer ", theme.dim),
-            Span::styled(format!("{ip} → {pod}"), theme.warn),
-            Span::styled(format!(" ({id})"), theme.dim),
+            Span::styled(format!("{} → {who}", p.ip), theme.warn),
+            Span::styled(format!(" ({})", p.finding), theme.dim),
         ]));
     }
     out.push(Line::from(Span::styled(
@@ -148,15 +144,16 @@ fn detail_lines(job: &JobRow, sel: Option<&RankRow>, theme: &Theme) -> Vec<Line<
 }
 
 /// The cells of one rank, in `HEADERS` order.
-fn rank_texts(r: &RankRow, now_ms: i64) -> [String; 11] {
+fn rank_texts(r: &RankRow, now_ms: i64) -> [String; 12] {
     [
-        rank_label(r),
+        r.global.label(),
+        r.replica(),
         r.pod.clone(),
         r.node.clone(),
         r.devices.clone(),
         r.status.clone(),
         r.restarts.to_string(),
-        age(now_ms, r.created_ms),
+        age(now_ms, r.since_ms),
         nccl_cell(r).0,
         env_cell(r).0,
         if r.shm_default {
@@ -169,19 +166,20 @@ fn rank_texts(r: &RankRow, now_ms: i64) -> [String; 11] {
 }
 
 /// Column widths fitted to the visible ranks' texts.
-fn rank_widths(texts: &[[String; 11]]) -> Vec<Constraint> {
+fn rank_widths(texts: &[[String; 12]]) -> Vec<Constraint> {
     let col = |i: usize, min: u16, max: u16| table::fitted(HEADERS, texts.iter(), i, min, max);
     vec![
-        col(0, 4, 12),
-        col(1, 3, 28),
-        col(2, 4, 16),
-        col(3, 7, 14),
-        col(4, 6, 17),
-        col(5, 8, 8),
-        col(6, 3, 4),
-        col(7, 4, 34),
-        col(8, 3, 26),
-        col(9, 3, 8),
+        col(0, 4, 8),
+        col(1, 7, 12),
+        col(2, 3, 28),
+        col(3, 4, 16),
+        col(4, 7, 14),
+        col(5, 6, 17),
+        col(6, 8, 8),
+        col(7, 5, 5),
+        col(8, 4, 34),
+        col(9, 3, 26),
+        col(10, 3, 8),
         Constraint::Fill(1),
     ]
 }
@@ -189,11 +187,24 @@ fn rank_widths(texts: &[[String; 11]]) -> Vec<Constraint> {
 /// The cells of one rank, styled (the filter's matches highlighted).
 fn rank_cells(
     r: &RankRow,
-    t: [String; 11],
+    t: [String; 12],
     needle: Option<&Needle>,
     theme: &Theme,
 ) -> Vec<Cell<'static>> {
-    let [rank, pod, node, dev, status, rs, ag, nccl, env, shm, last] = t;
+    let [
+        rank,
+        replica,
+        pod,
+        node,
+        dev,
+        status,
+        rs,
+        ag,
+        nccl,
+        env,
+        shm,
+        last,
+    ] = t;
     let hl = |s: String, base| highlighted(s, needle, base, theme.highlight);
     let st = table::severity_style(theme, r.trouble, theme.ok);
     let rst = if r.restarts > 0 {
@@ -213,6 +224,7 @@ fn rank_cells(
     };
     vec![
         Cell::from(rank),
+        Cell::from(replica).style(theme.dim),
         Cell::from(hl(pod, theme.base)),
         Cell::from(hl(node, theme.base)),
         Cell::from(dev),
@@ -278,7 +290,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         table::body_height(top),
     );
     let visible = &matched[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 11]> = visible
+    let texts: Vec<[String; 12]> = visible
         .iter()
         .map(|r| rank_texts(r, state.now_ms))
         .collect();
@@ -291,7 +303,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let columns = Columns {
         headers: HEADERS,
         widths,
-        droppable: &[6, 5, 9, 3, 2],
+        droppable: &[10, 1, 6, 7, 4, 3],
     };
     let empty = format!(
         "{} {} has no pods yet (phase {})",

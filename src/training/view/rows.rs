@@ -1,7 +1,8 @@
 //! Builds the Training pane's rows from the world: jobs (from the world's job index and the
-//! training-job objects, FineTuningJobs included), their ranks with pod, node, devices, phase,
-//! restarts, NCCL state, key env and `/dev/shm`, and the cross-rank correlation of the ranks'
-//! findings (first failure, watchdog laggard, peer address → pod).
+//! training-job objects, FineTuningJobs included) with their phase as the pods show it (Stuck,
+//! Failing) and since when, their ranks, numbered by global rank and ordered by it, with the
+//! replica, pod, node, devices, status and since when, restarts, NCCL state, key env and
+//! `/dev/shm`, and the cross-rank correlation of the ranks' findings (`correlation`).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -11,16 +12,27 @@ use crate::domain::Millis;
 use crate::domain::ObjKey;
 use crate::domain::kinds;
 use crate::domain::severity::Severity;
-use crate::training::derive::jobs::{EnvCheck, SpecFacts, batch_job_phase, job_object, spec_facts};
-use crate::training::derive::nccl::{SignatureHit, correlate};
+use crate::training::derive::health::{JobHealth, ObjectPhase, PodCondition, job_state};
+use crate::training::derive::jobs::{
+    EnvCheck, JobObject, SpecFacts, batch_job_phase, job_object, phase_since, spec_facts,
+};
+use crate::training::derive::nccl::SignatureHit;
+use crate::training::derive::ranks::{GlobalRank, Layout, Member, assign, layout};
+use crate::training::derive::since::{FirstEvents, condition_since};
 use crate::training::logs::{LogIntel, NcclState};
+use crate::training::view::correlation::{JobCorrelation, correlation};
 use crate::world::World;
+use crate::world::index::JobEntry;
 
 /// One rank of a job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankRow {
+    /// Replica type as labelled (`master`, `worker`), empty when unknown.
     pub role: String,
-    pub rank: u32,
+    /// Replica index as labelled, `None` when unknown.
+    pub index: Option<u32>,
+    /// The global rank(s), the job's one rank numbering (`derive::ranks`).
+    pub global: GlobalRank,
     pub pod: String,
     pub node: String,
     pub ip: Option<String>,
@@ -28,8 +40,12 @@ pub struct RankRow {
     pub status: String,
     /// Trouble level as in `domain::workloads::pod_trouble`.
     pub trouble: Option<bool>,
+    /// The pod has not started (phase Pending).
+    pub waiting: bool,
     pub restarts: u32,
     pub created_ms: Option<Millis>,
+    /// When the pod's current condition began (`derive::since`).
+    pub since_ms: Option<Millis>,
     pub last_line: String,
     pub nccl: NcclState,
     /// The most severe finding in the pod's log: (id, severity).
@@ -41,15 +57,24 @@ pub struct RankRow {
     pub shm_default: bool,
 }
 
-/// What correlating the ranks' findings says.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct JobCorrelation {
-    /// First critical finding: (rank, pod, id).
-    pub first_failure: Option<(Option<u32>, String, String)>,
-    pub laggards: Vec<u32>,
-    pub laggard_reason: Option<String>,
-    /// (peer ip, pod with that ip, finding id).
-    pub peers: Vec<(String, Option<String>, String)>,
+impl RankRow {
+    /// The pod's global rank (the lowest, for a pod running several).
+    pub fn rank(&self) -> Option<u32> {
+        self.global.first()
+    }
+
+    /// The replica as labelled: `worker/1`, `master/0`, `-`.
+    pub fn replica(&self) -> String {
+        let role = if self.role.is_empty() {
+            "-"
+        } else {
+            &self.role
+        };
+        match self.index {
+            Some(i) => format!("{role}/{i}"),
+            None => role.to_string(),
+        }
+    }
 }
 
 /// One training job.
@@ -58,9 +83,16 @@ pub struct JobRow {
     pub namespace: String,
     pub name: String,
     pub kind: String,
+    /// The phase shown: the object's, or Stuck / Failing as the pods show it
+    /// (`derive::health`).
     pub phase: String,
+    /// What the header counts the job as.
+    pub health: JobHealth,
+    /// When the job entered `phase`.
+    pub since_ms: Option<Millis>,
     /// The phase is outside the FineTuningJob state machine.
     pub noncanonical: bool,
+    /// Ordered by global rank.
     pub ranks: Vec<RankRow>,
     pub correlation: JobCorrelation,
 }
@@ -119,133 +151,166 @@ fn devices(requests: &BTreeMap<String, f64>, visible: Option<&str>) -> String {
     }
 }
 
-fn job_object_of(w: &World, ns: &str, name: &str) -> Option<(String, String, bool)> {
+fn job_object_of(w: &World, ns: &str, name: &str) -> Option<JobObject> {
     kinds::kind_names().find_map(|k| {
         let obj = w.objects.get(&ObjKey::new(k, ns, name))?;
         match job_object(obj) {
-            Some(j) => Some((j.kind, j.phase, j.noncanonical)),
-            None if k == "Job" => Some(("Job".into(), batch_job_phase(obj), false)),
+            Some(j) => Some(j),
+            None if k == "Job" => Some(JobObject {
+                kind: "Job".into(),
+                phase: batch_job_phase(obj),
+                noncanonical: false,
+                since_ms: phase_since(obj),
+            }),
             None => None,
         }
     })
 }
 
-fn correlation(
-    findings: &mut [SignatureHit],
-    world_size: Option<u32>,
+/// A pod's rank evidence beside its row: the spec's `RANK` and its log-prefix ranks.
+type RankEvidence = (Option<u32>, Vec<u32>);
+
+/// The rows of one job's pods (unordered), their rank evidence and their findings.
+fn rank_rows(
     w: &World,
-) -> JobCorrelation {
-    findings.sort_by_key(|f| f.line_no);
-    let mut ip_to_pod = HashMap::new();
-    let wanted: Vec<String> = findings
-        .iter()
-        .flat_map(|f| ["peer", "dest_ip"].map(|k| f.fields.get(k)))
-        .flatten()
-        .map(|p| crate::training::derive::nccl::correlate::peer_ip(p).to_string())
-        .collect();
-    if !wanted.is_empty() {
-        for p in w.pods.values() {
-            if let Some(ip) = &p.ip
-                && wanted.contains(ip)
-            {
-                ip_to_pod.insert(ip.clone(), p.name.clone());
-            }
+    intel: &LogIntel,
+    cache: &mut SpecCache,
+    ns: &str,
+    entry: &JobEntry,
+    events: &FirstEvents<'_>,
+) -> (Vec<RankRow>, Vec<RankEvidence>, Vec<SignatureHit>) {
+    let mut rows = Vec::with_capacity(entry.pods.len());
+    let mut evidence = Vec::with_capacity(entry.pods.len());
+    let mut findings = Vec::new();
+    for (role, index, pod_name) in &entry.pods {
+        let Some(p) = w.pods.get(&(ns.to_string(), pod_name.clone())) else {
+            continue;
+        };
+        let f = facts(cache, ns, pod_name, &p.raw).clone();
+        let intel_pod = intel.pod(ns, pod_name);
+        if let Some(ip) = intel_pod {
+            findings.extend(ip.findings.iter().cloned());
         }
+        evidence.push((
+            f.env_rank,
+            intel_pod.map(|i| i.ranks.clone()).unwrap_or_default(),
+        ));
+        let last = w.index.last_line(ns, pod_name);
+        rows.push(RankRow {
+            role: role.clone(),
+            index: (*index != u32::MAX).then_some(*index),
+            global: GlobalRank::default(),
+            pod: pod_name.clone(),
+            node: p.node.clone().unwrap_or_else(|| "-".into()),
+            ip: p.ip.clone(),
+            devices: devices(&p.accel_requests, f.visible_devices.as_deref()),
+            status: p.status.clone(),
+            trouble: crate::domain::workloads::pod_trouble(&p.status, &p.phase),
+            waiting: p.phase == "Pending",
+            restarts: p.restarts,
+            created_ms: p.created_ms,
+            since_ms: condition_since(ns, pod_name, &p.status, f.since_ms, events),
+            last_line: last.map(|l| l.line.clone()).unwrap_or_default(),
+            nccl: intel_pod.map(|i| i.nccl.clone()).unwrap_or_default(),
+            finding: intel_pod
+                .and_then(|i| i.worst())
+                .map(|f| (f.id.clone(), f.severity)),
+            more_findings: intel_pod.map_or(0, |i| {
+                let mut ids: Vec<&str> = i.findings.iter().map(|f| f.id.as_str()).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.len().saturating_sub(1)
+            }),
+            env: f.env,
+            shm: f.shm,
+            shm_default: f.shm_default,
+        });
     }
-    let c = correlate(findings, world_size, &ip_to_pod);
-    let pod_of = |src: &str| src.split('/').nth(1).unwrap_or(src).to_string();
-    let mut peers: Vec<(String, Option<String>, String)> = c
-        .peers
-        .iter()
-        .map(|p| (p.peer.clone(), p.pod.clone(), p.finding.id.clone()))
-        .collect();
-    peers.sort();
-    peers.dedup();
-    JobCorrelation {
-        first_failure: c
-            .first_failure
-            .map(|ff| (ff.finding.rank, pod_of(&ff.finding.source), ff.finding.id)),
-        laggards: c
-            .watchdog
-            .as_ref()
-            .map(|w| w.laggards.clone())
-            .unwrap_or_default(),
-        laggard_reason: c.watchdog.map(|w| w.reason),
-        peers,
-    }
+    (rows, evidence, findings)
 }
 
-/// Every training job in the world, sorted by namespace and name.
-pub fn build(w: &World, intel: &LogIntel, cache: &mut SpecCache) -> Vec<JobRow> {
+/// Give every row its global rank and order the rows by it (unknown ranks last).
+fn number(rows: &mut [RankRow], evidence: &[RankEvidence], layout: &Layout) {
+    let members: Vec<Member<'_>> = rows
+        .iter()
+        .zip(evidence)
+        .map(|(r, (env_rank, log_ranks))| Member {
+            role: &r.role,
+            index: r.index,
+            env_rank: *env_rank,
+            log_ranks,
+        })
+        .collect();
+    let global = assign(layout, &members);
+    for (r, g) in rows.iter_mut().zip(global) {
+        r.global = g;
+    }
+    rows.sort_by(|a, b| {
+        let key = |r: &RankRow| (r.rank().is_none(), r.rank(), r.role.clone(), r.index);
+        key(a).cmp(&key(b)).then_with(|| a.pod.cmp(&b.pod))
+    });
+}
+
+fn conditions(rows: &[RankRow]) -> Vec<PodCondition> {
+    rows.iter()
+        .map(|r| PodCondition {
+            trouble: r.trouble,
+            waiting: r.waiting,
+            running: r.status == "Running",
+            since_ms: r.since_ms,
+        })
+        .collect()
+}
+
+/// Every training job in the world, sorted by namespace and name, with its phase at `now_ms`
+/// (`stuck_after`: see `derive::health`).
+pub fn build(
+    w: &World,
+    intel: &LogIntel,
+    cache: &mut SpecCache,
+    now_ms: Millis,
+    stuck_after: Option<Millis>,
+) -> Vec<JobRow> {
+    let events = FirstEvents::new(&w.events);
     let mut jobs: BTreeMap<(String, String), JobRow> = BTreeMap::new();
     for ((ns, name), entry) in &w.index.jobs {
         let object = job_object_of(w, ns, name);
-        let mut ranks = Vec::with_capacity(entry.pods.len());
-        let mut findings = Vec::new();
-        for (role, rank, pod_name) in &entry.pods {
-            let Some(p) = w.pods.get(&(ns.clone(), pod_name.clone())) else {
-                continue;
-            };
-            let f = facts(cache, ns, pod_name, &p.raw).clone();
-            let intel_pod = intel.pod(ns, pod_name);
-            if let Some(ip) = intel_pod {
-                findings.extend(ip.findings.iter().cloned());
-            }
-            let last = w.index.last_line(ns, pod_name);
-            ranks.push(RankRow {
-                role: role.clone(),
-                rank: *rank,
-                pod: pod_name.clone(),
-                node: p.node.clone().unwrap_or_else(|| "-".into()),
-                ip: p.ip.clone(),
-                devices: devices(&p.accel_requests, f.visible_devices.as_deref()),
-                status: p.status.clone(),
-                trouble: crate::domain::workloads::pod_trouble(&p.status, &p.phase),
-                restarts: p.restarts,
-                created_ms: p.created_ms,
-                last_line: last.map(|l| l.line.clone()).unwrap_or_default(),
-                nccl: intel_pod.map(|i| i.nccl.clone()).unwrap_or_default(),
-                finding: intel_pod
-                    .and_then(|i| i.worst())
-                    .map(|f| (f.id.clone(), f.severity)),
-                more_findings: intel_pod.map_or(0, |i| {
-                    let mut ids: Vec<&str> = i.findings.iter().map(|f| f.id.as_str()).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    ids.len().saturating_sub(1)
-                }),
-                env: f.env,
-                shm: f.shm,
-                shm_default: f.shm_default,
-            });
-        }
+        let (mut ranks, evidence, mut findings) = rank_rows(w, intel, cache, ns, entry, &events);
+        // No job object seen: name the pods' owner kind.
+        let owner = entry.pods.iter().find_map(|(_, _, p)| {
+            w.pods
+                .get(&(ns.clone(), p.clone()))?
+                .owner
+                .as_ref()
+                .map(|o| o.0.clone())
+        });
+        number(
+            &mut ranks,
+            &evidence,
+            &layout(w, ns, name, owner.as_deref()),
+        );
         let world_size = ranks
             .iter()
             .find_map(|r| r.env.iter().find(|e| e.name == "WORLD_SIZE"))
             .and_then(|e| e.value.as_deref()?.parse().ok())
             .or(Some(ranks.len() as u32));
-        let (kind, phase, noncanonical) = object.unwrap_or_else(|| {
-            // No job object seen: name the pods' owner kind and derive a phase from the pods.
-            let owner = entry.pods.iter().find_map(|(_, _, p)| {
-                w.pods
-                    .get(&(ns.clone(), p.clone()))?
-                    .owner
-                    .as_ref()
-                    .map(|o| o.0.clone())
-            });
-            let phase = if ranks.iter().any(|r| r.trouble == Some(true)) {
-                "Failing"
-            } else if !ranks.is_empty() && ranks.iter().all(|r| r.status == "Running") {
-                "Running"
-            } else {
-                "Pending"
-            };
-            (owner.unwrap_or_else(|| "Pods".into()), phase.into(), false)
-        });
+        let state = job_state(
+            object.as_ref().map(|o| ObjectPhase {
+                phase: &o.phase,
+                since_ms: o.since_ms,
+            }),
+            &conditions(&ranks),
+            now_ms,
+            stuck_after,
+        );
         let correlation = if findings.is_empty() {
             JobCorrelation::default()
         } else {
-            correlation(&mut findings, world_size, w)
+            correlation(&mut findings, world_size, &ranks, w)
+        };
+        let (kind, noncanonical) = match object {
+            Some(o) => (o.kind, o.noncanonical),
+            None => (owner.unwrap_or_else(|| "Pods".into()), false),
         };
         jobs.insert(
             (ns.clone(), name.clone()),
@@ -253,7 +318,9 @@ pub fn build(w: &World, intel: &LogIntel, cache: &mut SpecCache) -> Vec<JobRow> 
                 namespace: ns.clone(),
                 name: name.clone(),
                 kind,
-                phase,
+                phase: state.phase,
+                health: state.health,
+                since_ms: state.since_ms,
                 noncanonical,
                 ranks,
                 correlation,
@@ -273,13 +340,20 @@ pub fn build(w: &World, intel: &LogIntel, cache: &mut SpecCache) -> Vec<JobRow> 
                 continue;
             }
             let Some(j) = job_object(obj) else { continue };
+            let object = ObjectPhase {
+                phase: &j.phase,
+                since_ms: j.since_ms,
+            };
+            let state = job_state(Some(object), &[], now_ms, stuck_after);
             jobs.insert(
                 key,
                 JobRow {
                     namespace: k.namespace.clone(),
                     name: k.name.clone(),
                     kind: j.kind,
-                    phase: j.phase,
+                    phase: state.phase,
+                    health: state.health,
+                    since_ms: state.since_ms,
                     noncanonical: j.noncanonical,
                     ranks: Vec::new(),
                     correlation: JobCorrelation::default(),

@@ -27,6 +27,8 @@ pub struct LogHit {
     pub pod: String,
     pub container: String,
     pub at_ms: Millis,
+    /// The global rank the line names, when it does.
+    pub rank: Option<u32>,
     pub excerpt: String,
     pub fields: BTreeMap<String, String>,
 }
@@ -249,6 +251,7 @@ fn classify_logs(world: &World, sigs: &Signatures) -> Vec<LogHit> {
                 pod: s.pod.clone(),
                 container: s.container.clone(),
                 at_ms: at.get(idx).copied().unwrap_or_default(),
+                rank: f.rank,
                 excerpt: f.excerpt,
                 fields: f.fields,
             });

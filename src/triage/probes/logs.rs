@@ -1,11 +1,15 @@
 //! Probes over logs, metrics and ConfigMaps: signature findings of the log classifier (ids of
-//! SIGNATURES.md), plain text in log lines, allocator fragmentation read off a CUDA OOM message,
-//! and ConfigMap keys (metric thresholds are in `probe_metrics`).
+//! SIGNATURES.md), with the watchdog's laggard named by global rank and pod, plain text in log
+//! lines, allocator fragmentation read off a CUDA OOM message, and ConfigMap keys (metric
+//! thresholds are in `probe_metrics`).
 
 use serde_json::Value;
 
 use crate::settings::playbooks::model::Bindings;
 use crate::settings::playbooks::spec::{ConfigMapCheck, Scope};
+use crate::training::derive::nccl::SignatureHit;
+use crate::training::derive::nccl::correlate::{laggard_pods, watchdog};
+use crate::training::derive::ranks::job_holders;
 use crate::triage::engine::context::{Ctx, LogHit};
 use crate::triage::probes::pods::bind_pod;
 use crate::triage::probes::{Evidence, Outcome};
@@ -48,6 +52,61 @@ fn hit_outcome(ctx: &Ctx<'_>, hits: &[&LogHit], summary: String) -> Outcome {
     o
 }
 
+/// The watchdog signature whose findings name a laggard.
+const WATCHDOG: &str = "nccl.watchdog_timeout";
+
+/// Binds `laggard_rank` and `laggard_pod`: the rank the others were waiting for when the
+/// watchdog fired (`correlate::watchdog` over every watchdog finding of the job of the first
+/// hit) and the pod holding it in the job's rank numbering (`derive::ranks`), the rank and pod
+/// the Training pane's rank grid and correlation show. Nothing is bound when no single laggard
+/// can be named.
+fn bind_laggard(o: Outcome, ctx: &Ctx<'_>, first: &LogHit) -> Outcome {
+    let w = ctx.world;
+    let ns = first.namespace.as_str();
+    let Some(job) = w.index.rank_of(ns, &first.pod).map(|r| r.job.as_str()) else {
+        return o;
+    };
+    let holders: Vec<(String, Vec<u32>)> = job_holders(w, ns, job)
+        .into_iter()
+        .map(|(pod, g)| (pod, g.ranks))
+        .collect();
+    let findings: Vec<SignatureHit> = ctx
+        .log_hits()
+        .iter()
+        .filter(|h| h.id == WATCHDOG && h.namespace == ns)
+        .filter(|h| holders.iter().any(|(p, _)| *p == h.pod))
+        .enumerate()
+        .map(|(i, h)| SignatureHit {
+            id: h.id.clone(),
+            severity: h.severity,
+            source: h.pod.clone(),
+            line_no: i as u64 + 1,
+            rank: h.rank,
+            timestamp: None,
+            ts_key: None,
+            excerpt: String::new(),
+            explanation: String::new(),
+            fields: h.fields.clone(),
+        })
+        .collect();
+    let world_size = holders.iter().find_map(|(pod, _)| {
+        let p = w.pods.get(&(ns.to_string(), pod.clone()))?;
+        let facts = crate::training::derive::jobs::spec_facts(&p.raw);
+        let ws = facts.env.into_iter().find(|e| e.name == "WORLD_SIZE")?;
+        ws.value?.parse().ok()
+    });
+    let world_size = world_size.or(Some(holders.len() as u32));
+    let Some(report) = watchdog(&findings, world_size) else {
+        return o;
+    };
+    match laggard_pods(&report, &holders).as_slice() {
+        [(rank, Some(pod))] => o
+            .bind("laggard_rank", rank.to_string())
+            .bind("laggard_pod", pod),
+        _ => o,
+    }
+}
+
 fn has_logs(ctx: &Ctx<'_>, b: &Bindings) -> bool {
     match (b.get("ns"), b.get("pod")) {
         (Some(ns), Some(pod)) => ctx.world.index.last_line(ns, pod).is_some(),
@@ -83,7 +142,11 @@ pub fn log_signature(ctx: &Ctx<'_>, b: &Bindings, scope: Scope, ids: &[String]) 
         matched[0].id,
         pods.len()
     );
-    hit_outcome(ctx, &matched, summary)
+    let o = hit_outcome(ctx, &matched, summary);
+    match matched.iter().find(|h| h.id == WATCHDOG) {
+        Some(first) => bind_laggard(o, ctx, first),
+        None => o,
+    }
 }
 
 pub fn log_pattern(ctx: &Ctx<'_>, b: &Bindings, scope: Scope, contains: &[String]) -> Outcome {

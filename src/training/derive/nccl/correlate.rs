@@ -1,6 +1,7 @@
 //! Cross-rank correlation over findings from many sources: which rank failed first, which rank
-//! the others were waiting for when the ProcessGroupNCCL watchdog fired (the laggard), and which
-//! pod a peer address in "connection closed by remote peer <ip>" style findings belongs to.
+//! the others were waiting for when the ProcessGroupNCCL watchdog fired (the laggard) and who
+//! holds it, and which pod a peer address in "connection closed by remote peer <ip>" style
+//! findings belongs to. Ranks are global ranks, as the findings' log lines name them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -173,6 +174,34 @@ fn name_laggards(ranks: &[RankWork], silent: &[u32]) -> (Vec<u32>, String) {
         Vec::new(),
         "every rank stopped at the same work: no single laggard; suspect the network or a collective mismatch".to_string(),
     )
+}
+
+/// Who holds each laggard rank: the first of `holders` (name, its global ranks) that holds it,
+/// else the source of that rank's own watchdog report, else nobody known. A laggard named
+/// because it stayed silent has no report, so only the holders (the job's rank numbering:
+/// log prefixes, `RANK`, the operator's convention) can name its pod.
+pub fn laggard_pods(
+    report: &WatchdogReport,
+    holders: &[(String, Vec<u32>)],
+) -> Vec<(u32, Option<String>)> {
+    report
+        .laggards
+        .iter()
+        .map(|&rank| {
+            let held = holders
+                .iter()
+                .find(|(_, ranks)| ranks.contains(&rank))
+                .map(|(name, _)| name.clone());
+            let reported = || {
+                report
+                    .ranks
+                    .iter()
+                    .find(|w| w.rank == rank)
+                    .map(|w| w.source.clone())
+            };
+            (rank, held.or_else(reported))
+        })
+        .collect()
 }
 
 /// A finding whose peer address maps to a pod.

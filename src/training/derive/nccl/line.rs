@@ -12,6 +12,9 @@ pub const MAX_LINE: usize = 64 * 1024;
 pub struct Prefixed<'a> {
     /// Rank named by a launcher prefix, when one was present.
     pub rank: Option<u32>,
+    /// `rank` is a global rank: PyTorch's `[rankN]:` or mpirun's `[job,rank]<stdout>:`. Not for
+    /// torchrun's `[defaultN]:` (a local rank) or srun's `N: ` (a task number).
+    pub global: bool,
     /// The rest of the line.
     pub body: &'a str,
 }
@@ -60,6 +63,7 @@ fn digits(s: &str) -> Option<u32> {
 pub fn strip_prefixes(line: &str) -> Prefixed<'_> {
     let mut body = line.trim_end_matches(['\r', '\n']);
     let mut rank = None;
+    let mut global = false;
     for _ in 0..4 {
         let trimmed = body.trim_start_matches(' ');
         if let Some(rest) = trimmed.strip_prefix('[') {
@@ -70,6 +74,7 @@ pub fn strip_prefixes(line: &str) -> Prefixed<'_> {
                 && let Some(a) = after.strip_prefix(':')
             {
                 rank = Some(n);
+                global = true;
                 body = a;
                 continue;
             }
@@ -89,6 +94,7 @@ pub fn strip_prefixes(line: &str) -> Prefixed<'_> {
                     .or_else(|| after.strip_prefix("<stderr>:"));
                 if let Some(a) = a {
                     rank = digits(r);
+                    global = true;
                     body = a;
                     continue;
                 }
@@ -113,7 +119,7 @@ pub fn strip_prefixes(line: &str) -> Prefixed<'_> {
             break;
         }
     }
-    Prefixed { rank, body }
+    Prefixed { rank, global, body }
 }
 
 /// Parse an NCCL debug line (after prefix stripping).
@@ -272,14 +278,16 @@ mod tests {
     #[test]
     fn strips_launcher_prefixes() {
         let p = strip_prefixes("[rank3]:[E321 02:07:08.408271257 ProcessGroupNCCL.cpp:607] x");
-        assert_eq!(p.rank, Some(3));
+        assert_eq!((p.rank, p.global), (Some(3), true));
         assert!(p.body.starts_with("[E321"));
         let p = strip_prefixes("[1,2]<stdout>:host:1:2 [0] NCCL INFO hi");
         assert_eq!(p.rank, Some(2));
         assert_eq!(p.body, "host:1:2 [0] NCCL INFO hi");
-        assert_eq!(strip_prefixes("[default1]:boom").rank, Some(1));
+        let local = strip_prefixes("[default1]:boom");
+        assert_eq!((local.rank, local.global), (Some(1), false));
         assert_eq!(strip_prefixes("(train pid=12) boom").body, "boom");
-        assert_eq!(strip_prefixes("7: host:1:1 [0] NCCL INFO x").rank, Some(7));
+        let srun = strip_prefixes("7: host:1:1 [0] NCCL INFO x");
+        assert_eq!((srun.rank, srun.global), (Some(7), false));
         assert_eq!(strip_prefixes("[   31.01] NVRM").rank, None);
     }
 
