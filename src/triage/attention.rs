@@ -157,7 +157,8 @@ pub fn attention(world: &World) -> Vec<Item<'_>> {
     }
     for (source, h) in &world.health {
         let severity = match h.state {
-            HealthState::Ok => continue,
+            // A source still listing is not sick: it is not complete yet.
+            HealthState::Ok | HealthState::Syncing => continue,
             HealthState::Degraded => Severity::Warning,
             HealthState::Unavailable | HealthState::Forbidden => Severity::Critical,
         };
