@@ -107,10 +107,11 @@ fn synced_like(w: &World, want: &World) -> bool {
         && w.objects.len() == want.objects.len()
 }
 
-/// The attention list without timestamps and without the live session's own source entries.
+/// The attention list without timestamps and without the live session's own source entries
+/// (its sick sources, and what it cannot vouch for: the direct replay has no sources at all).
 fn ranking(r: &[Ranked]) -> Vec<String> {
     r.iter()
-        .filter(|x| !matches!(x.key, Key::Source(_)))
+        .filter(|x| !matches!(x.key, Key::Source(_) | Key::Unknown(_)))
         .map(|x| format!("{:?} {:?}", x.severity, x.key))
         .collect()
 }

@@ -327,6 +327,9 @@ fn a_batch_limit_spreads_due_events_over_calls_without_losing_any() {
     let (_, first) = r.control(ReplayCmd::JumpEnd);
     assert_eq!(first.len(), 100);
     let mut seen = first.len();
+    // The status says the replay is still loading: everything is due, 100 of it applied.
+    let st = r.status();
+    assert_eq!((st.cursor, st.due, st.total), (100, total, total));
     // Paused or not, what is due keeps coming, at most 100 a call, until nothing is left.
     r.control(ReplayCmd::TogglePause);
     while !r.finished() {
@@ -335,6 +338,7 @@ fn a_batch_limit_spreads_due_events_over_calls_without_losing_any() {
         seen += got.len();
     }
     assert_eq!(seen, total);
+    assert_eq!(r.status().cursor, r.status().due, "caught up");
 }
 
 #[test]

@@ -148,7 +148,12 @@ fn since_is_when_the_condition_began_not_the_pods_age() {
         assert!(r.created_ms < Some(start - 3_600_000));
     }
     // The Triage attention list dates the same pods the same way.
-    let items = aicockpit::triage::attention::attention(&st.world);
+    let none = aicockpit::triage::attention::Inputs {
+        unknown: &[],
+        alerts: &[],
+        findings: &[],
+    };
+    let items = aicockpit::triage::attention::attention(&st.world, none);
     let w1 = items
         .iter()
         .find(|i| i.place() == "pod ml-training/llm-pretrain-worker-1")

@@ -60,6 +60,9 @@ pub enum SourceEvent {
 #[serde(rename_all = "snake_case")]
 pub enum HealthState {
     Ok,
+    /// Answering, but its initial list (or a re-list) is not complete yet: what the world holds
+    /// of it is partial. The message says how far it got.
+    Syncing,
     Degraded,
     Unavailable,
     Forbidden,
@@ -139,6 +142,9 @@ pub struct ReplayStatus {
     /// Index of the next event to be applied, and how many there are.
     pub cursor: usize,
     pub total: usize,
+    /// How many events fall due at `pos_ms` (applied or not): the replay has caught up with its
+    /// clock when `cursor == due`, and is still loading while `cursor < due`.
+    pub due: usize,
 }
 
 /// Facts about a loaded scenario the header and timeline need.

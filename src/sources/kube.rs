@@ -2,8 +2,8 @@
 //! namespaces, workloads, HPAs, NetworkPolicies, device-info ConfigMaps and the AI/ML CRDs that
 //! discovery finds), turned into raw `SourceEvent`s stamped with the wall clock. A failing
 //! resource reports its own `SourceHealth` (forbidden, degraded, unavailable, ok again) while the
-//! others keep going. Event and error bookkeeping per watch lives in `kube_track.rs`, pod log
-//! following in `kube_logs.rs`.
+//! others keep going; every watch says `syncing` until its initial list is complete. Event and
+//! error bookkeeping per watch lives in `kube_track.rs`, pod log following in `kube_logs.rs`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,7 +18,7 @@ use kube::{Client, Config};
 use tokio::sync::mpsc;
 
 use crate::contract::event::{HealthState, Msg, SourceEvent, TimedEvent};
-use crate::sources::kube_track::{Tracker, classify};
+use crate::sources::kube_track::{FIRST_LIST, Tracker, classify};
 
 use crate::domain::kinds::JOB_KINDS;
 
@@ -275,6 +275,15 @@ pub async fn run(client: Client, tx: mpsc::UnboundedSender<Msg>, opts: KubeOpts)
                 }
             }
         }
+    }
+    // Every watch says it is syncing before any of them lists: the world then knows the whole
+    // set, and that none of it is complete yet.
+    let announce = specs
+        .iter()
+        .map(|s| health(&s.source, HealthState::Syncing, FIRST_LIST.to_string()))
+        .collect();
+    if !send(&tx, announce) {
+        return;
     }
     let mut set = tokio::task::JoinSet::new();
     for s in specs {

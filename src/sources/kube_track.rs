@@ -2,7 +2,9 @@
 //! `SourceEvent`s (apiVersion and kind filled in, deletes found after a re-list), and watcher
 //! errors into `SourceHealth` (forbidden, unreachable, dropped), reported only on change.
 //! A (re-)list is handed on a page at a time as it arrives, converted at once, so a 40,000-pod
-//! list is never held twice (typed and raw) in the source.
+//! list is never held twice (typed and raw) in the source. Until its list completes a watch
+//! says `syncing` (with how many objects it has handed on), so the world can tell a partial
+//! list from a complete one.
 
 use std::collections::HashSet;
 
@@ -63,6 +65,23 @@ pub(crate) fn classify(err: &watcher::Error, w: &WatchSpec) -> (HealthState, Str
     }
 }
 
+/// What a watch says before its first list has answered (`kube::run` announces it for every
+/// watch at once, so the set of watches is known before any of them lists).
+pub(crate) const FIRST_LIST: &str = "waiting for the first list";
+
+/// `12400` as `12,400`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Per-watch bookkeeping: what is known (for deletes after a re-list) and the health last said.
 pub(crate) struct Tracker {
     pub(crate) w: WatchSpec,
@@ -85,8 +104,8 @@ impl Tracker {
             init: Vec::new(),
             fresh: HashSet::new(),
             page: page.max(1),
-            health: None,
-            message: String::new(),
+            health: Some(HealthState::Syncing),
+            message: FIRST_LIST.to_string(),
         }
     }
 
@@ -134,6 +153,10 @@ impl Tracker {
             watcher::Event::Init => {
                 self.init.clear();
                 self.fresh.clear();
+                // A re-list after a failure keeps saying the failure until it lists something.
+                if matches!(self.health, None | Some(HealthState::Ok)) {
+                    out.extend(self.set_health(HealthState::Syncing, "listing".into()));
+                }
             }
             watcher::Event::InitApply(o) => {
                 if self.wanted(&o) {
@@ -141,6 +164,8 @@ impl Tracker {
                     self.init.extend(raw(o, &self.w.ar));
                     if self.init.len() >= self.page {
                         out.extend(self.upserts());
+                        let so_far = format!("{} listed so far", grouped(self.fresh.len()));
+                        out.extend(self.set_health(HealthState::Syncing, so_far));
                     }
                 }
             }
@@ -235,7 +260,11 @@ mod tests {
                     .len()
             })
             .collect();
-        assert_eq!(sizes, vec![0, 0, 3, 0, 0, 3, 0], "pages of 3");
+        assert_eq!(
+            sizes,
+            vec![0, 0, 4, 0, 0, 4, 0],
+            "pages of 3, each followed by how far the list got"
+        );
         let out = t.on_event(watcher::Event::InitDone);
         assert_eq!(out.len(), 2, "the last upsert and synced");
         assert!(
@@ -243,6 +272,45 @@ mod tests {
         );
         assert!(t.init.is_empty() && t.fresh.is_empty());
         assert_eq!(t.known.len(), 7);
+    }
+
+    fn syncing(out: &[SourceEvent]) -> Vec<&str> {
+        out.iter()
+            .filter_map(|e| match e {
+                SourceEvent::SourceHealth {
+                    state: HealthState::Syncing,
+                    message,
+                    ..
+                } => Some(message.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_watch_says_syncing_until_its_list_is_complete() {
+        let mut t = tracker();
+        assert_eq!(t.health, Some(HealthState::Syncing), "announced by run");
+        assert!(t.on_event(watcher::Event::Init).is_empty());
+        for i in 0..3 {
+            let out = t.on_event(watcher::Event::InitApply(pod(&format!("p{i}"))));
+            if i == 2 {
+                assert_eq!(syncing(&out), ["3 listed so far"]);
+            }
+        }
+        let out = t.on_event(watcher::Event::InitDone);
+        assert!(syncing(&out).is_empty());
+        assert_eq!(t.health, Some(HealthState::Ok));
+        // A re-list after a healthy watch is partial again ...
+        assert_eq!(syncing(&t.on_event(watcher::Event::Init)), ["listing"]);
+        t.on_event(watcher::Event::InitDone);
+        // ... but one retried after a 403 keeps saying forbidden until something is listed.
+        t.set_health(HealthState::Forbidden, "forbidden: list pods".into());
+        assert!(t.on_event(watcher::Event::Init).is_empty());
+        assert_eq!(t.health, Some(HealthState::Forbidden));
+        assert_eq!(grouped(40_000), "40,000");
+        assert_eq!(grouped(12), "12");
+        assert_eq!(grouped(1_234_567), "1,234,567");
     }
 
     #[test]

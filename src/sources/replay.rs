@@ -203,6 +203,7 @@ impl Replayer {
             paused: self.paused,
             cursor: self.cursor,
             total: self.times.len(),
+            due: self.times.partition_point(|t| *t <= self.pos_ms),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::domain::Millis;
 use crate::settings::config::Config;
 use crate::settings::keymap::Keymap;
 use crate::settings::rules::{Rules, RulesError};
-use crate::triage::attention_rank::{Ranked, rank};
+use crate::triage::attention_rank::Ranked;
 use crate::triage::summary::{Summary, summarize};
 use crate::world::World;
 use ui::{InputMode, Pane, UiState};
@@ -58,8 +58,8 @@ pub struct AppState {
     pub rules: Option<&'static Rules>,
     pub replay: Option<ReplayInfo>,
     pub replay_status: Option<ReplayStatus>,
-    /// The Triage pane's attention list, ranked on a tick after the world changed (not per
-    /// frame, not per source batch).
+    /// The Triage pane's attention list, ranked by the Triage view on a tick after the world
+    /// changed (not per frame, not per source batch).
     pub attention: Vec<Ranked>,
     /// The header's headline counts, refreshed with the views.
     pub summary: Summary,
@@ -99,7 +99,8 @@ impl AppState {
             training: Default::default(),
             serving: Default::default(),
             triage: Default::default(),
-            views_stale: false,
+            // Nothing is derived yet: the first tick refreshes every view.
+            views_stale: true,
             now_ms: 0,
             dirty: true,
             quit: false,
@@ -128,7 +129,6 @@ pub fn world_limits(c: &Config) -> crate::world::Limits {
 /// Recompute every derived pane view from the world (on a tick, when the world changed).
 pub fn refresh_views(state: &mut AppState) {
     state.views_stale = false;
-    state.attention = rank(&state.world);
     crate::accel::view::refresh(state);
     crate::training::view::refresh(state);
     crate::serving::view::refresh(state);
@@ -171,6 +171,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if state.views_stale || due {
                 refresh_views(state);
                 state.dirty = true;
+            } else if crate::triage::view::on_tick(state) {
+                state.dirty = true;
             }
             Vec::new()
         }
@@ -186,6 +188,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Replay(status) => {
             state.replay_status = Some(status);
+            crate::triage::view::on_status(state);
             Vec::new()
         }
         Msg::ResetWorld => {

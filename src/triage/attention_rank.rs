@@ -1,16 +1,26 @@
 //! The attention ranking kept between frames: `rank` turns the borrowed `attention` list into
-//! owned entries once per change of the world (the reducer calls it at ingest), and `Ranked::item`
-//! resolves one entry back into a borrowed `Item` for the rows on screen. Sorting thousands of
-//! items is then paid when data arrives, never per frame.
+//! owned entries once per change of the world (the Triage view ranks it on refresh), and
+//! `Ranked::item` resolves one entry back into a borrowed `Item` for the rows on screen. Sorting
+//! thousands of items is then paid when data arrives, never per frame. What is not known leads
+//! the list, so `lead_with` replaces just those entries when only the coverage changed.
 
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
-use crate::triage::attention::{Item, Subject, attention};
+use crate::serving::view::EndpointAlert;
+use crate::triage::attention::{Cause, Inputs, Item, Subject, attention};
+use crate::triage::coverage::Unknown;
 use crate::world::World;
 
 /// An attention item by identity (owned), with what the list needs to show it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {
+    Unknown(Unknown),
+    Cause {
+        conclusion: String,
+        subject: String,
+        root_cause: String,
+    },
+    Alert(Box<EndpointAlert>),
     NodeNotReady(String),
     NodeProblems(String),
     Pod(String, String),
@@ -32,22 +42,51 @@ pub struct Ranked {
     pub severity: Severity,
     pub since_ms: Option<Millis>,
     pub key: Key,
+    /// A symptom listed under the root cause above it, which explains it.
+    pub explained: bool,
 }
 
-/// The attention list of `world`, ranked, as owned entries.
-pub fn rank(world: &World) -> Vec<Ranked> {
-    attention(world)
+/// The attention list of `world` and `inputs`, ranked, as owned entries.
+pub fn rank(world: &World, inputs: Inputs<'_>) -> Vec<Ranked> {
+    attention(world, inputs)
         .iter()
         .map(|i| Ranked {
             severity: i.severity,
             since_ms: i.since_ms,
             key: key_of(&i.subject),
+            explained: i.explained,
         })
         .collect()
 }
 
+/// The entry of one unknown, as `rank` makes it.
+fn unknown_entry(u: &Unknown) -> Ranked {
+    Ranked {
+        severity: Severity::Info,
+        since_ms: u.since_ms(),
+        key: Key::Unknown(u.clone()),
+        explained: false,
+    }
+}
+
+/// Replace the unknowns leading `list` by `unknown`, leaving the ranked rest as it is.
+pub fn lead_with(list: &mut Vec<Ranked>, unknown: &[Unknown]) {
+    let lead = list
+        .iter()
+        .take_while(|r| matches!(r.key, Key::Unknown(_)))
+        .count();
+    list.splice(0..lead, unknown.iter().map(unknown_entry));
+}
+
 fn key_of(s: &Subject<'_>) -> Key {
     match s {
+        Subject::Unknown(u) => Key::Unknown((*u).clone()),
+        Subject::Cause(c) => Key::Cause {
+            conclusion: c.conclusion.to_string(),
+            subject: c.subject.to_string(),
+            root_cause: c.root_cause.to_string(),
+        },
+        Subject::Alert(a) => Key::Alert(Box::new((*a).clone())),
         Subject::NodeNotReady(n) => Key::NodeNotReady(n.name.clone()),
         Subject::NodeProblems(n) => Key::NodeProblems(n.name.clone()),
         Subject::Pod(p) => Key::Pod(p.namespace.clone(), p.name.clone()),
@@ -72,6 +111,17 @@ impl Ranked {
     /// This entry as a borrowed item, or `None` when its object has gone since it was ranked.
     pub fn item<'a>(&'a self, world: &'a World) -> Option<Item<'a>> {
         let subject = match &self.key {
+            Key::Unknown(u) => Subject::Unknown(u),
+            Key::Cause {
+                conclusion,
+                subject,
+                root_cause,
+            } => Subject::Cause(Cause {
+                conclusion,
+                subject,
+                root_cause,
+            }),
+            Key::Alert(a) => Subject::Alert(a),
             Key::NodeNotReady(n) => Subject::NodeNotReady(world.nodes.get(n)?),
             Key::NodeProblems(n) => Subject::NodeProblems(world.nodes.get(n)?),
             Key::Pod(ns, name) => Subject::Pod(world.pods.get(&(ns.clone(), name.clone()))?),
@@ -97,6 +147,7 @@ impl Ranked {
             severity: self.severity,
             since_ms: self.since_ms,
             subject,
+            explained: self.explained,
         })
     }
 }
@@ -136,8 +187,8 @@ mod tests {
                 "message":"Back-off restarting","count":3,
                 "involvedObject":{"kind":"Pod","name":"p1"}}),
         );
-        let direct = attention(&w);
-        let ranked = rank(&w);
+        let direct = attention(&w, Inputs::default());
+        let ranked = rank(&w, Inputs::default());
         assert_eq!(direct.len(), 3);
         let resolved: Vec<Item> = ranked.iter().filter_map(|r| r.item(&w)).collect();
         assert_eq!(resolved, direct);

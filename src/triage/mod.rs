@@ -5,7 +5,9 @@
 //! the filesystem.
 
 pub mod attention;
+pub mod attention_order;
 pub mod attention_rank;
+pub mod coverage;
 pub mod engine;
 pub mod pane;
 pub mod probes;

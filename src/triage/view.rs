@@ -1,8 +1,12 @@
-//! Derived view state for the Triage pane: the attention list (default), the ranked findings of
-//! "what's wrong?" (`W`), one playbook walked on a finding's subject (Enter; `h`/`l` move along
-//! the path, `y` copies the selected fix) and the 10-minute walkthrough (`T`; `T` again or
-//! ctrl-s finishes it and writes the incident report and the evidence scenario). Recomputed by
-//! `refresh` on a tick after the world changed (never per frame); fixes are only ever copied or
+//! Derived view state for the Triage pane: the attention list (default; ranked here into
+//! `state.attention`), the ranked findings of "what's wrong?" (`W`), one playbook walked on a
+//! finding's subject (Enter; `h`/`l` move along the path, `y` copies the selected fix) and the
+//! 10-minute walkthrough (`T`; `T` again or ctrl-s finishes it and writes the incident report
+//! and the evidence scenario). Recomputed by `refresh` on a tick after the world changed (never
+//! per frame). "What's wrong?" is kept current without `W`: it runs again on a refresh once
+//! `FINDINGS_EVERY_MS` of event time has passed since it last ran (a tick runs one held back),
+//! so a big cluster pays for it at most that often. What the list cannot vouch for is
+//! recomputed whenever the replay clock moves (`on_status`). Fixes are only ever copied or
 //! exported, never run.
 
 use crate::contract::action::Action;
@@ -14,6 +18,9 @@ use crate::settings::rules::Rules;
 use crate::sources::redact;
 use crate::state::AppState;
 use crate::state::ui::Pane;
+use crate::triage::attention::Inputs;
+use crate::triage::attention_rank::{lead_with, rank};
+use crate::triage::coverage::{Unknown, unknowns};
 use crate::triage::engine::context::Ctx;
 use crate::triage::engine::findings::{Finding, whats_wrong};
 use crate::triage::engine::report;
@@ -41,12 +48,22 @@ pub struct PlaybookRun {
     pub cursor: usize,
 }
 
+/// While the world keeps changing, "what's wrong?" runs again at most this often (event time).
+pub const FINDINGS_EVERY_MS: Millis = 15_000;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TriageView {
     pub mode: TriageMode,
+    /// The ranked findings of "what's wrong?", kept current (see `FINDINGS_EVERY_MS`).
     pub findings: Vec<Finding>,
-    /// When "what's wrong?" last ran (event time); `None` until `W`.
+    /// When "what's wrong?" last ran (event time); `None` before the first refresh.
     pub findings_at: Option<Millis>,
+    /// The world changed since "what's wrong?" last ran.
+    pub findings_stale: bool,
+    /// What the attention list cannot vouch for (it leads `state.attention`).
+    pub unknown: Vec<Unknown>,
+    /// When the attention list was last ranked (event time); `None` before the first time.
+    pub ranked_at: Option<Millis>,
     pub run: Option<PlaybookRun>,
     pub walkthrough: Option<Walkthrough>,
     /// Why triage is unavailable (the rule data failed to load), shown instead of results.
@@ -54,14 +71,36 @@ pub struct TriageView {
 }
 
 fn run_findings(state: &mut AppState) {
+    state.triage.findings_at = Some(state.now_ms);
+    state.triage.findings_stale = false;
     match state.rules() {
         Ok(p) => {
             state.triage.findings = whats_wrong(p, &state.world, state.now_ms);
-            state.triage.findings_at = Some(state.now_ms);
             state.triage.error = None;
         }
         Err(e) => state.triage.error = Some(format!("unavailable: {e}")),
     }
+}
+
+/// "What's wrong?" should run again: the world changed, and it never ran, or ran at least
+/// `FINDINGS_EVERY_MS` ago (or later than now: a replay started over).
+fn findings_due(t: &TriageView, now: Millis) -> bool {
+    t.findings_stale
+        && t.findings_at
+            .is_none_or(|at| now < at || now - at >= FINDINGS_EVERY_MS)
+}
+
+/// Rank the attention list: what is not known, then the world's symptoms, the serving alerts
+/// and the root causes found.
+fn rank_attention(state: &mut AppState) {
+    state.triage.unknown = unknowns(state);
+    let inputs = Inputs {
+        unknown: &state.triage.unknown,
+        alerts: &state.serving.alerts,
+        findings: &state.triage.findings,
+    };
+    state.attention = rank(&state.world, inputs);
+    state.triage.ranked_at = Some(state.now_ms);
 }
 
 fn probe_walkthrough(state: &mut AppState) {
@@ -74,12 +113,34 @@ fn probe_walkthrough(state: &mut AppState) {
     }
 }
 
-/// Recompute the view from `state.world`.
+/// Recompute the view from `state.world` (after the Serving view: the list reads its alerts).
 pub fn refresh(state: &mut AppState) {
-    if state.triage.findings_at.is_some() {
+    state.triage.findings_stale = true;
+    if findings_due(&state.triage, state.now_ms) {
         run_findings(state);
     }
     probe_walkthrough(state);
+    rank_attention(state);
+}
+
+/// A tick that found the world unchanged: run "what's wrong?" if a refresh held it back and its
+/// time has come. Says whether anything changed.
+pub fn on_tick(state: &mut AppState) -> bool {
+    if !findings_due(&state.triage, state.now_ms) {
+        return false;
+    }
+    run_findings(state);
+    rank_attention(state);
+    true
+}
+
+/// The replay clock moved: say again what is not known, without ranking the list again.
+pub fn on_status(state: &mut AppState) {
+    let now = unknowns(state);
+    if now != state.triage.unknown {
+        lead_with(&mut state.attention, &now);
+        state.triage.unknown = now;
+    }
 }
 
 fn start_run(state: &mut AppState) {
@@ -196,6 +257,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     match action {
         Action::WhatsWrong => {
             run_findings(state);
+            rank_attention(state);
             state.triage.mode = TriageMode::Findings;
             state.ui.selected.insert(Pane::Triage, 0);
             Some(Vec::new())

@@ -1,6 +1,6 @@
 //! Source health in the header: the worst unhealthy source (a 403 on one resource, an API server
-//! that does not answer, a Prometheus that fails) and how many others are unhealthy; in a live
-//! session that has heard nothing yet, "connecting".
+//! that does not answer, a Prometheus that fails; least bad, a watch still syncing its list) and
+//! how many others are unhealthy; in a live session that has heard nothing yet, "connecting".
 
 use ratatui::text::Span;
 
@@ -11,9 +11,10 @@ use crate::state::{AppState, Mode};
 fn weight(s: HealthState) -> u8 {
     match s {
         HealthState::Ok => 0,
-        HealthState::Degraded => 1,
-        HealthState::Forbidden => 2,
-        HealthState::Unavailable => 3,
+        HealthState::Syncing => 1,
+        HealthState::Degraded => 2,
+        HealthState::Forbidden => 3,
+        HealthState::Unavailable => 4,
     }
 }
 
@@ -49,13 +50,14 @@ pub fn spans(state: &AppState, theme: &Theme) -> Vec<Span<'static>> {
     let Some((st, text, others)) = headline(state) else {
         return Vec::new();
     };
-    let style = match st {
-        HealthState::Ok | HealthState::Degraded => theme.warn,
-        HealthState::Forbidden | HealthState::Unavailable => theme.crit,
+    let (glyph, style) = match st {
+        HealthState::Syncing => ("⋯", theme.dim),
+        HealthState::Ok | HealthState::Degraded => ("⚠", theme.warn),
+        HealthState::Forbidden | HealthState::Unavailable => ("⚠", theme.crit),
     };
     let mut out = vec![
         Span::styled("  │  ", theme.dim),
-        Span::styled(format!("⚠ {text}"), style),
+        Span::styled(format!("{glyph} {text}"), style),
     ];
     if others > 0 {
         out.push(Span::styled(format!(" (+{others} more)"), theme.dim));
@@ -89,6 +91,20 @@ mod tests {
         assert_eq!(headline(&st).map(|h| h.1), Some("connecting…".into()));
         health(&mut st, "kube/nodes", HealthState::Ok, "synced 3 objects");
         assert_eq!(headline(&st), None);
+        health(
+            &mut st,
+            "kube/pods",
+            HealthState::Syncing,
+            "500 listed so far",
+        );
+        assert_eq!(
+            headline(&st),
+            Some((
+                HealthState::Syncing,
+                "kube/pods: 500 listed so far".into(),
+                0
+            ))
+        );
         health(
             &mut st,
             "kube/pods",

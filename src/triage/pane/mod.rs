@@ -1,7 +1,9 @@
-//! The Triage pane: the attention list (see `triage::attention`), most severe first, one row
-//! per problem with a severity glyph, what, where and since when; after `W` the ranked findings
-//! of "what's wrong?" (conclusion, subject, root cause); a walked playbook and the 10-minute
-//! walkthrough are drawn by `triage_detail`.
+//! The Triage pane: the attention list (see `triage::attention`), what is not known first
+//! (marked `?`), then most severe first, one row per problem with a severity glyph, what, where
+//! and since when, the symptoms a root cause explains indented under it (`↳`); "nothing needs
+//! attention" only when the list is empty, which it is only when every source it reads is
+//! synced and healthy. After `W` the ranked findings of "what's wrong?" (conclusion, subject,
+//! root cause); a walked playbook and the 10-minute walkthrough are drawn by `triage_detail`.
 
 pub mod detail;
 
@@ -12,7 +14,7 @@ use ratatui::widgets::Cell;
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::triage::attention::Item;
+use crate::triage::attention::{Item, Subject};
 use crate::triage::attention_rank::Ranked;
 use crate::triage::view::TriageMode;
 use crate::ui::widgets::table::{self, Columns, Visible};
@@ -94,6 +96,32 @@ fn draw_findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     );
 }
 
+/// One row: `?` for what is not known, else the severity glyph; a symptom explained by the root
+/// cause above it indented under it.
+fn attention_row(
+    i: &Item,
+    (what, place): (String, String),
+    needle: Option<&Needle>,
+    now_ms: crate::domain::Millis,
+    theme: &Theme,
+) -> Vec<Cell<'static>> {
+    let hl = |s: String| highlighted(s, needle, theme.base, theme.highlight);
+    let glyph = match i.subject {
+        Subject::Unknown(_) => "?",
+        _ => i.severity.glyph(),
+    };
+    let what = match i.explained {
+        true => format!("↳ {what}"),
+        false => what,
+    };
+    vec![
+        Cell::from(glyph).style(theme.severity(i.severity)),
+        Cell::from(hl(what)),
+        Cell::from(hl(place)),
+        Cell::from(age(now_ms, i.since_ms)).style(theme.dim),
+    ]
+}
+
 fn draw_attention(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = Pane::Triage;
     let needle = Needle::new(state.ui.filter(pane));
@@ -130,16 +158,7 @@ fn draw_attention(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme
     let rows = visible
         .iter()
         .zip(texts)
-        .map(|(i, (what, place))| {
-            let sev = theme.severity(i.severity);
-            let hl = |s: String| highlighted(s, needle.as_ref(), theme.base, theme.highlight);
-            vec![
-                Cell::from(i.severity.glyph()).style(sev),
-                Cell::from(hl(what)),
-                Cell::from(hl(place)),
-                Cell::from(age(state.now_ms, i.since_ms)).style(theme.dim),
-            ]
-        })
+        .map(|(i, text)| attention_row(i, text, needle.as_ref(), state.now_ms, theme))
         .collect();
     table::draw_table(
         frame,
@@ -157,7 +176,10 @@ fn draw_attention(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme
             window: win,
             shown: matched.len(),
             total: state.attention.len(),
-            empty: "nothing needs attention".into(),
+            empty: match state.triage.ranked_at {
+                Some(_) => "nothing needs attention".into(),
+                None => "not looked at yet".into(),
+            },
         },
     );
 }
