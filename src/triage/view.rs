@@ -119,20 +119,34 @@ fn finish_walkthrough(state: &mut AppState) -> Vec<Effect> {
     let Some(w) = state.triage.walkthrough.as_mut() else {
         return Vec::new();
     };
-    w.finished_ms = Some(now);
+    let base = format!("aicockpit-{name}-{}", stamp(now));
+    let (md_path, ev_path) = (
+        format!("{base}-report.md"),
+        format!("{base}-evidence.jsonl"),
+    );
+    w.finish(now, &[md_path.clone(), ev_path.clone()]);
     let md = report::incident_markdown(&name, &findings, Some(w), now);
     let ev = report::evidence_scenario(&state.world, &findings, &name, now);
-    let base = format!("aicockpit-{name}-{}", stamp(now));
     vec![
         Effect::WriteFile {
-            path: format!("{base}-report.md"),
+            path: md_path,
             contents: md,
         },
         Effect::WriteFile {
-            path: format!("{base}-evidence.jsonl"),
+            path: ev_path,
             contents: ev,
         },
     ]
+}
+
+/// The shell wrote `path` (or could not): the walkthrough's evidence check passes only once
+/// its files are written.
+pub fn on_written(state: &mut AppState, path: &str, result: Result<(), String>) {
+    if let Some(w) = state.triage.walkthrough.as_mut()
+        && w.written(path, result)
+    {
+        state.dirty = true;
+    }
 }
 
 /// The fix command the selection points at, if any.
