@@ -1,6 +1,7 @@
 //! The playbook validator and loader: the built-in set is valid and covers every signature id
-//! and the seeds/004 tree; broken playbooks are rejected with errors naming file and step; user
-//! playbooks from the config directory are merged.
+//! and every leaf of the reference decision tree (seeds/004 §3.2, named in the files' `# source:`
+//! comments); broken playbooks are rejected with errors naming file and step; user playbooks
+//! from the config directory are merged.
 
 use aicockpit::settings::playbooks::model::Risk;
 use aicockpit::settings::playbooks::spec::ProbeSpec;
@@ -80,20 +81,52 @@ fn every_signature_id_has_a_path() {
     }
 }
 
+/// The sources named by the `# source:` comment right above each `[[playbook.conclusions]]` of
+/// the built-in files, one entry per reference (`seeds/004 §3.2 C4, C1` gives both leaves).
+fn conclusion_sources() -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, text) in aicockpit::settings::playbooks::BUILTIN {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if *l != "[[playbook.conclusions]]" {
+                continue;
+            }
+            let Some(src) = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| l.starts_with('#'))
+                .find_map(|l| l.strip_prefix("# source:"))
+            else {
+                continue;
+            };
+            for r in src.split(';') {
+                let r = r.trim();
+                let (doc, rest) = r.split_once(' ').unwrap_or((r, ""));
+                let (section, leaves) = rest.rsplit_once(' ').unwrap_or(("", rest));
+                for leaf in leaves.split(',') {
+                    out.push(format!("{doc} {section} {}", leaf.trim()));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[test]
-fn the_seeds_004_tree_has_four_branches_and_sixteen_leaves() {
-    let p = &builtin().playbooks;
-    // Each leaf of seeds/004 §3.2 is named by a conclusion referencing it.
+fn the_reference_tree_has_four_branches_and_sixteen_leaves() {
+    let sources = conclusion_sources();
+    // Each leaf of seeds/004 §3.2 is named by the source comment of a conclusion.
     for leaf in [
         "A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4", "D1", "D2", "D3",
         "D4",
     ] {
-        let found = p.list.iter().flat_map(|pb| &pb.conclusions).any(|c| {
-            c.references
-                .iter()
-                .any(|r| r.starts_with("seeds/004") && r.contains(&format!(" {leaf}")))
-        });
-        assert!(found, "no conclusion for seeds/004 leaf {leaf}");
+        let found = sources
+            .iter()
+            .any(|r| r.starts_with("seeds/004 §3.2") && r.ends_with(&format!(" {leaf}")));
+        assert!(
+            found,
+            "no conclusion for seeds/004 leaf {leaf}: {sources:?}"
+        );
     }
 }
 
@@ -132,6 +165,18 @@ fn broken_playbooks_name_file_and_step() {
 
     let e = errors(&GOOD.replace("kind = \"log_signature\"", "kind = \"shell\""));
     assert!(e.contains("user.toml") && e.contains("shell"), "{e}");
+
+    // Failure types are a closed set: a class with no MTTR target is an error, not a silence.
+    let e = errors(&GOOD.replace(
+        "severity = \"warning\"",
+        "severity = \"warning\"\nfailure_type = \"oom\"",
+    ));
+    assert!(e.contains("user.toml") && e.contains("oom"), "{e}");
+    let fine = GOOD.replace(
+        "severity = \"warning\"",
+        "severity = \"warning\"\nfailure_type = \"inference-latency\"",
+    );
+    assert_eq!(errors(&fine), "");
 
     let cyc = GOOD.replace("no = \"ok\"", "no = \"b\"")
         + r#"

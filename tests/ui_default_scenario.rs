@@ -58,7 +58,7 @@ fn default_scenario_end_training_zoomed() {
 #[test]
 fn readme_screen_is_the_current_screen() {
     let mut st = state_from(&default_text(), None);
-    if let Some(mut status) = st.replay_status.clone() {
+    if let Some(mut status) = st.replay_status {
         status.paused = true;
         state::update(&mut st, aicockpit::contract::event::Msg::Replay(status));
     }

@@ -179,10 +179,15 @@ pub enum Msg {
     Replay(ReplayStatus),
     /// The replay jumped backwards: drop the derived world, keep UI settings.
     ResetWorld,
-    /// Something the user should see (an effect failed, a file was written ...).
+    /// Something the user should see (an effect failed, the clipboard was written ...).
     Notice {
         level: NoticeLevel,
         text: String,
+    },
+    /// The shell carried out `Effect::WriteFile`: the bytes written, or why it could not.
+    Written {
+        path: String,
+        result: Result<usize, String>,
     },
 }
 

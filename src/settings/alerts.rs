@@ -61,8 +61,6 @@ pub struct AlertRule {
     pub for_ms: Millis,
     pub severity: Severity,
     pub summary: String,
-    /// Where the rule comes from (runbook, or "cockpit policy").
-    pub source: String,
     /// The servers whose endpoints the rule applies to; empty: every endpoint.
     pub servers: Vec<Server>,
 }
@@ -120,7 +118,6 @@ struct RawRule {
     for_: Option<String>,
     severity: Option<String>,
     summary: Option<String>,
-    source: Option<String>,
     #[serde(default)]
     servers: Vec<String>,
 }
@@ -224,7 +221,6 @@ fn validate(raw: RawRule, file: &str) -> Result<AlertRule, RuleError> {
         for_ms,
         severity,
         summary: raw.summary.clone().unwrap_or_else(|| raw.name.clone()),
-        source: raw.source.clone().unwrap_or_default(),
         servers,
     })
 }

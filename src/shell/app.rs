@@ -189,17 +189,22 @@ impl Runner {
     }
 }
 
-/// Carry out `Effect::WriteFile`: write the file and say how it went, as a notice.
+/// Carry out `Effect::WriteFile`: write the file and say how it went (`Msg::Written`).
 pub async fn write_file(path: &str, contents: &str) -> Msg {
-    let (level, text) = match tokio::fs::write(path, contents.as_bytes()).await {
-        Ok(()) => (
-            NoticeLevel::Info,
-            format!("wrote {path} ({} bytes)", contents.len()),
-        ),
-        Err(e) => (NoticeLevel::Error, format!("could not write {path}: {e}")),
+    let result = match tokio::fs::write(path, contents.as_bytes()).await {
+        Ok(()) => {
+            tracing::info!("wrote {path} ({} bytes)", contents.len());
+            Ok(contents.len())
+        }
+        Err(e) => {
+            tracing::warn!("could not write {path}: {e}");
+            Err(e.to_string())
+        }
     };
-    tracing::info!("{text}");
-    Msg::Notice { level, text }
+    Msg::Written {
+        path: path.to_string(),
+        result,
+    }
 }
 
 /// Turn a terminal event into a message, if it means anything to the reducer.

@@ -37,27 +37,23 @@ fn replayer_starts_at_the_requested_speed() {
 }
 
 #[tokio::test]
-async fn write_file_answers_with_a_notice() {
+async fn write_file_answers_with_what_it_wrote_or_why_not() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ok = dir.path().join("report.md");
     let ok_s = ok.display().to_string();
-    let Msg::Notice { level, text } = write_file(&ok_s, "# report\n").await else {
-        panic!("not a notice");
+    let Msg::Written { path, result } = write_file(&ok_s, "# report\n").await else {
+        panic!("not a write answer");
     };
-    assert_eq!(level, NoticeLevel::Info);
-    assert!(text.contains(&ok_s) && text.contains("9 bytes"), "{text}");
+    assert_eq!((path.as_str(), result), (ok_s.as_str(), Ok(9)));
     assert_eq!(std::fs::read_to_string(&ok).expect("written"), "# report\n");
 
     let bad = dir.path().join("missing-dir").join("x.md");
     let bad_s = bad.display().to_string();
-    let Msg::Notice { level, text } = write_file(&bad_s, "x").await else {
-        panic!("not a notice");
+    let Msg::Written { path, result } = write_file(&bad_s, "x").await else {
+        panic!("not a write answer");
     };
-    assert_eq!(level, NoticeLevel::Error);
-    assert!(
-        text.starts_with("could not write") && text.contains(&bad_s),
-        "{text}"
-    );
+    assert_eq!(path, bad_s);
+    assert!(result.is_err(), "{result:?}");
 }
 
 #[test]

@@ -40,7 +40,9 @@ pub struct Cli {
     #[arg(long, short = 'n', value_name = "NS", conflicts_with_all = ["demo", "replay"])]
     pub namespace: Option<String>,
 
-    /// Live mode: allow actions that change the cluster (each still asks for confirmation).
+    /// Live mode: mark the session as allowed to write (the badge reads LIVE · WRITES). Nothing
+    /// in this version changes the cluster either way: fixes are shown and copied (y), never
+    /// run, and every request to the cluster is a read.
     #[arg(long, conflicts_with_all = ["demo", "replay"])]
     pub allow_writes: bool,
 
@@ -252,6 +254,25 @@ mod tests {
         assert!(c.allow_writes && !c.no_logs);
         assert!(Cli::try_parse_from(["aicockpit", "--demo", "--context", "x"]).is_err());
         assert!(Cli::try_parse_from(["aicockpit", "--replay", "f", "-n", "x"]).is_err());
+    }
+
+    #[test]
+    fn allow_writes_help_says_what_it_does_today() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let arg = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "allow_writes")
+            .expect("--allow-writes");
+        let help = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        // The badge is all it changes: no action asks for confirmation, none writes.
+        assert!(help.contains("LIVE · WRITES"), "{help}");
+        assert!(help.contains("never run"), "{help}");
+        assert!(!help.contains("confirmation"), "{help}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod live_cmd;
+pub mod notices;
 pub mod replay_cmd;
 pub mod ui;
 
@@ -148,6 +149,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Source(batch) => {
             for te in &batch {
+                notices::source_health(state, te);
                 state.world.apply(te);
             }
             state.views_stale = true;
@@ -199,6 +201,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Notice { level, text } => {
             state.ui.notify(level, text, state.now_ms);
+            Vec::new()
+        }
+        Msg::Written { path, result } => {
+            notices::written(state, &path, result);
             Vec::new()
         }
     }

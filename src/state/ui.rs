@@ -1,5 +1,7 @@
 //! UI state: which pane has focus, zoom, the filter and command line, per-pane selection, the
-//! help overlay and the notice area. Pure data; the reducer in `state/mod.rs` changes it.
+//! help overlay and the notice area (a notice on a topic replaces the older one on it, and a
+//! warning is marked resolved, and leaves the notice line, when what it warned about is fine
+//! again). Pure data; the reducer in `state/mod.rs` changes it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -80,6 +82,11 @@ pub struct Notice {
     pub level: NoticeLevel,
     pub text: String,
     pub at_ms: Millis,
+    /// What it is about (`source:prometheus`, `file:<path>` ...): a newer notice on the same
+    /// topic replaces it.
+    pub topic: Option<String>,
+    /// When what it warned about was fine again (a source healthy after being unreachable).
+    pub resolved_ms: Option<Millis>,
 }
 
 /// A pane's sort order: column index (taken modulo the pane's sortable columns) and direction.
@@ -143,11 +150,46 @@ impl UiState {
     }
 
     pub fn notify(&mut self, level: NoticeLevel, text: impl Into<String>, at_ms: Millis) {
-        self.notices.push_back(Notice {
+        self.push(Notice {
             level,
             text: text.into(),
             at_ms,
+            topic: None,
+            resolved_ms: None,
         });
+    }
+
+    /// A notice on `topic`, replacing any older one on it.
+    pub fn notify_on(
+        &mut self,
+        topic: &str,
+        level: NoticeLevel,
+        text: impl Into<String>,
+        at_ms: Millis,
+    ) {
+        self.notices.retain(|n| n.topic.as_deref() != Some(topic));
+        self.push(Notice {
+            level,
+            text: text.into(),
+            at_ms,
+            topic: Some(topic.to_string()),
+            resolved_ms: None,
+        });
+    }
+
+    /// Mark the open warnings and errors on `topic` resolved at `at_ms`.
+    pub fn resolve(&mut self, topic: &str, at_ms: Millis) {
+        for n in self.notices.iter_mut().filter(|n| {
+            n.topic.as_deref() == Some(topic)
+                && n.level != NoticeLevel::Info
+                && n.resolved_ms.is_none()
+        }) {
+            n.resolved_ms = Some(at_ms);
+        }
+    }
+
+    fn push(&mut self, n: Notice) {
+        self.notices.push_back(n);
         while self.notices.len() > MAX_NOTICES {
             self.notices.pop_front();
         }

@@ -182,23 +182,28 @@ fn finish_walkthrough(state: &mut AppState) -> Vec<Effect> {
     let Some(w) = state.triage.walkthrough.as_mut() else {
         return Vec::new();
     };
-    w.finished_ms = Some(now);
     let base = format!("aicockpit-{name}-{}", stamp(now));
+    let (md_path, ev_path) = (
+        format!("{base}-report.md"),
+        format!("{base}-evidence.jsonl"),
+    );
     let Some(rules) = rules else {
+        w.finish(now, std::slice::from_ref(&md_path));
         return vec![Effect::WriteFile {
-            path: format!("{base}-report.md"),
-            contents: report::incident_markdown(&name, &[], Some(w), None, now),
+            path: md_path,
+            contents: report::incident_markdown(&name, &[], Some(&*w), None, now),
         }];
     };
     let findings = whats_wrong(rules, &state.world, now);
-    let (md, ev) = incident_files(&state.world, rules, &findings, Some(w), &name, now);
+    w.finish(now, &[md_path.clone(), ev_path.clone()]);
+    let (md, ev) = incident_files(&state.world, rules, &findings, Some(&*w), &name, now);
     vec![
         Effect::WriteFile {
-            path: format!("{base}-report.md"),
+            path: md_path,
             contents: md,
         },
         Effect::WriteFile {
-            path: format!("{base}-evidence.jsonl"),
+            path: ev_path,
             contents: ev,
         },
     ]
@@ -222,6 +227,16 @@ pub fn incident_files(
     }
     let md = report::incident_markdown(name, findings, wt, Some(&ev.summary), now);
     (redact::text(&md), scenario::to_text(&ev.scenario))
+}
+
+/// The shell wrote `path` (or could not): the walkthrough's evidence check passes only once
+/// its files are written.
+pub fn on_written(state: &mut AppState, path: &str, result: Result<(), String>) {
+    if let Some(w) = state.triage.walkthrough.as_mut()
+        && w.written(path, result)
+    {
+        state.dirty = true;
+    }
 }
 
 /// The fix command the selection points at, if any.

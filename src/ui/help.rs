@@ -1,5 +1,6 @@
 //! The help overlay: every binding of the keymap (keys and description), grouped, in a centred
-//! popup. Generated from `state.keymap.bindings`, so user rebinds show up here.
+//! popup. Generated from `state.keymap.bindings`, so user rebinds show up here; the replay keys
+//! only while replaying.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,7 +12,10 @@ use crate::settings::keymap::{Binding, Keymap};
 use crate::settings::theme::Theme;
 use crate::state::AppState;
 
-const GROUPS: [&str; 6] = ["General", "Panes", "Move", "Replay", "Views", "Triage"];
+const GROUPS: [&str; 6] = ["General", "Panes", "Move", REPLAY, "Views", "Triage"];
+
+/// The group of the replay controls (pause, speed, jumps), which a live session has none of.
+pub const REPLAY: &str = "Replay";
 
 /// Which help group an action belongs to.
 pub fn group(a: Action) -> &'static str {
@@ -66,7 +70,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .keymap
             .bindings
             .iter()
-            .filter(|b| !b.keys.is_empty() && group(b.action) == name)
+            .filter(|b| {
+                !b.keys.is_empty()
+                    && group(b.action) == name
+                    && crate::ui::footer::applies(state, b.action)
+            })
             .collect();
         if !members.is_empty() {
             groups.push(group_lines(theme, name, &members));

@@ -1,6 +1,9 @@
 //! The playbook data model, as read from TOML: playbooks of steps (a question, one probe,
-//! branches on the probe's verdict) ending in conclusions (root cause, severity, fixes with risk
-//! and rollback, references). Pure data; `validate` checks it and `walk` runs it.
+//! branches on the probe's verdict) ending in conclusions (root cause, severity, failure type,
+//! fixes with risk, rollback and a note, references). Pure data; `validate` checks it and `walk`
+//! runs it. Every text field reaches the screen, the incident report or the JSON output, so none
+//! cites a source document: provenance is kept in `# source:` comments of the files
+//! (docs/playbooks.md).
 
 use std::collections::BTreeMap;
 
@@ -23,8 +26,8 @@ pub struct PlaybookFile {
 pub struct Playbook {
     pub id: String,
     pub title: String,
-    /// Branch of the seeds/004 tree or family (`gpu`, `distributed`, `serving`, `data`,
-    /// `scheduling`, `npu`, `hardware`, `signature`).
+    /// Family of the playbook (`gpu`, `distributed`, `serving`, `data`, `scheduling`, `npu`,
+    /// `hardware`, `signature`).
     pub category: String,
     /// The step the walk starts at.
     pub entry: String,
@@ -76,18 +79,72 @@ pub struct Conclusion {
     pub severity: Severity,
     #[serde(default)]
     pub kind: ConclusionKind,
-    /// seeds/000 failure type used for the MTTR target (`gpu`, `model-loading`,
-    /// `inference-latency`, `training-stuck`, `data-access`, `network`).
+    /// The class of failure, which sets the MTTR target; none where the class depends on the
+    /// workload (a log signature seen in any pod).
     #[serde(default)]
-    pub failure_type: Option<String>,
+    pub failure_type: Option<FailureType>,
     #[serde(default)]
     pub fixes: Vec<Fix>,
     #[serde(default)]
     pub references: Vec<String>,
 }
 
-/// Risk of a fix (seeds/004 §6: driver changes high, training / serving / storage config
-/// medium, read-only or reversible low).
+/// The classes of failure the MTTR targets are set for. A conclusion is classed by what fails
+/// for the on-call and where the fix goes (docs/playbooks.md has the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureType {
+    /// An accelerator, its driver, device plugin or hardware (fixed on the node).
+    Gpu,
+    /// A model server that cannot start or serves the wrong model.
+    ModelLoading,
+    /// A serving endpoint slow, failing requests or short of replicas.
+    InferenceLatency,
+    /// A training job that cannot be scheduled, stalls or dies of its own spec or config.
+    TrainingStuck,
+    /// Storage and data loading.
+    DataAccess,
+    /// The transport between ranks or to the rendezvous.
+    Network,
+}
+
+impl FailureType {
+    pub const ALL: [FailureType; 6] = [
+        FailureType::Gpu,
+        FailureType::ModelLoading,
+        FailureType::InferenceLatency,
+        FailureType::TrainingStuck,
+        FailureType::DataAccess,
+        FailureType::Network,
+    ];
+
+    /// The name used in playbook files, the JSON output and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureType::Gpu => "gpu",
+            FailureType::ModelLoading => "model-loading",
+            FailureType::InferenceLatency => "inference-latency",
+            FailureType::TrainingStuck => "training-stuck",
+            FailureType::DataAccess => "data-access",
+            FailureType::Network => "network",
+        }
+    }
+
+    /// The MTTR target, in minutes.
+    pub fn mttr_minutes(self) -> u32 {
+        match self {
+            FailureType::Gpu => 30,
+            FailureType::ModelLoading => 15,
+            FailureType::InferenceLatency => 45,
+            FailureType::TrainingStuck => 60,
+            FailureType::DataAccess => 20,
+            FailureType::Network => 25,
+        }
+    }
+}
+
+/// Risk of a fix: driver changes high, training / serving / storage config medium, read-only or
+/// reversible low.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
@@ -117,9 +174,9 @@ pub struct Fix {
     pub rollback: String,
     /// Whether running it changes the cluster (never run by the cockpit in read-only mode).
     pub mutates: bool,
-    /// Set when research/ flags the seed's version of this fix as wrong: what is wrong.
+    /// What to know before running it (a caveat, a common mistake), shown as "Note: ...".
     #[serde(default)]
-    pub seed_flag: Option<String>,
+    pub note: Option<String>,
 }
 
 /// Placeholders a fix template may use.

@@ -77,7 +77,7 @@ fn detail_lines(job: &JobRow, sel: Option<&RankRow>, theme: &Theme) -> Vec<Line<
     let mut out = Vec::new();
     if let Some(r) = sel {
         let mut spans = vec![Span::styled(
-            format!("{} env vs seeds/004: ", r.pod),
+            format!("{} env vs reference values: ", r.pod),
             theme.dim,
         )];
         for e in &r.env {

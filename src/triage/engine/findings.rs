@@ -10,23 +10,10 @@ use super::context::Ctx;
 use super::walk::{FilledFix, Walk, fill_fixes, walk};
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
-use crate::settings::playbooks::model::{Bindings, ConclusionKind, Playbook};
+use crate::settings::playbooks::model::{Bindings, ConclusionKind, FailureType, Playbook};
 use crate::settings::rules::Rules;
 use crate::triage::probes::{Evidence, Verdict};
 use crate::world::World;
-
-/// seeds/000 MTTR targets (minutes) by failure type.
-pub fn mttr_minutes(failure_type: &str) -> Option<u32> {
-    Some(match failure_type {
-        "gpu" => 30,
-        "model-loading" => 15,
-        "inference-latency" => 45,
-        "training-stuck" => 60,
-        "data-access" => 20,
-        "network" => 25,
-        _ => return None,
-    })
-}
 
 /// One step of the path, as shown and exported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,8 +86,8 @@ pub fn finding(pb: &Playbook, w: &Walk) -> Option<Finding> {
         severity: c.severity,
         kind: c.kind,
         subject: subject(&w.bindings),
-        failure_type: c.failure_type.clone(),
-        mttr_minutes: c.failure_type.as_deref().and_then(mttr_minutes),
+        failure_type: c.failure_type.map(|t| t.as_str().to_string()),
+        mttr_minutes: c.failure_type.map(FailureType::mttr_minutes),
         path: w
             .path
             .iter()

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod findings;
 pub mod outcome;
+pub mod quick_checks;
 pub mod render;
 pub mod report;
 pub mod report_closure;

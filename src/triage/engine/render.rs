@@ -84,8 +84,8 @@ fn text(f: &[Finding], scenario: &str, now_ms: Millis) -> String {
                 fx.command,
                 fx.rollback
             );
-            if let Some(flag) = &fx.seed_flag {
-                s += &format!("     note: {flag}\n");
+            if let Some(note) = &fx.note {
+                s += &format!("     Note: {note}\n");
             }
         }
     }
@@ -147,8 +147,8 @@ pub fn finding_markdown(n: usize, x: &Finding) -> String {
                 fx.command,
                 fx.rollback
             );
-            if let Some(flag) = &fx.seed_flag {
-                s += &format!("  note: {flag}\n");
+            if let Some(note) = &fx.note {
+                s += &format!("  Note: {note}\n");
             }
         }
     }

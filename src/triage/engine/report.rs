@@ -56,7 +56,7 @@ pub fn incident_markdown(
                 ));
                 if let Some(m) = f.mttr_minutes {
                     mttr = format!(
-                        "\nMTTR target for a {} failure: {m} min (seeds/000).\n",
+                        "\nMTTR target for a {} failure: {m} min.\n",
                         f.failure_type.as_deref().unwrap_or("?")
                     );
                 }
@@ -71,7 +71,7 @@ pub fn incident_markdown(
             s += &format!("- {} {what}\n", time(*t));
         }
         s += &mttr;
-        s += "\n## Quick-diagnosis checks (seeds/004 §0)\n\n| # | check | result | notes |\n|---|---|---|---|\n";
+        s += "\n## Quick-diagnosis checks\n\n| # | check | result | notes |\n|---|---|---|---|\n";
         for c in &w.checks {
             s += &format!(
                 "| {} | {} | {} | {} |\n",

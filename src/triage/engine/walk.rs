@@ -157,8 +157,9 @@ pub struct FilledFix {
     pub risk: Risk,
     pub rollback: String,
     pub mutates: bool,
+    /// What to know before running it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed_flag: Option<String>,
+    pub note: Option<String>,
 }
 
 /// Fill every fix of a conclusion.
@@ -171,7 +172,7 @@ pub fn fill_fixes(fixes: &[Fix], b: &Bindings) -> Vec<FilledFix> {
             risk: f.risk,
             rollback: fill(&f.rollback, b),
             mutates: f.mutates,
-            seed_flag: f.seed_flag.clone(),
+            note: f.note.clone(),
         })
         .collect()
 }

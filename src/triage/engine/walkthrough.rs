@@ -1,21 +1,20 @@
 //! The 10-minute walkthrough (`T`): a countdown on event time and the seven quick-diagnosis
-//! steps of seeds/004 §0 in order — accelerator visibility, device plugin, training pods and
-//! NCCL, data and storage, requests and fragmentation, mitigation, evidence — each auto-probed
-//! to pass / warn / fail with evidence. The root cause is the top "what's wrong?" finding; its
-//! failure type gives the seeds' MTTR target.
+//! steps in order — accelerator visibility, device plugin, training pods and NCCL, data and
+//! storage, requests and fragmentation, mitigation, evidence — each auto-probed to pass / warn /
+//! fail with evidence. A check is `pending` until it ran on data: before its probes ran, while
+//! no node or pod has arrived, mitigation until a root cause is found, and evidence until the
+//! shell says the report and the evidence file were written. The root cause is the top "what's
+//! wrong?" finding; its failure type gives the MTTR target.
 
 use serde::Serialize;
 
-use super::context::Ctx;
 use super::findings::{Finding, whats_wrong};
+use super::quick_checks::probed;
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
-use crate::settings::playbooks::model::{Bindings, ConclusionKind};
-use crate::settings::playbooks::spec::{
-    CapacityCheck, NodeScope, ProbeSpec, ResourceCheck, Scope, SpecCheck,
-};
+use crate::settings::playbooks::model::ConclusionKind;
 use crate::settings::rules::Rules;
-use crate::triage::probes::{self, Evidence, Verdict};
+use crate::triage::probes::Evidence;
 use crate::world::World;
 
 /// The walkthrough's clock.
@@ -25,6 +24,8 @@ pub const BUDGET_MS: Millis = 10 * 60 * 1000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Not run yet, or waiting for what it checks (data, a root cause, a file written).
+    Pending,
     Pass,
     Warn,
     Fail,
@@ -33,6 +34,7 @@ pub enum Status {
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Pending => "pending",
             Status::Pass => "pass",
             Status::Warn => "warn",
             Status::Fail => "fail",
@@ -50,6 +52,14 @@ pub struct Check {
     pub evidence: Vec<Evidence>,
 }
 
+/// A file the finished walkthrough asked the shell to write, and the shell's answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    pub path: String,
+    /// `None` until the shell answers; then written, or why not.
+    pub written: Option<Result<(), String>>,
+}
+
 /// A walkthrough in progress (or finished).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Walkthrough {
@@ -59,9 +69,11 @@ pub struct Walkthrough {
     pub root_cause: Option<Finding>,
     pub found_ms: Option<Millis>,
     pub finished_ms: Option<Millis>,
+    /// The report and evidence files finishing asked for (empty until then).
+    pub outputs: Vec<Output>,
 }
 
-/// The seven steps' titles (seeds/004 §0).
+/// The seven steps' titles, in the order of the quick diagnosis.
 pub const STEPS: [&str; 7] = [
     "Accelerator visibility",
     "Device plugin",
@@ -73,13 +85,61 @@ pub const STEPS: [&str; 7] = [
 ];
 
 impl Walkthrough {
+    /// A walkthrough started at `now_ms`: every check pending until `probe` runs it.
     pub fn start(now_ms: Millis) -> Self {
         Walkthrough {
             started_ms: now_ms,
-            checks: Vec::new(),
+            checks: (1..=STEPS.len())
+                .map(|n| pending(n, "not run yet"))
+                .collect(),
             root_cause: None,
             found_ms: None,
             finished_ms: None,
+            outputs: Vec::new(),
+        }
+    }
+
+    /// Finish at `now_ms`, having asked the shell to write `paths`: the evidence check stays
+    /// pending until `written` has its answer for each.
+    pub fn finish(&mut self, now_ms: Millis, paths: &[String]) {
+        self.finished_ms = Some(now_ms);
+        self.outputs = paths
+            .iter()
+            .map(|p| Output {
+                path: p.clone(),
+                written: None,
+            })
+            .collect();
+        self.set_evidence_check();
+    }
+
+    /// The shell's answer for `path`; whether it was one of this walkthrough's files.
+    pub fn written(&mut self, path: &str, result: Result<(), String>) -> bool {
+        let Some(o) = self
+            .outputs
+            .iter_mut()
+            .find(|o| o.path == path && o.written.is_none())
+        else {
+            return false;
+        };
+        o.written = Some(result);
+        self.set_evidence_check();
+        true
+    }
+
+    /// The evidence check's status: pass once the shell wrote every file finishing asked for.
+    pub fn evidence_status(&self) -> Status {
+        self.checks
+            .iter()
+            .find(|c| c.n == STEPS.len())
+            .map_or(Status::Pending, |c| c.status)
+    }
+
+    fn set_evidence_check(&mut self) {
+        let check = evidence_check(&self.outputs);
+        match self.checks.iter_mut().find(|c| c.n == check.n) {
+            Some(c) => *c = check,
+            None => self.checks.push(check),
         }
     }
 
@@ -111,213 +171,84 @@ impl Walkthrough {
     }
 }
 
-fn run(ctx: &Ctx<'_>, spec: ProbeSpec) -> probes::Outcome {
-    probes::run(ctx, &spec, &Bindings::new())
-}
-
-fn fold(n: usize, outcomes: Vec<(probes::Outcome, Status)>) -> Check {
-    let mut status = Status::Pass;
-    let mut notes = Vec::new();
-    let mut evidence = Vec::new();
-    for (o, bad) in outcomes {
-        match o.verdict {
-            Verdict::Yes => {
-                status = status.max_by(bad);
-                evidence.extend(o.evidence.into_iter().take(3));
-                // What is wrong comes before what is fine.
-                notes.insert(0, o.summary);
-            }
-            Verdict::Unknown => {
-                status = status.max_by(Status::Warn);
-                notes.insert(0, o.summary);
-            }
-            Verdict::No => notes.push(o.summary),
-        }
-    }
+fn pending(n: usize, note: &str) -> Check {
     Check {
         n,
         title: STEPS[n - 1],
-        status,
+        status: Status::Pending,
+        notes: vec![note.to_string()],
+        evidence: Vec::new(),
+    }
+}
+
+/// Check 7 once finishing asked for `outputs`: pass only when the shell wrote every one.
+fn evidence_check(outputs: &[Output]) -> Check {
+    let mut status = Status::Pass;
+    let notes = outputs
+        .iter()
+        .map(|o| match &o.written {
+            Some(Ok(())) => format!("wrote {}", o.path),
+            Some(Err(e)) => {
+                status = Status::Fail;
+                format!("could not write {}: {e}", o.path)
+            }
+            None => {
+                if status == Status::Pass {
+                    status = Status::Pending;
+                }
+                format!("writing {}", o.path)
+            }
+        })
+        .collect();
+    Check {
+        n: STEPS.len(),
+        title: STEPS[STEPS.len() - 1],
+        status: if outputs.is_empty() {
+            Status::Pending
+        } else {
+            status
+        },
         notes,
-        evidence,
+        evidence: Vec::new(),
     }
 }
 
-impl Status {
-    fn max_by(self, o: Status) -> Status {
-        let r = |s: Status| match s {
-            Status::Pass => 0,
-            Status::Warn => 1,
-            Status::Fail => 2,
-        };
-        if r(o) > r(self) { o } else { self }
-    }
-}
-
-/// The seven checks.
+/// The seven checks. With no node and no pod in the world yet, the probes would only find
+/// nothing: checks 1-5 stay pending.
 pub fn checks(rules: &Rules, world: &World, now_ms: Millis, findings: &[Finding]) -> Vec<Check> {
-    let ctx = Ctx::new(world, now_ms, rules);
-    let gpu = |r| ProbeSpec::NodeResource {
-        resource: "nvidia.com/gpu".into(),
-        check: r,
-        nodes: NodeScope::Gpu,
+    let mut out = if world.nodes.is_empty() && world.pods.is_empty() {
+        (1..=5)
+            .map(|n| pending(n, "waiting for cluster data: no node or pod received yet"))
+            .collect()
+    } else {
+        probed(rules, world, now_ms)
     };
-    let sig = |ids: &[&str], scope| ProbeSpec::LogSignature {
-        ids: ids.iter().map(|s| s.to_string()).collect(),
-        scope,
-    };
-    let mut out = vec![
-        fold(
-            1,
-            vec![
-                (run(&ctx, gpu(ResourceCheck::MissingOrZero)), Status::Fail),
-                (run(&ctx, gpu(ResourceCheck::BelowCapacity)), Status::Warn),
-            ],
-        ),
-        fold(
-            2,
-            vec![(
-                run(
-                    &ctx,
-                    ProbeSpec::Daemon {
-                        name_contains: vec!["nvidia-device-plugin".into()],
-                        nodes: NodeScope::Gpu,
-                    },
-                ),
-                Status::Fail,
-            )],
-        ),
-        fold(
-            3,
-            vec![
-                (
-                    run(
-                        &ctx,
-                        ProbeSpec::PodStatus {
-                            scope: Scope::Training,
-                            phase: None,
-                            reasons: vec![
-                                "CrashLoopBackOff".into(),
-                                "Error".into(),
-                                "OOMKilled".into(),
-                                "Pending".into(),
-                            ],
-                        },
-                    ),
-                    Status::Fail,
-                ),
-                (
-                    run(
-                        &ctx,
-                        sig(
-                            &[
-                                "nccl.watchdog_timeout",
-                                "nccl.remote_error",
-                                "nccl.ib_retry_exceeded",
-                                "nccl.unhandled_cuda_error",
-                                "nccl.connection_refused",
-                                "torch.store_unreachable",
-                                "cuda.oom",
-                            ],
-                            Scope::Training,
-                        ),
-                    ),
-                    Status::Fail,
-                ),
-                (
-                    run(&ctx, sig(&["nccl.socket_transport"], Scope::Training)),
-                    Status::Warn,
-                ),
-            ],
-        ),
-        fold(
-            4,
-            vec![
-                (
-                    run(&ctx, sig(&["data.loading_slow"], Scope::Any)),
-                    Status::Warn,
-                ),
-                (
-                    run(
-                        &ctx,
-                        ProbeSpec::PodSpec {
-                            check: SpecCheck::NoShm,
-                            scope: Scope::Training,
-                        },
-                    ),
-                    Status::Warn,
-                ),
-            ],
-        ),
-        fold(
-            5,
-            vec![
-                (
-                    run(
-                        &ctx,
-                        ProbeSpec::Events {
-                            reason: Some("FailedScheduling".into()),
-                            message: None,
-                        },
-                    ),
-                    Status::Fail,
-                ),
-                (
-                    run(
-                        &ctx,
-                        ProbeSpec::Capacity {
-                            resource_prefix: "nvidia.com/".into(),
-                            check: CapacityCheck::Fragmented,
-                        },
-                    ),
-                    Status::Warn,
-                ),
-                (
-                    run(
-                        &ctx,
-                        ProbeSpec::PodSpec {
-                            check: SpecCheck::RequestsNeLimits,
-                            scope: Scope::Pending,
-                        },
-                    ),
-                    Status::Warn,
-                ),
-            ],
-        ),
-    ];
     // 6: mitigation — the top finding's fixes, proposed, never run.
     let top = findings
         .iter()
         .find(|f| f.kind == ConclusionKind::RootCause);
-    out.push(Check {
-        n: 6,
-        title: STEPS[5],
-        status: if top.is_some() {
-            Status::Warn
-        } else {
-            Status::Pass
-        },
-        notes: match top {
-            Some(f) => f
+    out.push(match top {
+        Some(f) => Check {
+            n: 6,
+            title: STEPS[5],
+            status: Status::Warn,
+            notes: f
                 .fixes
                 .iter()
                 .map(|x| format!("[{} risk] {}", x.risk.as_str(), x.title))
                 .collect(),
-            None => vec!["no root cause found: nothing to mitigate".into()],
+            evidence: Vec::new(),
         },
-        evidence: Vec::new(),
+        None => pending(6, "no root cause found yet: nothing to mitigate"),
     });
-    out.push(Check {
-        n: 7,
-        title: STEPS[6],
-        status: Status::Pass,
-        notes: vec![format!(
-            "finishing writes the incident report and an evidence scenario ({} log lines, {} events, {} pods held)",
+    out.push(pending(
+        7,
+        &format!(
+            "finishing (T or ctrl-s) writes the incident report and an evidence scenario ({} log lines, {} events, {} pods held)",
             world.logs.lines().len(),
             world.events.len(),
             world.pods.len()
-        )],
-        evidence: Vec::new(),
-    });
+        ),
+    ));
     out
 }

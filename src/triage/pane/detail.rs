@@ -1,8 +1,8 @@
 //! The Triage pane's detail views: a playbook walked on one subject (the path taken, the step
 //! under the cursor with its question, verdict and evidence, and the conclusion with fixes, risk
 //! and rollback) and the 10-minute walkthrough (countdown on event time, the seven checks with
-//! pass / warn / fail and evidence, the root cause and its MTTR target). Fixes are shown to be
-//! copied (`y`), never run.
+//! pending / pass / warn / fail and evidence, the root cause and its MTTR target). Fixes are
+//! shown to be copied (`y`), never run.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -106,9 +106,9 @@ pub fn conclusion_lines(
             format!("    rollback: {}", x.rollback),
             theme.dim,
         )));
-        if let Some(flag) = &x.seed_flag {
+        if let Some(note) = &x.note {
             l.push(Line::from(Span::styled(
-                format!("    seed flagged: {flag}"),
+                format!("    Note: {note}"),
                 theme.warn,
             )));
         }
@@ -215,9 +215,15 @@ pub fn draw_walkthrough(frame: &mut Frame, area: Rect, state: &AppState, theme: 
         Span::styled("10-minute triage  ", theme.title),
         Span::styled(countdown(left), clock_style),
         Span::styled(
-            match w.finished_ms {
-                Some(_) => "  finished: report and evidence written  (T restarts)".to_string(),
-                None => format!(
+            match (w.finished_ms, w.evidence_status()) {
+                (Some(_), Status::Pass) => {
+                    "  finished: report and evidence written  (T restarts)".to_string()
+                }
+                (Some(_), Status::Fail) => {
+                    "  finished: writing failed (see check 7)  (T restarts)".to_string()
+                }
+                (Some(_), _) => "  finished: writing report and evidence  (T restarts)".to_string(),
+                (None, _) => format!(
                     "  left (started {})  T/ctrl-s finish  y copy fix  Esc back",
                     utc(w.started_ms)
                 ),
@@ -227,13 +233,14 @@ pub fn draw_walkthrough(frame: &mut Frame, area: Rect, state: &AppState, theme: 
     ])];
     for c in &w.checks {
         let (glyph, st) = match c.status {
+            Status::Pending => ("◌ pending", theme.dim),
             Status::Pass => ("✔ pass", theme.ok),
             Status::Warn => ("▲ warn", theme.warn),
             Status::Fail => ("✖ fail", theme.crit),
         };
         l.push(Line::from(vec![
             Span::styled(format!("{}. ", c.n), theme.dim),
-            Span::styled(format!("{glyph:<7}"), st),
+            Span::styled(format!("{glyph:<10}"), st),
             Span::styled(format!("{:<36}", c.title), theme.title),
             Span::styled(c.notes.first().cloned().unwrap_or_default(), theme.dim),
         ]));
