@@ -1,8 +1,9 @@
 //! The run loop. One channel of `Msg` is fed by the replay source task and by the effect
 //! runner; terminal input and resizes arrive from crossterm's `EventStream`; signals end the
-//! loop. After each message, everything already queued is drained before drawing, so bursts
-//! coalesce into one frame; a frame is drawn only when the state is dirty, at most every
-//! `FRAME`. The initial (t = 0) scenario events are applied before the first frame. A live
+//! loop. Input and signals are read first. After each message, what is already queued is
+//! drained for at most `DRAIN_BUDGET` before drawing, so bursts coalesce into one frame and a
+//! long backlog is applied in slices with input and frames in between; a frame is drawn only
+//! when the state is dirty, at most every `FRAME`. The initial (t = 0) scenario events are applied before the first frame. A live
 //! session's clock ticks every `ui.tick_ms` (a replay's clock is moved by its own task).
 
 use std::io::Write;
@@ -31,6 +32,8 @@ use crate::ui;
 pub const FRAME: Duration = Duration::from_millis(16);
 /// How long the first frame waits for the scenario's initial events.
 const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
+/// The longest the loop applies queued messages before it reads input and draws again.
+pub const DRAIN_BUDGET: Duration = Duration::from_millis(20);
 
 /// Everything the cockpit needs to start.
 pub struct Setup {
@@ -173,9 +176,13 @@ impl Runner {
         Ok(())
     }
 
-    /// Drain everything already queued. Returns `Flow::Quit` if a message asked to quit.
+    /// Drain what is already queued, for at most `DRAIN_BUDGET`: a long backlog (a big
+    /// recording loading) is taken in slices, so input and frames come in between. Returns
+    /// `Flow::Quit` if a message asked to quit.
     fn drain(&mut self, rx: &mut UnboundedReceiver<Msg>, term: &mut Term) -> Flow {
-        while let Ok(msg) = rx.try_recv() {
+        let started = Instant::now();
+        while started.elapsed() < DRAIN_BUDGET {
+            let Ok(msg) = rx.try_recv() else { break };
             if let Flow::Quit = self.dispatch(msg, term) {
                 return Flow::Quit;
             }
@@ -321,11 +328,9 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
     let exit = loop {
         let due = tokio::time::Instant::from_std(last_draw + FRAME);
         let flow = tokio::select! {
-            msg = rx.recv() => match msg {
-                Some(msg) => r.dispatch(msg, term),
-                // Unreachable while `r.tx` lives; never spin on a closed channel.
-                None => return Err(anyhow::anyhow!("message channel closed")),
-            },
+            // Input and signals first: a keypress or Ctrl-C is never queued behind a backlog of
+            // source messages.
+            biased;
             ev = input.next() => match ev {
                 Some(Ok(ev)) => match input_msg(ev) {
                     Some(msg) => r.dispatch(msg, term),
@@ -343,6 +348,11 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
             _ = signals.int.recv() => break Exit::Signal(2),
             _ = signals.term.recv() => break Exit::Signal(15),
             _ = signals.hup.recv() => break Exit::Signal(1),
+            msg = rx.recv() => match msg {
+                Some(msg) => r.dispatch(msg, term),
+                // Unreachable while `r.tx` lives; never spin on a closed channel.
+                None => return Err(anyhow::anyhow!("message channel closed")),
+            },
             _ = tokio::time::sleep_until(due), if r.state.dirty => Flow::Continue,
             msg = next_live(&mut r.live) => match msg {
                 Some(msg) => r.dispatch(msg, term),

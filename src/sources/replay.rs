@@ -294,32 +294,64 @@ impl Replayer {
 /// How often the replay task moves its clock.
 pub const STEP: Duration = Duration::from_millis(50);
 
+/// While a replay is behind its clock (a big recording loading), the clock ticks (and so the
+/// views refresh) at most this often; batches still flow in between, each with its status.
+pub const CATCH_UP_TICK: Duration = Duration::from_millis(250);
+
+/// Batches handed over per `STEP` while the replay is behind its clock.
+pub const CATCH_UP_BATCHES: usize = 4;
+
+/// What the replay task hands to the reducer after moving the clock.
+struct Sender {
+    tx: mpsc::UnboundedSender<Msg>,
+    last_tick: Option<Instant>,
+}
+
+impl Sender {
+    /// Send a reset (if any), the events, the clock status and, unless the replay is still
+    /// catching up and ticked less than `CATCH_UP_TICK` ago, a tick. False once the receiver
+    /// is gone.
+    fn send(&mut self, r: &Replayer, reset: bool, evs: Vec<TimedEvent>) -> bool {
+        let mut ok = true;
+        if reset {
+            ok &= self.tx.send(Msg::ResetWorld).is_ok();
+        }
+        if !evs.is_empty() {
+            ok &= self.tx.send(Msg::Source(evs)).is_ok();
+        }
+        let status = r.status();
+        let behind = status.cursor < status.due;
+        let now = Instant::now();
+        let tick_due = self
+            .last_tick
+            .is_none_or(|t| now.duration_since(t) >= CATCH_UP_TICK);
+        if !behind || reset || tick_due {
+            self.last_tick = Some(now);
+            ok &= self.tx.send(Msg::Tick { now_ms: r.now_ms() }).is_ok();
+        }
+        ok && self.tx.send(Msg::Replay(status)).is_ok()
+    }
+}
+
 /// Drive a `Replayer` with the wall clock: sends `ReplayLoaded`, the initial events, then every
-/// `STEP` the due events, a `Tick` with the virtual time and the clock status. Ends when either
+/// `STEP` the due events (several batches while catching up), a `Tick` with the virtual time
+/// (throttled while catching up, see `CATCH_UP_TICK`) and the clock status. Ends when either
 /// channel closes.
 pub async fn run(
     mut replayer: Replayer,
     tx: mpsc::UnboundedSender<Msg>,
     mut cmds: mpsc::UnboundedReceiver<ReplayCmd>,
 ) {
-    let send =
-        |tx: &mpsc::UnboundedSender<Msg>, r: &Replayer, reset: bool, evs: Vec<TimedEvent>| {
-            let mut ok = true;
-            if reset {
-                ok &= tx.send(Msg::ResetWorld).is_ok();
-            }
-            if !evs.is_empty() {
-                ok &= tx.send(Msg::Source(evs)).is_ok();
-            }
-            ok &= tx.send(Msg::Tick { now_ms: r.now_ms() }).is_ok();
-            ok && tx.send(Msg::Replay(r.status())).is_ok()
-        };
+    let mut out = Sender {
+        tx,
+        last_tick: None,
+    };
     replayer.set_batch_limit(TASK_BATCH);
-    if tx.send(Msg::ReplayLoaded(replayer.info(200))).is_err() {
+    if out.tx.send(Msg::ReplayLoaded(replayer.info(200))).is_err() {
         return;
     }
     let first = replayer.prime();
-    if !send(&tx, &replayer, false, first) {
+    if !out.send(&replayer, false, first) {
         return;
     }
     let mut interval = tokio::time::interval(STEP);
@@ -330,15 +362,25 @@ pub async fn run(
                 let now = Instant::now();
                 let wall = now.duration_since(last).as_millis() as Millis;
                 last = now;
-                let evs = replayer.advance(wall);
-                if !send(&tx, &replayer, false, evs) {
+                let mut evs = replayer.advance(wall);
+                for _ in 1..CATCH_UP_BATCHES {
+                    let s = replayer.status();
+                    if s.cursor >= s.due {
+                        break;
+                    }
+                    if !out.send(&replayer, false, std::mem::take(&mut evs)) {
+                        return;
+                    }
+                    evs = replayer.advance_to(s.pos_ms);
+                }
+                if !out.send(&replayer, false, evs) {
                     return;
                 }
             }
             cmd = cmds.recv() => {
                 let Some(cmd) = cmd else { return };
                 let (reset, evs) = replayer.control(cmd);
-                if !send(&tx, &replayer, reset, evs) {
+                if !out.send(&replayer, reset, evs) {
                     return;
                 }
             }
