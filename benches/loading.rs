@@ -4,10 +4,10 @@
 //! The run loop is followed step by step on one thread: the replay side hands over batches of
 //! `replay::TASK_BATCH` events with their clock status, and a tick only every
 //! `replay::CATCH_UP_TICK` while it is behind (as `replay::run` does); the loop side takes a
-//! pending key before anything else, applies queued messages for at most
-//! `app::DRAIN_BUDGET`, and draws a 120×40 frame when the state is dirty and `app::FRAME` has
-//! passed (as `app::run_loop` does). A key is pressed every `KEY_EVERY`; its latency is from
-//! the press to the end of the first frame drawn after it was applied.
+//! pending key before anything else and draws its frame at once; otherwise it applies queued
+//! messages for at most `app::DRAIN_BUDGET` and draws a 120×40 frame when the state is dirty
+//! and `app::FRAME` has passed (as `app::run_loop` does). A key is pressed every `KEY_EVERY`;
+//! its latency is from the press to the end of the first frame drawn after it was applied.
 //!
 //! Reported, as medians over `LOADING_RUNS` loads (default 3): the p50 and p99 keypress-to-frame
 //! latency during the load, and the time from the first event to the full screen (the frame
@@ -114,7 +114,8 @@ fn load(opts: &SyntheticOpts) -> Load {
         }
         let now = Instant::now();
         // select!: a pending key first, then the next queued message
-        if now >= next_key {
+        let from_input = now >= next_key;
+        if from_input {
             waiting.push(next_key);
             next_key += KEY_EVERY;
             update(&mut st, key());
@@ -124,16 +125,16 @@ fn load(opts: &SyntheticOpts) -> Load {
         } else if producer.done {
             break;
         }
-        // drain for at most the budget
+        // drain for at most the budget (not between a key and its frame)
         let drain = Instant::now();
-        while drain.elapsed() < DRAIN_BUDGET {
+        while !from_input && drain.elapsed() < DRAIN_BUDGET {
             if q.is_empty() && !producer.done {
                 producer.step(&mut q);
             }
             let Some(msg) = q.pop_front() else { break };
             update(&mut st, msg);
         }
-        if st.dirty && last_draw.elapsed() >= FRAME {
+        if st.dirty && (from_input || last_draw.elapsed() >= FRAME) {
             term.draw(|f| aicockpit::ui::draw(f, &st, &theme))
                 .expect("draw");
             st.dirty = false;

@@ -327,13 +327,18 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
     let mut input = EventStream::new();
     let exit = loop {
         let due = tokio::time::Instant::from_std(last_draw + FRAME);
+        // A key's frame is drawn before the backlog is drained again.
+        let mut from_input = false;
         let flow = tokio::select! {
             // Input and signals first: a keypress or Ctrl-C is never queued behind a backlog of
             // source messages.
             biased;
             ev = input.next() => match ev {
                 Some(Ok(ev)) => match input_msg(ev) {
-                    Some(msg) => r.dispatch(msg, term),
+                    Some(msg) => {
+                        from_input = true;
+                        r.dispatch(msg, term)
+                    }
                     None => Flow::Continue,
                 },
                 Some(Err(e)) => {
@@ -371,10 +376,10 @@ async fn run_loop(term: &mut Term, setup: Setup, signals: &mut Signals) -> anyho
         if let Flow::Quit = flow {
             break Exit::Quit;
         }
-        if let Flow::Quit = r.drain(&mut rx, term) {
+        if !from_input && let Flow::Quit = r.drain(&mut rx, term) {
             break Exit::Quit;
         }
-        if r.state.dirty && last_draw.elapsed() >= FRAME {
+        if r.state.dirty && (from_input || last_draw.elapsed() >= FRAME) {
             r.draw(term, &theme)?;
             last_draw = Instant::now();
         }
