@@ -187,8 +187,20 @@ pub enum Msg {
     /// The shell carried out `Effect::WriteFile`: the bytes written, or why it could not.
     Written {
         path: String,
-        result: Result<usize, String>,
+        result: Result<usize, WriteError>,
     },
+}
+
+/// Why the shell could not write a file, in the operating system's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(transparent)]
+#[error("{0}")]
+pub struct WriteError(pub String);
+
+impl From<&str> for WriteError {
+    fn from(s: &str) -> Self {
+        WriteError(s.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

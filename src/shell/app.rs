@@ -17,6 +17,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::contract::effect::{Effect, ReplayCmd};
 use crate::contract::event::SPEEDS;
+use crate::contract::event::WriteError;
 use crate::contract::event::{Msg, NoticeLevel};
 use crate::settings::keymap::Keymap;
 use crate::settings::rules::Rules;
@@ -205,7 +206,7 @@ pub async fn write_file(path: &str, contents: &str) -> Msg {
         }
         Err(e) => {
             tracing::warn!("could not write {path}: {e}");
-            Err(e.to_string())
+            Err(WriteError(e.to_string()))
         }
     };
     Msg::Written {

@@ -3,6 +3,7 @@
 //! resolved), and a file the shell wrote, or could not, is a notice on `file:<path>` that also
 //! tells the walkthrough its evidence is (or is not) written.
 
+use crate::contract::event::WriteError;
 use crate::contract::event::{HealthState, NoticeLevel, SourceEvent, TimedEvent};
 use crate::state::AppState;
 
@@ -41,7 +42,7 @@ pub fn source_health(state: &mut AppState, te: &TimedEvent) {
 }
 
 /// The shell's answer to `Effect::WriteFile`.
-pub fn written(state: &mut AppState, path: &str, result: Result<usize, String>) {
+pub fn written(state: &mut AppState, path: &str, result: Result<usize, WriteError>) {
     let topic = format!("file:{path}");
     let now = state.now_ms;
     match &result {

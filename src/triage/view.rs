@@ -12,6 +12,7 @@
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
 use crate::contract::event::NoticeLevel;
+use crate::contract::event::WriteError;
 use crate::contract::scenario;
 use crate::domain::Millis;
 use crate::settings::rules::Rules;
@@ -231,7 +232,7 @@ pub fn incident_files(
 
 /// The shell wrote `path` (or could not): the walkthrough's evidence check passes only once
 /// its files are written.
-pub fn on_written(state: &mut AppState, path: &str, result: Result<(), String>) {
+pub fn on_written(state: &mut AppState, path: &str, result: Result<(), WriteError>) {
     if let Some(w) = state.triage.walkthrough.as_mut()
         && w.written(path, result)
     {

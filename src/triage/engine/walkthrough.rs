@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::findings::{Finding, whats_wrong};
 use super::quick_checks::probed;
+use crate::contract::event::WriteError;
 use crate::domain::Millis;
 use crate::domain::severity::Severity;
 use crate::settings::playbooks::model::ConclusionKind;
@@ -57,7 +58,7 @@ pub struct Check {
 pub struct Output {
     pub path: String,
     /// `None` until the shell answers; then written, or why not.
-    pub written: Option<Result<(), String>>,
+    pub written: Option<Result<(), WriteError>>,
 }
 
 /// A walkthrough in progress (or finished).
@@ -114,7 +115,7 @@ impl Walkthrough {
     }
 
     /// The shell's answer for `path`; whether it was one of this walkthrough's files.
-    pub fn written(&mut self, path: &str, result: Result<(), String>) -> bool {
+    pub fn written(&mut self, path: &str, result: Result<(), WriteError>) -> bool {
         let Some(o) = self
             .outputs
             .iter_mut()
