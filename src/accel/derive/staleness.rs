@@ -44,6 +44,9 @@ pub struct Stale {
 /// The median spacing of the newest samples of a series (`DEFAULT_SCRAPE_MS` with fewer than
 /// two distinct sample times).
 pub fn scrape_interval_ms(points: &VecDeque<(Millis, f64)>) -> Millis {
+    if points.len() < 2 {
+        return DEFAULT_SCRAPE_MS;
+    }
     let start = points.len().saturating_sub(RECENT_SPACINGS + 1);
     let mut gaps: Vec<Millis> = points
         .range(start..)
