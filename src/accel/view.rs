@@ -221,13 +221,13 @@ pub fn refresh(state: &mut AppState) {
         plain += usize::from(inv_i.is_none());
         let node = inv_i.map(|i| &inv.nodes[i]);
         let b = breaches.get(&info.name).map_or(&[][..], Vec::as_slice);
-        rows.push(row_for(info, inv_i, node, b));
+        rows.push(row_for(info, inv_i, node, b, (&world.metrics, now)));
     }
     // an inventory node that is no Kubernetes node: this machine, read through NVML
     for (i, n) in inv.nodes.iter().enumerate() {
         if !world.nodes.contains_key(&n.name) {
             let b = breaches.get(&n.name).map_or(&[][..], Vec::as_slice);
-            rows.push(rows::local_row(n, i, b));
+            rows.push(rows::local_row(n, i, b, (&world.metrics, now)));
         }
     }
     let spec = state.ui.sort(Pane::Nodes);

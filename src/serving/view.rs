@@ -11,6 +11,7 @@
 //! figures from the selector path (`serving::derive::objectives`).
 
 pub mod alerts;
+pub mod fresh;
 pub mod hist;
 
 use std::collections::BTreeMap;
@@ -90,6 +91,8 @@ pub struct EndpointView {
     /// Why the latency series is empty, when it is.
     pub series_gap: Option<String>,
     pub objectives: Objectives,
+    /// The figures are stale (`fresh::age_out`): the time of their newest sample.
+    pub stale_since: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -332,7 +335,7 @@ pub fn refresh(state: &mut AppState) {
             &ep.key.namespace,
             seen.keys().map(|p| p.as_str()),
         );
-        let stats = match &sel {
+        let mut stats = match &sel {
             Some(sel) => Ok(endpoint_stats_with(
                 &w.metrics,
                 ep.server,
@@ -344,6 +347,7 @@ pub fn refresh(state: &mut AppState) {
             None if ep.pod_labels.is_empty() => Err(NoStats::NoPodSelector),
             None => Err(NoStats::NoPods),
         };
+        let stale_since = fresh::age_out(&w.metrics, sel.as_ref(), stats.as_mut().ok(), now);
         let (series, series_gap) = match &sel {
             Some(sel) => series(&w.metrics, &ep, sel, &mut hists, now),
             None => (Vec::new(), stats.as_ref().err().map(ToString::to_string)),
@@ -362,6 +366,7 @@ pub fn refresh(state: &mut AppState) {
             series,
             series_gap,
             objectives,
+            stale_since,
             endpoint: ep,
         });
         sels.push(sel);

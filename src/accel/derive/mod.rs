@@ -14,6 +14,7 @@ pub mod join_plan;
 pub mod labels;
 pub mod mig_layout;
 pub mod resources;
+pub mod staleness;
 pub mod telemetry;
 pub mod telemetry_join;
 pub mod thresholds;

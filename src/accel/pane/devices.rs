@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::accel::derive::inventory::NodeAccel;
+use crate::accel::derive::staleness::Stale;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Telemetry, Vendor};
 use crate::accel::view::detail::{self, DeviceFacts};
 use crate::accel::view::{device_mem_pct, device_stale};
@@ -21,6 +22,7 @@ use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::ui::widgets::spark::spark;
+use crate::ui::widgets::text::age;
 use crate::world::metrics::MetricStore;
 
 /// Points shown per sparkline.
@@ -82,6 +84,17 @@ fn stale_line(d: &DeviceTelemetry, pod: &str, silent_ms: i64, theme: &Theme) -> 
     ])
 }
 
+/// The row of a device whose readings are stale: its name, its pod, the age of its newest
+/// sample and why (its last values are not shown as current).
+fn aged_line(d: &DeviceTelemetry, pod: &str, now: i64, s: Stale, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{:<20.20} ", d.label()), theme.warn),
+        Span::raw(format!("{:<22} ", tail_fit(pod, 22))),
+        Span::styled(format!("stale {}", age(now, Some(s.since))), theme.warn),
+        Span::styled(format!(" · {}", s.why.label()), theme.dim),
+    ])
+}
+
 /// The line under a chip's row with its non-zero error code (critical on an unhealthy chip).
 fn error_line(hex: &str, facts: &DeviceFacts, theme: &Theme) -> Line<'static> {
     let style = if facts.chip_unhealthy == Some(true) {
@@ -109,6 +122,9 @@ fn device_lines(
     let pod = &facts.pod;
     if let Some(last) = device_stale(d, last_ms) {
         return vec![stale_line(d, pod, last_ms - last, theme)];
+    }
+    if let Some(s) = facts.stale {
+        return vec![aged_line(d, pod, state.accel.at_ms, s, theme)];
     }
     let util = d
         .util_history(store)

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::ui::widgets::spark::bar;
 use crate::ui::widgets::table::{self, keep_columns};
-use crate::ui::widgets::text::{Needle, highlighted};
+use crate::ui::widgets::text::{Needle, age, highlighted};
 
 const HEADERS: &[&str] = &[
     "NODE", "KIND", "ALLOC", "UTIL", "MEM", "TEMP", "POWER", "HEALTH",
@@ -112,12 +112,20 @@ fn health_line(r: &NodeRow, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The cells of one row, in `HEADERS` order (the health cell aside).
-fn row_texts(r: &NodeRow) -> [String; 7] {
+/// The cells of one row, in `HEADERS` order (the health cell aside); stale readings read
+/// `stale 12m` (the age of the newest sample at `now`) in place of their numbers.
+fn row_texts(r: &NodeRow, now: i64) -> [String; 7] {
+    let head = [r.name.clone(), kind_text(r), alloc_text(r)];
+    let [name, kind, alloc] = head;
+    if let Some(s) = r.stale {
+        let aged = format!("stale {}", age(now, Some(s.since)));
+        let dash = || "stale".to_string();
+        return [name, kind, alloc, aged, dash(), dash(), dash()];
+    }
     [
-        r.name.clone(),
-        kind_text(r),
-        alloc_text(r),
+        name,
+        kind,
+        alloc,
         pct(r.util, r.util_from_gr),
         pct(r.mem_pct, false),
         r.temp.map_or("-".to_string(), |t| format!("{t:.0}°C")),
@@ -132,8 +140,8 @@ fn column_widths(texts: &[[String; 7]]) -> Vec<Constraint> {
         col(0, 6, 28),
         col(1, 4, 20),
         col(2, 5, 20),
-        col(3, 4, 5),
-        col(4, 3, 4),
+        col(3, 4, 9),
+        col(4, 3, 5),
         col(5, 4, 5),
         col(6, 5, 6),
         Constraint::Fill(1),
@@ -156,14 +164,19 @@ fn row_cells(
         theme.gauge
     };
     let hot = r.temp.is_some_and(|t| t > hot_c);
+    let (value, temp_style) = match r.stale {
+        Some(_) => (theme.warn, theme.warn),
+        None if hot => (theme.base, theme.crit),
+        None => (theme.base, theme.base),
+    };
     vec![
         Cell::from(hl(name, name_style(theme, r.worst))),
         Cell::from(hl(kind, theme.base)),
         Cell::from(alloc).style(alloc_style),
-        Cell::from(util),
-        Cell::from(mem),
-        Cell::from(temp).style(if hot { theme.crit } else { theme.base }),
-        Cell::from(power),
+        Cell::from(util).style(value),
+        Cell::from(mem).style(value),
+        Cell::from(temp).style(temp_style),
+        Cell::from(power).style(value),
         Cell::from(health_line(r, theme)),
     ]
 }
@@ -189,7 +202,10 @@ fn draw_table(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme, ro
         body.height.saturating_sub(1) as usize,
     );
     let visible = &rows[win.offset..win.offset + win.len];
-    let texts: Vec<[String; 7]> = visible.iter().map(|r| row_texts(r)).collect();
+    let texts: Vec<[String; 7]> = visible
+        .iter()
+        .map(|r| row_texts(r, state.accel.at_ms))
+        .collect();
     let widths = column_widths(&texts);
     let keep = keep_columns(&widths, DROPPABLE, body.width);
     let hot_c = state.accel.settings.thresholds.gpu_temp_c;

@@ -7,6 +7,7 @@ use super::{PendingPod, device_stale};
 use crate::accel::derive::inventory::{self, Inventory, InventoryConfig, NodeAccel};
 use crate::accel::derive::inventory_local;
 use crate::accel::derive::mig_layout::{self, MigLayout};
+use crate::accel::derive::staleness::Freshness;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Telemetry};
 use crate::accel::derive::thresholds::{Breach, Thresholds, evaluate};
 use crate::domain::{AccelKind, PodInfo};
@@ -53,7 +54,8 @@ pub(super) fn pending_pods(
     out
 }
 
-/// The threshold breaches of a node's fresh devices (stale ones are not judged).
+/// The threshold breaches of a node's fresh devices (stale ones are not judged: a device that
+/// stopped reporting before its node, or whose readings are stale at `now`).
 pub(super) fn node_breaches(
     n: &NodeAccel,
     world: &World,
@@ -63,9 +65,11 @@ pub(super) fn node_breaches(
     let Telemetry::Present(t) = &n.telemetry else {
         return Vec::new();
     };
+    let fresh = Freshness::of(n, &world.metrics, now);
     t.devices
         .iter()
         .filter(|d| device_stale(d, t.last_ms).is_none())
+        .filter(|d| fresh.stale(d).is_none())
         .filter_map(|d| {
             let allocated = n.is_allocated(d);
             may_breach(d, th, allocated).then(|| evaluate(d, &world.metrics, th, now, allocated))

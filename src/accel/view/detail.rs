@@ -16,6 +16,7 @@
 use crate::accel::derive::health::npu_error_hex;
 use crate::accel::derive::inventory::NodeAccel;
 use crate::accel::derive::labels::AscendCm;
+use crate::accel::derive::staleness::Freshness;
 use crate::accel::derive::telemetry::{DeviceTelemetry, Field, Telemetry, Vendor};
 use crate::accel::derive::xid::{PodAttribution, attribute};
 use crate::contract::action::Action;
@@ -77,6 +78,8 @@ pub struct DeviceFacts {
     pub flagged: bool,
     /// A non-zero `npu_chip_info_error_code`, in hex (`0x80E01801`).
     pub error_hex: Option<String>,
+    /// The device's readings are stale at the refresh (`staleness`): shown with their age.
+    pub stale: Option<crate::accel::derive::staleness::Stale>,
 }
 
 impl DeviceFacts {
@@ -87,6 +90,7 @@ impl DeviceFacts {
             chip_unhealthy: None,
             flagged: false,
             error_hex: None,
+            stale: None,
         }
     }
 }
@@ -143,16 +147,23 @@ pub fn facts_of(n: &NodeAccel, d: &DeviceTelemetry) -> DeviceFacts {
         chip_unhealthy,
         flagged,
         error_hex,
+        stale: None,
     }
 }
 
 /// The facts of the node drilled into now, if one is.
 fn current_facts(state: &AppState) -> Option<DrilledFacts> {
     let (name, n) = drilled(state)?;
+    let (store, now) = (&state.world.metrics, state.accel.at_ms);
     Some(DrilledFacts {
         node: name.to_string(),
         devices: n.map_or_else(Vec::new, |n| {
-            devices(n).iter().map(|d| facts_of(n, d)).collect()
+            let fresh = Freshness::of(n, store, now);
+            let with_age = |d: &DeviceTelemetry| DeviceFacts {
+                stale: fresh.stale(d),
+                ..facts_of(n, d)
+            };
+            devices(n).iter().map(with_age).collect()
         }),
     })
 }

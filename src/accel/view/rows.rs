@@ -5,10 +5,12 @@
 
 use crate::accel::derive::health::HealthFlag;
 use crate::accel::derive::inventory::{NodeAccel, ResourceClass};
+use crate::accel::derive::staleness::{Freshness, Stale};
 use crate::accel::derive::telemetry::{Field, Telemetry};
 use crate::accel::derive::thresholds::{Breach, ThresholdRule};
 use crate::domain::severity::Severity;
-use crate::domain::{AccelKind, NodeInfo};
+use crate::domain::{AccelKind, Millis, NodeInfo};
+use crate::world::metrics::MetricStore;
 
 use super::{device_mem_pct, device_stale, device_util};
 
@@ -48,6 +50,9 @@ pub struct NodeRow {
     pub worst: Option<Severity>,
     /// Why telemetry is missing or derived.
     pub note: Option<String>,
+    /// Every device's readings are stale: the newest sample's time and why (UTIL, MEM, TEMP
+    /// and POWER are then `None`, never the last values).
+    pub stale: Option<Stale>,
 }
 
 impl NodeRow {
@@ -152,7 +157,7 @@ fn mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
-fn fold_telemetry(row: &mut NodeRow, n: &NodeAccel) {
+fn fold_telemetry(row: &mut NodeRow, n: &NodeAccel, fresh: &Freshness) {
     let t = match &n.telemetry {
         Telemetry::Missing(why) => {
             row.note = Some(why.clone());
@@ -162,10 +167,16 @@ fn fold_telemetry(row: &mut NodeRow, n: &NodeAccel) {
     };
     // MIG instances share their parent's temperature and power: count those once per GPU.
     let (mut util, mut mem, mut temp, mut power) = (Vec::new(), Vec::new(), None, Vec::new());
-    let mut stale = 0;
+    let (mut stale, mut aged) = (0, 0);
+    let mut newest: Option<Stale> = None;
     for d in &t.devices {
         if device_stale(d, t.last_ms).is_some() {
             stale += 1;
+            continue;
+        }
+        if let Some(s) = fresh.stale(d) {
+            aged += 1;
+            newest = Some(newest.map_or(s, |x| if s.since > x.since { s } else { x }));
             continue;
         }
         if let Some((u, gr)) = device_util(d) {
@@ -189,7 +200,12 @@ fn fold_telemetry(row: &mut NodeRow, n: &NodeAccel) {
     row.mem_pct = mean(&mem);
     row.temp = temp;
     row.power = (!power.is_empty()).then(|| power.iter().sum());
-    row.note = if stale > 0 {
+    let all_stale = aged > 0 && stale + aged == t.devices.len();
+    row.stale = newest.filter(|_| all_stale);
+    row.note = if let Some(s) = row.stale {
+        Some(format!("values stale: {}", s.why.label()))
+    } else if stale + aged > 0 {
+        let stale = stale + aged;
         Some(format!("{stale} device(s) stopped reporting"))
     } else if row.util_from_gr {
         Some("util* = GR_ENGINE_ACTIVE (MIG has no GPU_UTIL)".into())
@@ -203,11 +219,14 @@ fn fold_telemetry(row: &mut NodeRow, n: &NodeAccel) {
 }
 
 /// The row of one node; `inv`/`node` its inventory entry when it has accelerators.
+///
+/// `store` and `now` (the refresh's event time) judge which readings are still current.
 pub fn row_for(
     info: &NodeInfo,
     inv: Option<usize>,
     node: Option<&NodeAccel>,
     breaches: &[Breach],
+    (store, now): (&MetricStore, Millis),
 ) -> NodeRow {
     let mut row = NodeRow {
         name: info.name.clone(),
@@ -231,6 +250,7 @@ pub fn row_for(
         tags: Vec::new(),
         worst: None,
         note: None,
+        stale: None,
     };
     let mut tags = Vec::new();
     match node {
@@ -252,7 +272,7 @@ pub fn row_for(
                 row.allocatable += l.allocatable;
                 row.requested += l.requested;
             }
-            fold_telemetry(&mut row, n);
+            fold_telemetry(&mut row, n, &Freshness::of(n, store, now));
             for f in &n.flags {
                 push_tag(&mut tags, tag_text(f), f.severity());
             }
@@ -270,9 +290,14 @@ pub fn row_for(
 
 /// The row of an inventory node that has no Kubernetes object (this machine, read through
 /// NVML), tagged `local`.
-pub fn local_row(n: &NodeAccel, inv: usize, breaches: &[Breach]) -> NodeRow {
+pub fn local_row(
+    n: &NodeAccel,
+    inv: usize,
+    breaches: &[Breach],
+    at: (&MetricStore, Millis),
+) -> NodeRow {
     let info = crate::accel::derive::inventory_local::node_info(n);
-    let mut row = row_for(&info, Some(inv), Some(n), breaches);
+    let mut row = row_for(&info, Some(inv), Some(n), breaches, at);
     push_tag(&mut row.tags, "local".into(), Severity::Info);
     row.worst = row.worst.max(Some(Severity::Info));
     row

@@ -119,6 +119,7 @@ fn latency_cell(
             let style = against(v, objective, theme, theme.base);
             Span::styled(format!(" {:>5}", secs(v)), style)
         }
+        Stat::Unavailable("stale") => Span::styled(format!(" {:>5}", "stale"), theme.warn),
         Stat::Unavailable(_) => Span::styled(format!(" {:>5}", "n/a"), theme.dim),
     };
     spans.push(text);
@@ -129,12 +130,17 @@ fn latency_cell(
 fn figure(s: Stat, f: fn(f64) -> String, objective: Option<f64>, theme: &Theme) -> Cell<'static> {
     match s {
         Stat::Value(v) => Cell::from(f(v)).style(against(v, objective, theme, theme.base)),
+        Stat::Unavailable("stale") => Cell::from("stale").style(theme.warn),
         Stat::Unavailable(_) => Cell::from("n/a").style(theme.dim),
     }
 }
 
 /// The STATUS text: the worst alert with since-when, else the rollout, else `ok`.
 pub fn status(state: &AppState, e: &EndpointView, theme: &Theme) -> Line<'static> {
+    if let Some(since) = e.stale_since {
+        let aged = format!("stale {}", age(state.serving.at, Some(since)));
+        return Line::from(Span::styled(aged, theme.warn));
+    }
     if let Some(why) = no_metrics(e) {
         return Line::from(Span::styled(why, theme.warn));
     }
