@@ -336,8 +336,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::FocusLog => ui.focus = Pane::Log,
         Action::Zoom => ui.zoom = !ui.zoom,
         Action::Filter => {
+            // `/` starts a new filter: the old one goes and typing starts afresh.
             ui.mode = InputMode::Filter;
-            ui.input = ui.filter(ui.focus).to_string();
+            ui.input.clear();
+            ui.filters.remove(&ui.focus);
         }
         Action::Command => {
             ui.mode = InputMode::Command;
