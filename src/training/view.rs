@@ -242,8 +242,23 @@ fn logs_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 );
                 return Some(Vec::new());
             };
-            if !v.search(store, &re, action == Action::SearchNext) {
-                let text = format!("no line matches {:?}", re.as_str());
+            let found = v.search(store, &re, action == Action::SearchNext);
+            if let Some(h) = v.hit.as_mut() {
+                h.needle = state.ui.filter(Pane::Training).to_string();
+            }
+            if !found {
+                let text = format!("no more matches: no line matches {:?}", re.as_str());
+                notify(state, NoticeLevel::Info, text);
+            } else if let Some(h) = v.hit.as_ref().filter(|h| h.wrapped) {
+                let end = if action == Action::SearchNext {
+                    "first"
+                } else {
+                    "last"
+                };
+                let text = format!(
+                    "no more matches: back at the {end} ({}/{})",
+                    h.index, h.count
+                );
                 notify(state, NoticeLevel::Info, text);
             }
         }
