@@ -134,7 +134,7 @@ pub fn attention(state: &mut AppState) {
             object,
             ..
         } => of_kind(&kind, &namespace, &object),
-        Key::Unknown(_) => Target::Other("what is not known yet (it resolves itself)".into()),
+        Key::Unknown(_) => Target::Other("what is not known".into()),
         Key::Source(s) => Target::Other(format!("the source {s}")),
         Key::Rejected(_) => Target::Other("rejected objects".into()),
     };
