@@ -86,3 +86,24 @@ fn bad_rollout_drill_down_at_the_end() {
     assert!(text.contains("5f7b8c9d6f"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+/// In the drill-down `j` moves a cursor over the endpoint's pods and Enter opens the one under
+/// it: a serving pod is listed by its node's drill-down, which opens with that node selected.
+#[test]
+fn enter_on_a_serving_pod_opens_its_node() {
+    let mut st = drilled(serving_at("bad-rollout", 900_000));
+    let rows = aicockpit::serving::pane::rows(&st);
+    let e = rows[st.ui.selected(Pane::Serving)];
+    let name = e.endpoint.key.name.clone();
+    assert!(e.pods.len() >= 2, "{:?}", e.pods);
+    let second = e.pods[1].clone();
+    state::update(&mut st, Msg::Action(Action::Down));
+    assert!(st.ui.drilled(Pane::Serving), "j stays in the drill-down");
+    assert_eq!(st.ui.detail_cursor(Pane::Serving, &name), 1);
+    state::update(&mut st, Msg::Action(Action::Select));
+    let node = second.node.clone().expect("the pod is scheduled");
+    assert_eq!(st.ui.focus, Pane::Nodes);
+    assert!(st.ui.drilled(Pane::Nodes));
+    let row = aicockpit::accel::view::selected_row(&st).expect("a node row");
+    assert_eq!(row.name, node);
+}

@@ -106,6 +106,32 @@ fn filter_active() {
     insta::assert_snapshot!(text);
 }
 
+/// `/` with a filter set starts a new one: the old text goes, typing starts afresh.
+#[test]
+fn slash_starts_a_new_filter() {
+    let mut st = state_from(mini(), None);
+    act(&mut st, Action::Filter);
+    for c in "gpu-node-2".chars() {
+        key(&mut st, c);
+    }
+    state::update(
+        &mut st,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert_eq!(st.ui.filter(Pane::Nodes), "gpu-node-2");
+    act(&mut st, Action::Filter);
+    assert_eq!(st.ui.input, "", "typing starts afresh");
+    assert_eq!(st.ui.filter(Pane::Nodes), "", "the old filter is cleared");
+    for c in "node-1".chars() {
+        key(&mut st, c);
+    }
+    assert_eq!(
+        st.ui.filter(Pane::Nodes),
+        "node-1",
+        "not appended to the old one"
+    );
+}
+
 #[test]
 fn command_mode() {
     let mut st = state_from(mini(), None);

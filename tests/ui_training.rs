@@ -169,3 +169,56 @@ fn search_matches_are_highlighted_in_the_viewer() {
     }
     assert!(found >= 1, "a matching line is on screen");
 }
+
+/// `n` says where it is among the matches ("match 1/N" in the title), and says "no more
+/// matches" when it wraps around or finds none.
+#[test]
+fn search_counts_matches_and_says_when_there_are_no_more() {
+    let mut st = at_job();
+    act(&mut st, Action::Select);
+    act(&mut st, Action::Follow);
+    act(&mut st, Action::Filter);
+    typed(&mut st, "watchdog");
+    // following: the cursor is on the last line, so `n` wraps to the first match
+    act(&mut st, Action::SearchNext);
+    let hit = st
+        .training
+        .viewer
+        .as_ref()
+        .and_then(|v| v.hit.clone())
+        .expect("a match");
+    assert!(hit.count >= 2, "{hit:?}");
+    assert_eq!((hit.index, hit.wrapped), (1, true));
+    let last = st.ui.notices.back().expect("a notice").text.clone();
+    assert_eq!(
+        last,
+        format!("no more matches: back at the first (1/{})", hit.count)
+    );
+    let screen = render(&st, 160, 30);
+    assert!(
+        screen.contains(&format!("match 1/{}", hit.count)),
+        "{screen}"
+    );
+    act(&mut st, Action::SearchNext);
+    let v = st.training.viewer.as_ref().expect("viewer");
+    assert_eq!(
+        v.hit.as_ref().map(|h| (h.index, h.wrapped)),
+        Some((2, false))
+    );
+    let screen = render(&st, 160, 30);
+    assert!(
+        screen.contains(&format!("match 2/{}", hit.count)),
+        "{screen}"
+    );
+    // a search for what no line says
+    act(&mut st, Action::Filter);
+    typed(&mut st, "no such text anywhere");
+    act(&mut st, Action::SearchPrev);
+    let last = st.ui.notices.back().expect("a notice").text.clone();
+    assert!(last.starts_with("no more matches"), "{last}");
+    let screen = render(&st, 160, 30);
+    assert!(
+        !screen.contains("match 2/"),
+        "a stale count is not shown: {screen}"
+    );
+}

@@ -13,6 +13,7 @@
 pub mod alerts;
 pub mod fresh;
 pub mod hist;
+pub mod pods;
 
 use std::collections::BTreeMap;
 
@@ -395,6 +396,6 @@ pub fn refresh(state: &mut AppState) {
 }
 
 /// Handle an action while this pane has focus; `None` leaves it to the generic handling.
-pub fn on_action(_state: &mut AppState, _action: Action) -> Option<Vec<Effect>> {
-    None
+pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    pods::on_action(state, action)
 }

@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod live_cmd;
 pub mod notices;
+pub mod open;
 pub mod replay_cmd;
 pub mod ui;
 
@@ -303,6 +304,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Pane::Training => crate::training::view::on_action(state, action),
         Pane::Serving => crate::serving::view::on_action(state, action),
         Pane::Triage => crate::triage::view::on_action(state, action),
+        Pane::Events if action == Action::Select => {
+            open::event(state);
+            Some(Vec::new())
+        }
         Pane::Events | Pane::Log => None,
     };
     if let Some(effects) = pane_effects {
@@ -336,8 +341,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::FocusLog => ui.focus = Pane::Log,
         Action::Zoom => ui.zoom = !ui.zoom,
         Action::Filter => {
+            // `/` starts a new filter: the old one goes and typing starts afresh.
             ui.mode = InputMode::Filter;
-            ui.input = ui.filter(ui.focus).to_string();
+            ui.input.clear();
+            ui.filters.remove(&ui.focus);
         }
         Action::Command => {
             ui.mode = InputMode::Command;

@@ -166,6 +166,42 @@ fn open_logs(state: &mut AppState, merged: bool) {
     state.training.level = Level::Logs;
 }
 
+/// Open the log of the training rank running pod `ns/name` (Enter on it elsewhere): focus the
+/// Training pane on its job's rank grid with the rank selected, and its log viewer open.
+/// Returns false when no job's rank runs in that pod.
+pub fn open_pod(state: &mut AppState, ns: &str, name: &str) -> bool {
+    let v = &mut state.training;
+    let at = v.jobs.iter().enumerate().find_map(|(j, job)| {
+        let r = job.ranks.iter().position(|r| r.pod == name);
+        r.filter(|_| job.namespace == ns).map(|r| (j, r))
+    });
+    let Some((j, r)) = at else { return false };
+    open_at(state, j, r);
+    open_logs(state, false);
+    true
+}
+
+/// Open the rank grid of job `ns/name` (Enter on it elsewhere). False when it is not a job.
+pub fn open_job(state: &mut AppState, ns: &str, name: &str) -> bool {
+    let v = &state.training;
+    let at = v
+        .jobs
+        .iter()
+        .position(|j| j.namespace == ns && j.name == name);
+    at.map(|j| open_at(state, j, 0)).is_some()
+}
+
+fn open_at(state: &mut AppState, j: usize, r: usize) {
+    let v = &mut state.training;
+    let Some(job) = v.jobs.get(j) else { return };
+    v.job = Some((job.namespace.clone(), job.name.clone()));
+    v.job_sel = j;
+    v.level = Level::Ranks;
+    state.ui.filters.remove(&Pane::Training);
+    state.ui.selected.insert(Pane::Training, r);
+    state.ui.focus = Pane::Training;
+}
+
 /// Handle an action while this pane has focus; `None` leaves it to the generic handling.
 pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     if state.ui.help {
@@ -242,8 +278,23 @@ fn logs_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 );
                 return Some(Vec::new());
             };
-            if !v.search(store, &re, action == Action::SearchNext) {
-                let text = format!("no line matches {:?}", re.as_str());
+            let found = v.search(store, &re, action == Action::SearchNext);
+            if let Some(h) = v.hit.as_mut() {
+                h.needle = state.ui.filter(Pane::Training).to_string();
+            }
+            if !found {
+                let text = format!("no more matches: no line matches {:?}", re.as_str());
+                notify(state, NoticeLevel::Info, text);
+            } else if let Some(h) = v.hit.as_ref().filter(|h| h.wrapped) {
+                let end = if action == Action::SearchNext {
+                    "first"
+                } else {
+                    "last"
+                };
+                let text = format!(
+                    "no more matches: back at the {end} ({}/{})",
+                    h.index, h.count
+                );
                 notify(state, NoticeLevel::Info, text);
             }
         }

@@ -165,6 +165,26 @@ fn start_run(state: &mut AppState) {
     state.ui.selected.insert(Pane::Triage, 0);
 }
 
+/// Open the playbook view of the finding behind a root cause on the attention list (Enter on
+/// it): the findings list with it selected, and its playbook walked. A notice when the finding
+/// has gone since the list was ranked.
+pub fn open_cause(state: &mut AppState, conclusion: &str, subject: &str) {
+    let at = state
+        .triage
+        .findings
+        .iter()
+        .position(|f| f.conclusion == conclusion && f.subject == subject);
+    let Some(i) = at else {
+        let text = format!("no view for {conclusion} on {subject}: it is no longer found");
+        state.ui.notify(NoticeLevel::Info, text, state.now_ms);
+        return;
+    };
+    state.triage.mode = TriageMode::Findings;
+    state.ui.filters.remove(&Pane::Triage);
+    state.ui.selected.insert(Pane::Triage, i);
+    start_run(state);
+}
+
 fn stamp(ms: Millis) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.format("%Y%m%dT%H%M%SZ").to_string())
@@ -295,6 +315,10 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             state.triage.walkthrough = Some(Walkthrough::start(state.now_ms));
             probe_walkthrough(state);
             state.triage.mode = TriageMode::Walkthrough;
+            Some(Vec::new())
+        }
+        Action::Select if mode == TriageMode::Attention => {
+            crate::state::open::attention(state);
             Some(Vec::new())
         }
         Action::Select if mode == TriageMode::Findings => {

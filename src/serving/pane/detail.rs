@@ -369,7 +369,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, e: &EndpointView, t
     let w = usize::from(inner.width.max(1));
     let facts_h: usize = facts.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
     let alerts = alert_lines(state, e, theme);
-    let pods = pod_lines(e, theme);
+    let at = crate::serving::view::pods::cursor(state, &e.endpoint.key.name, e.pods.len());
+    let pods = pod_lines(e, at, theme);
     let [top, charts, bottom] = Layout::vertical([
         Constraint::Length(facts_h as u16),
         Constraint::Fill(1),

@@ -46,13 +46,16 @@ pub fn alert_lines(state: &AppState, e: &EndpointView, theme: &Theme) -> Vec<Lin
     out
 }
 
-pub fn pod_lines(e: &EndpointView, theme: &Theme) -> Vec<Line<'static>> {
+/// The pods behind the endpoint, the one under the cursor (`at`) marked as selected.
+pub fn pod_lines(e: &EndpointView, at: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(Span::styled(
         "POD                                   STATUS     READY RESTARTS REVISION    NODE          IMAGE",
         theme.table_header,
     ))];
-    for p in &e.pods {
-        let style = if p.status == "Running" {
+    for (i, p) in e.pods.iter().enumerate() {
+        let style = if i == at {
+            theme.selected
+        } else if p.status == "Running" {
             theme.base
         } else {
             theme.warn

@@ -174,7 +174,7 @@ fn rows_height(rows: &[Line<'_>], width: u16, wrap: bool) -> usize {
 }
 
 /// The viewer's title: what it shows, the cursor, its switches and filters, dropped lines.
-fn title(v: &LogViewer, store: &LogStore) -> String {
+fn title(v: &LogViewer, store: &LogStore, needle: &str) -> String {
     let mut flags = vec![if v.follow { "follow" } else { "paused" }];
     if v.wrap {
         flags.push("wrap");
@@ -192,6 +192,9 @@ fn title(v: &LogViewer, store: &LogStore) -> String {
         v.entries.len(),
         flags.join(" ")
     );
+    if let Some(h) = v.hit.as_ref().filter(|h| h.needle == needle) {
+        title.push_str(&format!("· match {}/{} ", h.index, h.count));
+    }
     if let Some(p) = &v.include {
         title.push_str(&format!("· grep /{}/ ", p.text));
     }
@@ -258,8 +261,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let store = &state.world.logs;
+    let needle = state.ui.filter(Pane::Training);
     let block = pane_block(state, theme, Pane::Training, None)
-        .title_bottom(Line::from(Span::styled(title(v, store), theme.dim)).right_aligned());
+        .title_bottom(Line::from(Span::styled(title(v, store, needle), theme.dim)).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {

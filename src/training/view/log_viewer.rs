@@ -74,6 +74,18 @@ pub struct LogViewer {
     pub fold: bool,
     pub include: Option<Pattern>,
     pub exclude: Option<Pattern>,
+    /// Where the last `n` / `N` landed, for the title's "3/17".
+    pub hit: Option<SearchHit>,
+}
+
+/// The last search: its text, the match the cursor is on (1-based) among how many, and whether
+/// it wrapped past the end (or the start) to get there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub needle: String,
+    pub index: usize,
+    pub count: usize,
+    pub wrapped: bool,
 }
 
 impl LogViewer {
@@ -100,6 +112,7 @@ impl LogViewer {
             fold: true,
             include: None,
             exclude: None,
+            hit: None,
         };
         v.rebuild(store, intel);
         v
@@ -197,23 +210,37 @@ impl LogViewer {
             .get(usize::try_from(seq.checked_sub(store.dropped)?).ok()?)
     }
 
-    /// Move to the next (or previous) line matching `re`, wrapping around. Returns whether one
-    /// was found.
+    /// Move to the next (or previous) line matching `re`, wrapping around, and note where it
+    /// landed in `hit` (its `needle` is the regex; the caller may put the typed text there).
+    /// Returns whether one was found.
     pub fn search(&mut self, store: &LogStore, re: &Regex, forward: bool) -> bool {
-        let n = self.entries.len();
-        for step in 1..=n {
-            let i = if forward {
-                (self.cursor + step) % n
-            } else {
-                (self.cursor + n - step % n) % n
-            };
-            if self.line(store, i).is_some_and(|l| re.is_match(&l.line)) {
-                self.follow = false;
-                self.cursor = i;
-                return true;
+        let matches: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| self.line(store, i).is_some_and(|l| re.is_match(&l.line)))
+            .collect();
+        let (Some(&first), Some(&last)) = (matches.first(), matches.last()) else {
+            self.hit = None;
+            return false;
+        };
+        let (at, wrapped) = if forward {
+            match matches.iter().find(|&&i| i > self.cursor) {
+                Some(&i) => (i, false),
+                None => (first, true),
             }
-        }
-        false
+        } else {
+            match matches.iter().rev().find(|&&i| i < self.cursor) {
+                Some(&i) => (i, false),
+                None => (last, true),
+            }
+        };
+        self.follow = false;
+        self.cursor = at;
+        self.hit = Some(SearchHit {
+            needle: re.as_str().to_string(),
+            index: matches.partition_point(|&i| i < at) + 1,
+            count: matches.len(),
+            wrapped,
+        });
+        true
     }
 
     /// Move to the first error line (or, failing that, the first warning).
@@ -329,8 +356,18 @@ mod tests {
         assert!(v.search(&s, &re, true));
         assert_eq!(v.cursor, 2, "wraps from the end to the first match");
         assert!(!v.follow);
+        let hit = v.hit.clone().expect("a hit");
+        assert_eq!((hit.index, hit.count, hit.wrapped), (1, 2, true));
         assert!(v.search(&s, &re, false));
         assert_eq!(v.cursor, 3);
+        let hit = v.hit.clone().expect("a hit");
+        assert_eq!((hit.index, hit.count, hit.wrapped), (2, 2, true));
+        assert!(v.search(&s, &re, true));
+        assert_eq!(v.cursor, 2, "wraps again");
+        v.cursor = 0;
+        assert!(v.search(&s, &re, true));
+        let hit = v.hit.clone().expect("a hit");
+        assert_eq!((hit.index, hit.count, hit.wrapped), (1, 2, false));
         assert!(v.jump_first_error(&intel));
         assert_eq!(v.cursor, 1);
         assert!(!v.search(&s, &search_regex("absent").expect("re"), true));

@@ -17,8 +17,8 @@ fn object(e: &KEvent) -> String {
     format!("{}/{}", e.object_kind.to_ascii_lowercase(), e.object_name)
 }
 
-/// The events passing the filter, newest first.
-fn matched<'a>(state: &'a AppState, needle: Option<&Needle>) -> Vec<&'a KEvent> {
+/// The events passing the filter, newest first (the rows the pane lists).
+pub fn matched<'a>(state: &'a AppState, needle: Option<&Needle>) -> Vec<&'a KEvent> {
     let newest_first = state.world.events.iter().rev();
     match needle {
         None => newest_first.collect(),
