@@ -154,28 +154,6 @@ fn stat(s: Stat) -> Option<f64> {
     s.value()
 }
 
-fn pod_row(p: &PodInfo) -> PodRow {
-    let raw: Option<Value> = serde_json::from_str(&p.raw).ok();
-    let image = raw
-        .as_ref()
-        .and_then(|v| v.pointer("/spec/containers/0/image"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    PodRow {
-        name: p.name.clone(),
-        status: p.status.clone(),
-        ready: format!("{}/{}", p.ready_containers, p.total_containers),
-        restarts: p.restarts,
-        node: p.node.clone(),
-        revision: p
-            .labels
-            .get("pod-template-hash")
-            .or_else(|| p.labels.get("controller-revision-hash"))
-            .cloned(),
-        image,
-    }
-}
-
 fn template_image(objects: &BTreeMap<ObjKey, Value>, ep: &Endpoint) -> Option<String> {
     let o = objects.get(&ep.key)?;
     o.pointer("/spec/template/spec/containers/0/image")
@@ -362,7 +340,7 @@ pub fn refresh(state: &mut AppState) {
         );
         endpoints.push(EndpointView {
             image: template_image(&w.objects, &ep),
-            pods: pods.into_iter().map(pod_row).collect(),
+            pods: pods.into_iter().map(pods::pod_row).collect(),
             stats,
             series,
             series_gap,

@@ -4,9 +4,12 @@
 
 use crate::contract::action::Action;
 use crate::contract::effect::Effect;
+use crate::domain::PodInfo;
+use crate::serving::view::PodRow;
 use crate::state::AppState;
 use crate::state::open::{Target, open};
 use crate::state::ui::Pane;
+use serde_json::Value;
 
 /// (namespace, name, node) of one pod.
 type Pod = (String, String, Option<String>);
@@ -63,4 +66,26 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         _ => return None,
     }
     Some(Vec::new())
+}
+
+pub(super) fn pod_row(p: &PodInfo) -> PodRow {
+    let raw: Option<Value> = serde_json::from_str(&p.raw).ok();
+    let image = raw
+        .as_ref()
+        .and_then(|v| v.pointer("/spec/containers/0/image"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    PodRow {
+        name: p.name.clone(),
+        status: p.status.clone(),
+        ready: format!("{}/{}", p.ready_containers, p.total_containers),
+        restarts: p.restarts,
+        node: p.node.clone(),
+        revision: p
+            .labels
+            .get("pod-template-hash")
+            .or_else(|| p.labels.get("controller-revision-hash"))
+            .cloned(),
+        image,
+    }
 }
