@@ -103,7 +103,7 @@ fn main() {
         bound as f64 / 1048576.0,
         store.lines().len(),
         store.dropped,
-        (st.training.intel.len() * std::mem::size_of::<aicockpit::training::logs::LineMeta>())
+        (st.training.intel.len() * std::mem::size_of::<aicockpit::training::log_intel::LineMeta>())
             as f64
             / 1048576.0
     );

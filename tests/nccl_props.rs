@@ -97,7 +97,7 @@ proptest! {
         use aicockpit::domain::LogLine;
         use aicockpit::world::log_store::LogStore;
         use aicockpit::training::view::log_viewer::LogViewer;
-        use aicockpit::training::logs::LogIntel;
+        use aicockpit::training::log_intel::LogIntel;
         let mut store = LogStore::with_max_bytes(bound);
         let mut intel = LogIntel::default();
         let pods = [("ns".to_string(), "p0".to_string())];

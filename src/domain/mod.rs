@@ -8,6 +8,7 @@ pub mod quantity;
 pub mod selector;
 pub mod server;
 pub mod severity;
+pub mod text;
 pub mod workloads;
 
 use std::collections::BTreeMap;

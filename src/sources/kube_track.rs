@@ -13,6 +13,7 @@ use kube::runtime::watcher;
 use serde_json::Value;
 
 use crate::contract::event::{HealthState, SourceEvent};
+use crate::domain::text::grouped;
 use crate::sources::kube::{WatchSpec, health};
 
 /// An object as the API returned it, with apiVersion and kind filled in (list items lack them)
@@ -68,19 +69,6 @@ pub(crate) fn classify(err: &watcher::Error, w: &WatchSpec) -> (HealthState, Str
 /// What a watch says before its first list has answered (`kube::run` announces it for every
 /// watch at once, so the set of watches is known before any of them lists).
 pub(crate) const FIRST_LIST: &str = "waiting for the first list";
-
-/// `12400` as `12,400`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// Per-watch bookkeeping: what is known (for deletes after a re-list) and the health last said.
 pub(crate) struct Tracker {

@@ -20,7 +20,7 @@ use crate::domain::Millis;
 use crate::settings::config::Config;
 use crate::state::AppState;
 use crate::state::ui::Pane;
-use crate::training::logs::LogIntel;
+use crate::training::log_intel::LogIntel;
 use crate::training::view::log_viewer::{LogViewer, Pattern, search_regex};
 use crate::training::view::rows::{JobRow, SpecCache, build};
 

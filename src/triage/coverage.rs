@@ -6,6 +6,7 @@
 //! Cheap (the health map and the endpoints), so it is recomputed whenever the replay clock moves.
 
 use crate::contract::event::HealthState;
+use crate::domain::text::grouped;
 use crate::domain::{Millis, ObjKey};
 use crate::serving::derive::objectives::Stat;
 use crate::serving::view::EndpointView;
@@ -77,19 +78,6 @@ impl Unknown {
             _ => None,
         }
     }
-}
-
-/// `40000` as `40,000`.
-pub fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Everything the attention list of `state` cannot vouch for, in a fixed order.

@@ -84,7 +84,7 @@ mod tests {
     use super::*;
     use crate::contract::event::{SourceEvent, TimedEvent};
     use crate::domain::Millis;
-    use crate::training::logs::LogIntel;
+    use crate::training::log_intel::LogIntel;
     use crate::training::view::rows::build;
     use serde_json::{Value, json};
 

@@ -198,7 +198,7 @@ pub fn layout(w: &World, ns: &str, job: &str, owner_kind: Option<&str>) -> Layou
 
 /// Every pod of a job with its global rank(s), from the world alone: its spec's `RANK`, the
 /// prefixes of its held log lines and the job's layout. What a probe uses; the Training view
-/// numbers the same way from its incremental log state (`training::logs`).
+/// numbers the same way from its incremental log state (`training::log_intel`).
 pub fn job_holders(w: &World, ns: &str, job: &str) -> Vec<(String, GlobalRank)> {
     let Some(entry) = w.index.jobs.get(&(ns.to_string(), job.to_string())) else {
         return Vec::new();

@@ -20,7 +20,7 @@ use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::training::derive::nccl::line::NcclLevel;
-use crate::training::logs::{LineKind, LineMeta};
+use crate::training::log_intel::{LineKind, LineMeta};
 use crate::training::view::log_lens::{LineLens, NcclSegments, explain};
 use crate::training::view::log_viewer::{LogViewer, search_regex, stamp};
 use crate::ui::widgets::table::pane_block;

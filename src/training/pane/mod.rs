@@ -14,7 +14,7 @@ use crate::settings::theme::Theme;
 use crate::state::AppState;
 use crate::state::ui::Pane;
 use crate::training::derive::health::JobHealth;
-use crate::training::logs::Transport;
+use crate::training::log_intel::Transport;
 use crate::training::view::Level;
 use crate::training::view::rows::JobRow;
 use crate::ui::widgets::table::{self, Columns, Visible};

@@ -8,7 +8,7 @@ use crate::domain::LogLine;
 use crate::training::derive::nccl::SignatureHit;
 use crate::training::derive::nccl::codes;
 use crate::training::derive::nccl::line::{self, NcclLevel, parse_retcode};
-use crate::training::logs::{LineKind, LineMeta, LogIntel};
+use crate::training::log_intel::{LineKind, LineMeta, LogIntel};
 use crate::world::log_store::LogStore;
 
 /// Most lines looked at after a WARN for its return-code chain.

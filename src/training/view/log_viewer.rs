@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use regex::{Regex, RegexBuilder};
 
-use crate::training::logs::{LineKind, LogIntel};
+use crate::training::log_intel::{LineKind, LogIntel};
 use crate::world::log_store::LogStore;
 
 /// A regex the user typed that does not compile: the text, and what the regex parser said.

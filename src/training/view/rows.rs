@@ -19,7 +19,7 @@ use crate::training::derive::jobs::{
 use crate::training::derive::nccl::SignatureHit;
 use crate::training::derive::ranks::{GlobalRank, Layout, Member, assign, layout};
 use crate::training::derive::since::{FirstEvents, condition_since};
-use crate::training::logs::{LogIntel, NcclState};
+use crate::training::log_intel::{LogIntel, NcclState};
 use crate::training::view::correlation::{JobCorrelation, correlation};
 use crate::world::World;
 use crate::world::index::JobEntry;
