@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use aicockpit::contract::scenario;
-use aicockpit::shell::cmd::scenarios::mmss;
+use aicockpit::domain::text::mmss;
 use aicockpit::sources::{embedded, nvml};
 
 fn bin() -> Command {

@@ -8,6 +8,7 @@ use crate::contract::effect::{Effect, ReplayCmd};
 use crate::contract::event::{NoticeLevel, SPEEDS};
 use crate::domain::Millis;
 use crate::domain::duration::parse_ms;
+use crate::domain::text::mmss;
 use crate::state::AppState;
 
 const DAY_MS: Millis = 86_400_000;
@@ -23,12 +24,6 @@ pub enum SeekError {
     Unreadable(String),
     #[error("{what} is outside the replay (00:00 to {end})")]
     OutOfRange { what: String, end: String },
-}
-
-/// `mm:ss` of an offset.
-fn mmss(ms: Millis) -> String {
-    let s = ms.max(0) / 1000;
-    format!("{:02}:{:02}", s / 60, s % 60)
 }
 
 fn field(s: &str) -> Option<Millis> {

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, anyhow};
 
+use crate::domain::text::mmss;
 use crate::shell::cli::GenerateArgs;
-use crate::shell::cmd::scenarios::mmss;
 use crate::sources::generator;
 
 /// Run `generate`: write a built-in or synthetic scenario. Returns a one-line summary.

@@ -1,13 +1,8 @@
 //! `aicockpit scenarios`: the built-in incident scenarios as a table (name, title, duration,
 //! first line of the description), the default marked.
 
+use crate::domain::text::mmss;
 use crate::sources::embedded;
-
-/// `mm:ss` for a duration in milliseconds.
-pub fn mmss(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    format!("{:02}:{:02}", s / 60, s % 60)
-}
 
 /// The `scenarios` table: name, title, duration, description (first line); the default marked.
 pub fn scenarios_table() -> String {
@@ -46,14 +41,6 @@ pub fn scenarios_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mmss_formats_minutes_and_seconds() {
-        assert_eq!(mmss(0), "00:00");
-        assert_eq!(mmss(65_999), "01:05");
-        assert_eq!(mmss(3_600_000), "60:00");
-        assert_eq!(mmss(-5), "00:00");
-    }
 
     #[test]
     fn table_lists_every_embedded_scenario() {
