@@ -3,7 +3,7 @@
 //!
 //! The run loop is followed step by step on one thread: the replay side hands over batches of
 //! `replay::TASK_BATCH` events with their clock status, and a tick only every
-//! `replay::CATCH_UP_TICK` while it is behind (as `replay::run` does); the loop side takes a
+//! `replay::CATCH_UP_TICK` while it is behind (`replay::tick_due`, as `replay::run` does); the loop side takes a
 //! pending key before anything else and draws its frame at once; otherwise it applies queued
 //! messages for at most `app::DRAIN_BUDGET` and draws a 120×40 frame when the state is dirty
 //! and `app::FRAME` has passed (as `app::run_loop` does). A key is pressed every `KEY_EVERY`;
@@ -23,7 +23,7 @@ use aicockpit::settings::keymap::Keymap;
 use aicockpit::settings::theme::Theme;
 use aicockpit::shell::app::{DRAIN_BUDGET, FRAME};
 use aicockpit::sources::generator::{SyntheticOpts, synthetic};
-use aicockpit::sources::replay::{CATCH_UP_BATCHES, CATCH_UP_TICK, Replayer, TASK_BATCH};
+use aicockpit::sources::replay::{CATCH_UP_BATCHES, Replayer, TASK_BATCH, tick_due};
 use aicockpit::state::{AppState, Mode, update};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -50,10 +50,7 @@ impl Producer {
                 q.push_back(Msg::Source(evs));
             }
             let now = Instant::now();
-            let tick_due = self
-                .last_tick
-                .is_none_or(|t| now.duration_since(t) >= CATCH_UP_TICK);
-            if !behind || tick_due {
+            if tick_due(&status, self.last_tick, now) {
                 self.last_tick = Some(now);
                 q.push_back(Msg::Tick {
                     now_ms: self.rp.now_ms(),

@@ -358,3 +358,33 @@ fn seek_forward_delivers_what_became_due_and_back_replays_from_the_start() {
     assert_eq!(evs.len(), 3);
     assert!(r.finished());
 }
+
+#[test]
+fn a_replay_behind_its_clock_ticks_at_most_every_catch_up_interval() {
+    use aicockpit::sources::replay::{CATCH_UP_TICK, tick_due};
+    use std::time::{Duration, Instant};
+    let mut r = Replayer::new(small());
+    r.set_batch_limit(1);
+    r.prime();
+    r.control(ReplayCmd::Seek(10_000));
+    let behind = r.status();
+    assert!(behind.cursor < behind.due, "{behind:?}");
+    let now = Instant::now();
+    assert!(
+        tick_due(&behind, None, now),
+        "the first tick is never held back"
+    );
+    assert!(!tick_due(
+        &behind,
+        Some(now),
+        now + Duration::from_millis(10)
+    ));
+    assert!(tick_due(&behind, Some(now), now + CATCH_UP_TICK));
+    while !r.advance_to(10_000).is_empty() {}
+    let caught_up = r.status();
+    assert_eq!(caught_up.cursor, caught_up.due);
+    assert!(
+        tick_due(&caught_up, Some(now), now),
+        "caught up: every step ticks"
+    );
+}

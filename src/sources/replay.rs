@@ -301,6 +301,12 @@ pub const CATCH_UP_TICK: Duration = Duration::from_millis(250);
 /// Batches handed over per `STEP` while the replay is behind its clock.
 pub const CATCH_UP_BATCHES: usize = 4;
 
+/// Whether the clock should tick now: always once the replay has caught up with its clock,
+/// and at most every `CATCH_UP_TICK` while it is still behind.
+pub fn tick_due(status: &ReplayStatus, last_tick: Option<Instant>, now: Instant) -> bool {
+    status.cursor >= status.due || last_tick.is_none_or(|t| now.duration_since(t) >= CATCH_UP_TICK)
+}
+
 /// What the replay task hands to the reducer after moving the clock.
 struct Sender {
     tx: mpsc::UnboundedSender<Msg>,
@@ -320,12 +326,8 @@ impl Sender {
             ok &= self.tx.send(Msg::Source(evs)).is_ok();
         }
         let status = r.status();
-        let behind = status.cursor < status.due;
         let now = Instant::now();
-        let tick_due = self
-            .last_tick
-            .is_none_or(|t| now.duration_since(t) >= CATCH_UP_TICK);
-        if !behind || reset || tick_due {
+        if reset || tick_due(&status, self.last_tick, now) {
             self.last_tick = Some(now);
             ok &= self.tx.send(Msg::Tick { now_ms: r.now_ms() }).is_ok();
         }
