@@ -54,7 +54,7 @@ pub fn job_kind(kind: &str, api_version: &str) -> Option<&'static JobKind> {
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     JOB_KINDS
         .iter()
-        .find(|j| j.kind == kind && (j.group.is_empty() || j.group == group || j.kind != "Job"))
+        .find(|j| j.kind == kind && (j.kind != "Job" || j.group == group))
 }
 
 /// Whether a pod owned by an object of `kind` belongs to a training job. A `Job` owner is left
